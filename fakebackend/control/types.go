@@ -1,0 +1,270 @@
+// Package control is the typed client of the fake backend's control API, and
+// the wire types that the API and its client share.
+//
+// The control API is served on its own listener (loopback by default), apart
+// from the backend API of contract.md §1, so that a target under test cannot
+// reach it by accident. Specs use it to reset the backend, move its clock,
+// expire or revoke token families, queue faults, and read what the backend
+// saw (the journal), issued (tokens) and counted.
+package control
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Route names a backend route the way the journal, the counts and the fault
+// queue name it: the method and the path pattern of contract.md §1.
+type Route string
+
+// The routes of contract.md §1.
+const (
+	RouteLogin   Route = "POST /auth/login"
+	RouteRefresh Route = "POST /auth/refresh"
+	RouteLogout  Route = "POST /auth/logout"
+	RouteMe      Route = "GET /api/user/me"
+	RouteProfile Route = "PATCH /api/user/profile"
+	// RouteOther is what the journal records for a request no route matched.
+	RouteOther Route = "other"
+)
+
+// Outcome is how the backend answered a request, as journaled and counted.
+type Outcome string
+
+// Outcomes the backend records. Each maps to one status and error code of
+// contract.md §1, except the fault outcomes, which say a queued fault answered.
+const (
+	OutcomeOK                 Outcome = "ok"                  // 200
+	OutcomeGrace              Outcome = "grace"               // 200, reuse of the previous refresh token inside the grace window
+	OutcomeInvalidCredentials Outcome = "invalid_credentials" // 401 on login
+	OutcomeInvalidRequest     Outcome = "invalid_request"     // 400 malformed body or missing field
+	OutcomeInvalidGrant       Outcome = "invalid_grant"       // 401 unknown, expired or revoked refresh token
+	OutcomeReuse              Outcome = "reuse"               // 401 invalid_grant: an already-used refresh token; the family is revoked
+	OutcomeRateLimited        Outcome = "rate_limited"        // 429 with Retry-After
+	OutcomeInvalidToken       Outcome = "invalid_token"       // 401 expired, unknown or revoked access token
+	OutcomeMissingToken       Outcome = "missing_token"       // 401 no Bearer token
+	OutcomeNotFound           Outcome = "not_found"           // 404 unknown route
+	OutcomeMethodNotAllowed   Outcome = "method_not_allowed"  // 405
+	OutcomeTooLarge           Outcome = "too_large"           // 413 body over 1 MiB
+	OutcomeFault              Outcome = "fault"               // a queued fault answered (see Entry.Fault)
+)
+
+// TokenKind says whether a token is an access or a refresh token.
+type TokenKind string
+
+// The two kinds of token.
+const (
+	Access  TokenKind = "access"
+	Refresh TokenKind = "refresh"
+)
+
+// Duration is a time.Duration that travels in JSON as a Go duration string
+// ("15m0s"), so the control API reads the way people write durations.
+type Duration time.Duration
+
+// MarshalJSON writes the duration as a string such as "1m30s".
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).String())
+}
+
+// UnmarshalJSON reads a duration string ("90s") or a number of seconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		v, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("duration %q: %w", s, err)
+		}
+		*d = Duration(v)
+		return nil
+	}
+	var secs float64
+	if err := json.Unmarshal(b, &secs); err != nil {
+		return fmt.Errorf("duration: want a string such as \"15m\" or a number of seconds, got %s", b)
+	}
+	*d = Duration(time.Duration(secs * float64(time.Second)))
+	return nil
+}
+
+// Std returns the duration as a time.Duration.
+func (d Duration) Std() time.Duration { return time.Duration(d) }
+
+// RateLimit bounds refresh attempts per family and per client address within
+// a sliding window. A bound that normal use never meets.
+type RateLimit struct {
+	Enabled    bool     `json:"enabled"`
+	PerFamily  int      `json:"per_family"`  // attempts per family per window
+	PerAddress int      `json:"per_address"` // attempts per client address per window
+	Window     Duration `json:"window"`
+}
+
+// Break names a deliberate defect the fake backend can be switched into, the
+// way real backends are broken; the backend suite's mutation self-test uses
+// them. A correct run sets none.
+type Break string
+
+// The defects of the backend suite's mutation self-test (issue 5).
+const (
+	BreakNoRotation         Break = "no-rotation"          // refresh returns the same refresh token
+	BreakNoInvalidation     Break = "no-invalidation"      // the presented refresh token keeps working
+	BreakNoFamilyRevocation Break = "no-family-revocation" // reuse is rejected but the family lives on
+	BreakMalformedJSON500   Break = "malformed-json-500"   // a malformed body gets a 500
+	BreakNoCacheControl     Break = "no-cache-control"     // token responses lack Cache-Control: no-store
+	BreakNoWWWAuthenticate  Break = "no-www-authenticate"  // a rejected access token gets no WWW-Authenticate
+	BreakNoRateLimit        Break = "no-rate-limit"        // refresh is never rate-limited
+	BreakWrongEnvelope      Break = "wrong-envelope"       // tokens at data.access_token, not data.authorization
+	BreakLogoutKeepsFamily  Break = "logout-keeps-family"  // logout answers 200 but revokes nothing
+	BreakUnknownTokenIs500  Break = "unknown-refresh-500"  // an unknown refresh token gets a 500
+	BreakRefreshSameAccess  Break = "refresh-same-access"  // refresh returns the same access token
+	BreakBadCredentials200  Break = "bad-credentials-200"  // bad credentials log in anyway
+)
+
+// AllBreaks lists every defect, in a stable order.
+var AllBreaks = []Break{
+	BreakNoRotation, BreakNoInvalidation, BreakNoFamilyRevocation, BreakMalformedJSON500,
+	BreakNoCacheControl, BreakNoWWWAuthenticate, BreakNoRateLimit, BreakWrongEnvelope,
+	BreakLogoutKeepsFamily, BreakUnknownTokenIs500, BreakRefreshSameAccess, BreakBadCredentials200,
+}
+
+// Settings are the run-time settings of the fake backend.
+type Settings struct {
+	AccessTTL   Duration  `json:"access_ttl"`
+	RefreshTTL  Duration  `json:"refresh_ttl"`
+	GraceWindow Duration  `json:"grace_window"`
+	RateLimit   RateLimit `json:"rate_limit"`
+	Breaks      []Break   `json:"breaks,omitempty"`
+}
+
+// SettingsPatch changes some settings; nil fields stay as they are.
+type SettingsPatch struct {
+	AccessTTL   *Duration  `json:"access_ttl,omitempty"`
+	RefreshTTL  *Duration  `json:"refresh_ttl,omitempty"`
+	GraceWindow *Duration  `json:"grace_window,omitempty"`
+	RateLimit   *RateLimit `json:"rate_limit,omitempty"`
+	Breaks      *[]Break   `json:"breaks,omitempty"`
+}
+
+// ExpireRequest expires tokens now: the access (or refresh) tokens of one
+// family, or of every family when Family is empty.
+type ExpireRequest struct {
+	Family string    `json:"family,omitempty"`
+	Kind   TokenKind `json:"kind"`
+}
+
+// FaultKind says how a queued fault answers.
+type FaultKind string
+
+// The kinds of fault.
+const (
+	// FaultStatus answers with Fault.Status and a body shaped by Fault.Body.
+	FaultStatus FaultKind = "status"
+	// FaultDelay holds the request for Fault.Delay (or until the client goes
+	// away), then, if the client is still there, answers normally.
+	FaultDelay FaultKind = "delay"
+	// FaultDrop closes the connection without an answer.
+	FaultDrop FaultKind = "drop"
+)
+
+// FaultBody shapes the body of a FaultStatus answer.
+type FaultBody string
+
+// The shapes of a fault's body.
+const (
+	BodyJSON         FaultBody = "json"          // a well-formed error envelope ({"success":false,...}), or for a 200 a well-formed success
+	BodyHTML         FaultBody = "html"          // an HTML page, as a proxy or load balancer in front of a backend sends
+	BodyTruncated    FaultBody = "truncated"     // JSON cut off in the middle
+	BodyMissingField FaultBody = "missing-field" // a success envelope without the access token
+)
+
+// Fault is queued for the next Count calls of Route; faults of one route are
+// served in the order they were queued.
+type Fault struct {
+	Route  Route     `json:"route"`
+	Count  int       `json:"count"` // default 1
+	Kind   FaultKind `json:"kind"`
+	Status int       `json:"status,omitempty"` // for FaultStatus
+	Body   FaultBody `json:"body,omitempty"`   // for FaultStatus; default json
+	Delay  Duration  `json:"delay,omitempty"`  // for FaultDelay
+}
+
+// Entry is one request as the backend journaled it.
+type Entry struct {
+	Seq    int       `json:"seq"` // 1, 2, 3... in arrival order; Reset starts again at 1
+	Time   time.Time `json:"time"`
+	Route  Route     `json:"route"`
+	Method string    `json:"method"`
+	Path   string    `json:"path"`
+	Remote string    `json:"remote"`
+	// Token is the token the request presented (the Bearer token of a
+	// resource call, the refresh_token of /auth/refresh or /auth/logout), in
+	// full: the control API is for tests, and specs compare tokens.
+	Token      string    `json:"token,omitempty"`
+	TokenKind  TokenKind `json:"token_kind,omitempty"`
+	Family     string    `json:"family,omitempty"`     // the family of the presented token, "" if unknown
+	Generation int       `json:"generation,omitempty"` // 0 for the login's tokens, +1 per refresh
+	Body       string    `json:"body,omitempty"`       // the request body as received (capped at 64 KiB)
+	Status     int       `json:"status"`
+	Outcome    Outcome   `json:"outcome"`
+	Fault      FaultKind `json:"fault,omitempty"`
+	// Issued lists the tokens this request issued (login, refresh), so a spec
+	// can follow a family without reading the token list.
+	Issued []Token `json:"issued,omitempty"`
+}
+
+// TokenState says whether a token still works.
+type TokenState string
+
+// The states of a token.
+const (
+	StateActive  TokenState = "active"
+	StateUsed    TokenState = "used"    // a refresh token that was rotated away
+	StateRevoked TokenState = "revoked" // its family was revoked (reuse, logout, control)
+	StateExpired TokenState = "expired"
+)
+
+// Token is one token the backend issued.
+type Token struct {
+	Value      string     `json:"value"`
+	Kind       TokenKind  `json:"kind"`
+	Family     string     `json:"family"`
+	Generation int        `json:"generation"`
+	UserID     string     `json:"user_id"`
+	IssuedAt   time.Time  `json:"issued_at"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+	State      TokenState `json:"state"`
+}
+
+// Counts are request counts per route and outcome since the last reset.
+type Counts map[Route]map[Outcome]int
+
+// Total is the number of requests to route, whatever their outcome.
+func (c Counts) Total(route Route) int {
+	n := 0
+	for _, v := range c[route] {
+		n += v
+	}
+	return n
+}
+
+// Clock is the fake backend's notion of now: the real time plus an offset
+// that AdvanceClock grows.
+type Clock struct {
+	Now    time.Time `json:"now"`
+	Offset Duration  `json:"offset"`
+}
+
+// Stats describe the store, for the sweep and memory checks.
+type Stats struct {
+	Families       int `json:"families"`
+	LiveFamilies   int `json:"live_families"`
+	Tokens         int `json:"tokens"`
+	JournalEntries int `json:"journal_entries"`
+}
+
+// Error is the JSON body of a control API error.
+type Error struct {
+	Success bool   `json:"success"`
+	Error   string `json:"error"`
+	Message string `json:"message"`
+}

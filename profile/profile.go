@@ -1,0 +1,358 @@
+// Package profile reads target profiles: YAML (or JSON) files that map every
+// role of contract.md §2 (the proxy) and §1 (the backend) to a target's own
+// routes, methods, body shapes, field names and credentials, and say how to
+// start the target. See contract.md §3 and docs/profiles.md.
+//
+// Without a profile the defaults of contract.md apply (Default). Unknown keys
+// are an error, so a misspelt key is reported instead of silently ignored.
+package profile
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/yaml"
+)
+
+// Profile is one target's mapping of the contract's roles.
+type Profile struct {
+	Name        string      `json:"name,omitempty"`
+	Target      Target      `json:"target,omitempty"`
+	Credentials Credentials `json:"credentials,omitempty"`
+	Proxy       Proxy       `json:"proxy,omitempty"`
+	Backend     Backend     `json:"backend,omitempty"`
+}
+
+// Target says how to reach or start the target under test.
+type Target struct {
+	// URL of a target that is already running. Mutually exclusive with Command and Image.
+	URL string `json:"url,omitempty"`
+	// Command is a shell command that starts the target; it gets the
+	// variables of contract.md §2 (BACKEND_URL, PORT, SESSION_SECRET,
+	// COOKIE_SECURE) in its environment.
+	Command string `json:"command,omitempty"`
+	// Dir is the working directory of Command, relative to the profile file.
+	Dir string `json:"dir,omitempty"`
+	// Image is a container image started with the same variables.
+	Image string `json:"image,omitempty"`
+	// Env adds variables to the target's environment.
+	Env map[string]string `json:"env,omitempty"`
+	// EnvNames renames the variables of contract.md §2 for targets that read others.
+	EnvNames EnvNames `json:"env_names,omitempty"`
+	// ReadyPath is requested until it answers (any status below 500) to know the target is up.
+	ReadyPath string `json:"ready_path,omitempty"`
+	// StartTimeout bounds the wait for ReadyPath.
+	StartTimeout Duration `json:"start_timeout,omitempty"`
+	// BackendTimeout is how long the target waits for the backend before it
+	// gives up; the suite's timeout scenario (P6.2) waits a little longer.
+	BackendTimeout Duration `json:"backend_timeout,omitempty"`
+}
+
+// EnvNames renames the environment variables of contract.md §2.
+type EnvNames struct {
+	BackendURL    string `json:"backend_url,omitempty"`
+	Port          string `json:"port,omitempty"`
+	SessionSecret string `json:"session_secret,omitempty"`
+	CookieSecure  string `json:"cookie_secure,omitempty"`
+}
+
+// Credentials are a user the backend knows.
+type Credentials struct {
+	Email     string `json:"email,omitempty"`
+	Password  string `json:"password,omitempty"`
+	FirstName string `json:"first_name,omitempty"`
+}
+
+// Endpoint is one route of a target.
+type Endpoint struct {
+	Method string `json:"method,omitempty"`
+	Path   string `json:"path,omitempty"`
+	// Body is "json" or "form", for routes that take a body.
+	Body string `json:"body,omitempty"`
+}
+
+// Proxy maps the routes of contract.md §2.
+type Proxy struct {
+	// CookieName is the session cookie's name; empty means "the cookie the
+	// login response sets".
+	CookieName string   `json:"cookie_name,omitempty"`
+	LoginPage  Endpoint `json:"login_page,omitempty"`
+	Login      Endpoint `json:"login,omitempty"`
+	// LoginFields name the login body's fields.
+	LoginFields LoginFields `json:"login_fields,omitempty"`
+	ProfilePage Endpoint    `json:"profile_page,omitempty"`
+	Me          Endpoint    `json:"me,omitempty"`
+	// UpdateProfile forwards its JSON body to the backend's profile route.
+	UpdateProfile Endpoint `json:"update_profile,omitempty"`
+	Logout        Endpoint `json:"logout,omitempty"`
+	// Selectors are the page elements the browser scenarios (W) use.
+	Selectors Selectors `json:"selectors,omitempty"`
+}
+
+// LoginFields name the fields of a login body.
+type LoginFields struct {
+	Email    string `json:"email,omitempty"`
+	Password string `json:"password,omitempty"`
+}
+
+// Selectors are CSS selectors of the page elements of contract.md §2.
+type Selectors struct {
+	FirstName string `json:"first_name,omitempty"`
+	Reload    string `json:"reload,omitempty"`
+	Logout    string `json:"logout,omitempty"`
+	Email     string `json:"email,omitempty"`
+	Password  string `json:"password,omitempty"`
+	Submit    string `json:"submit,omitempty"`
+}
+
+// Dialect is the refresh protocol a backend speaks.
+type Dialect string
+
+// The two dialects.
+const (
+	// DialectJSON is the seed's contract: JSON {"refresh_token": ...} to
+	// /auth/refresh, tokens under data.authorization.
+	DialectJSON Dialect = "json"
+	// DialectOAuth2 is RFC 6749 §6: grant_type=refresh_token form-encoded to
+	// a token endpoint, tokens at the top level, invalid_grant errors.
+	DialectOAuth2 Dialect = "oauth2"
+)
+
+// Backend maps the routes and fields of contract.md §1.
+type Backend struct {
+	URL     string  `json:"url,omitempty"`
+	Dialect Dialect `json:"dialect,omitempty"`
+	// ControlURL is a fake backend's control API: with it, checks that need
+	// time to pass move the backend's clock instead of being skipped.
+	ControlURL  string      `json:"control_url,omitempty"`
+	Login       Endpoint    `json:"login,omitempty"`
+	LoginFields LoginFields `json:"login_fields,omitempty"`
+	Refresh     Endpoint    `json:"refresh,omitempty"`
+	Logout      Endpoint    `json:"logout,omitempty"`
+	Me          Endpoint    `json:"me,omitempty"`
+	Fields      TokenFields `json:"fields,omitempty"`
+	Paths       TokenPaths  `json:"paths,omitempty"`
+	// ClientID and ClientSecret are sent with OAuth2 token requests when set.
+	ClientID     string `json:"client_id,omitempty"`
+	ClientSecret string `json:"client_secret,omitempty"`
+	// ShortAccessTTL says the backend issues access tokens that expire within
+	// this duration, so the suite may wait for expiry instead of skipping.
+	ShortAccessTTL Duration `json:"short_access_ttl,omitempty"`
+	// RateLimitBurst enables B2.8 with this many invalid refresh attempts; 0 skips it.
+	RateLimitBurst int `json:"rate_limit_burst,omitempty"`
+}
+
+// TokenFields name request fields of the refresh and logout bodies.
+type TokenFields struct {
+	RefreshToken string `json:"refresh_token,omitempty"`
+}
+
+// TokenPaths are dotted JSON paths of the values in token responses.
+type TokenPaths struct {
+	AccessToken  string `json:"access_token,omitempty"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	ExpiresIn    string `json:"expires_in,omitempty"`
+	// User is the path of the user object in the login answer and FirstName
+	// its first-name field's path, relative to the user object.
+	FirstName string `json:"first_name,omitempty"`
+}
+
+// Duration is a time.Duration written as "2s" in profiles.
+type Duration time.Duration
+
+// UnmarshalJSON reads a duration string such as "30s".
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("want a duration such as \"30s\", got %s", b)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("want a duration such as \"30s\": %w", err)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// Std returns the duration as a time.Duration.
+func (d Duration) Std() time.Duration { return time.Duration(d) }
+
+// Default is the profile of contract.md as written: the reference proxy's.
+func Default() *Profile {
+	p := &Profile{}
+	p.applyDefaults()
+	return p
+}
+
+// Load reads the profile file at path, applies the defaults to every key it
+// leaves out, and checks it. Errors name the file and the problem.
+func Load(path string) (*Profile, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("profile %s: %w", path, err)
+	}
+	p, err := Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("profile %s: %w", path, err)
+	}
+	return p, nil
+}
+
+// Parse reads a profile from YAML or JSON.
+func Parse(raw []byte) (*Profile, error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil, errors.New("empty profile")
+	}
+	var p Profile
+	if err := yaml.UnmarshalStrict(raw, &p); err != nil {
+		return nil, cleanYAMLError(err)
+	}
+	p.applyDefaults()
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+func cleanYAMLError(err error) error {
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "error unmarshaling JSON: while decoding JSON: ")
+	msg = strings.ReplaceAll(msg, "json: unknown field", "unknown key")
+	return errors.New(msg)
+}
+
+// Validate reports the first inconsistency of a profile that defaults were applied to.
+func (p *Profile) Validate() error {
+	n := 0
+	for _, s := range []string{p.Target.URL, p.Target.Command, p.Target.Image} {
+		if s != "" {
+			n++
+		}
+	}
+	if n > 1 {
+		return errors.New("target: give only one of url, command and image")
+	}
+	if p.Target.URL != "" && !strings.HasPrefix(p.Target.URL, "http://") && !strings.HasPrefix(p.Target.URL, "https://") {
+		return fmt.Errorf("target.url: %q is not an http(s) URL", p.Target.URL)
+	}
+	switch p.Backend.Dialect {
+	case DialectJSON, DialectOAuth2:
+	default:
+		return fmt.Errorf("backend.dialect: %q is not one of json, oauth2", p.Backend.Dialect)
+	}
+	for name, e := range map[string]Endpoint{
+		"proxy.login_page": p.Proxy.LoginPage, "proxy.login": p.Proxy.Login, "proxy.profile_page": p.Proxy.ProfilePage,
+		"proxy.me": p.Proxy.Me, "proxy.update_profile": p.Proxy.UpdateProfile, "proxy.logout": p.Proxy.Logout,
+		"backend.login": p.Backend.Login, "backend.refresh": p.Backend.Refresh, "backend.logout": p.Backend.Logout, "backend.me": p.Backend.Me,
+	} {
+		if !strings.HasPrefix(e.Path, "/") {
+			return fmt.Errorf("%s.path: %q must start with /", name, e.Path)
+		}
+		if e.Body != "" && e.Body != "json" && e.Body != "form" {
+			return fmt.Errorf("%s.body: %q is not one of json, form", name, e.Body)
+		}
+	}
+	if p.Backend.RateLimitBurst < 0 || p.Backend.RateLimitBurst > 1000 {
+		return fmt.Errorf("backend.rate_limit_burst: %d is outside 0..1000", p.Backend.RateLimitBurst)
+	}
+	return nil
+}
+
+func (p *Profile) applyDefaults() {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	defEndpoint := func(e *Endpoint, method, path, body string) {
+		def(&e.Method, method)
+		def(&e.Path, path)
+		def(&e.Body, body)
+		e.Method = strings.ToUpper(e.Method)
+	}
+	def(&p.Target.ReadyPath, "/login")
+	if p.Target.StartTimeout == 0 {
+		p.Target.StartTimeout = Duration(60 * time.Second)
+	}
+	if p.Target.BackendTimeout == 0 {
+		p.Target.BackendTimeout = Duration(2 * time.Second)
+	}
+	def(&p.Target.EnvNames.BackendURL, "BACKEND_URL")
+	def(&p.Target.EnvNames.Port, "PORT")
+	def(&p.Target.EnvNames.SessionSecret, "SESSION_SECRET")
+	def(&p.Target.EnvNames.CookieSecure, "COOKIE_SECURE")
+
+	def(&p.Credentials.Email, "alice@example.com")
+	def(&p.Credentials.Password, "correct horse")
+	def(&p.Credentials.FirstName, "Alice")
+
+	defEndpoint(&p.Proxy.LoginPage, "GET", "/login", "")
+	defEndpoint(&p.Proxy.Login, "POST", "/login", "json")
+	def(&p.Proxy.LoginFields.Email, "email")
+	def(&p.Proxy.LoginFields.Password, "password")
+	defEndpoint(&p.Proxy.ProfilePage, "GET", "/profile", "")
+	defEndpoint(&p.Proxy.Me, "GET", "/api/me", "")
+	defEndpoint(&p.Proxy.UpdateProfile, "PATCH", "/api/profile", "json")
+	defEndpoint(&p.Proxy.Logout, "POST", "/logout", "")
+	def(&p.Proxy.Selectors.FirstName, "#first-name")
+	def(&p.Proxy.Selectors.Reload, "#reload")
+	def(&p.Proxy.Selectors.Logout, "#logout")
+	def(&p.Proxy.Selectors.Email, "input[name=email]")
+	def(&p.Proxy.Selectors.Password, "input[name=password]")
+	def(&p.Proxy.Selectors.Submit, "form [type=submit]")
+
+	if p.Backend.Dialect == "" {
+		p.Backend.Dialect = DialectJSON
+	}
+	p.Backend.Dialect = Dialect(strings.ToLower(string(p.Backend.Dialect)))
+	defEndpoint(&p.Backend.Login, "POST", "/auth/login", "json")
+	def(&p.Backend.LoginFields.Email, "email")
+	def(&p.Backend.LoginFields.Password, "password")
+	defEndpoint(&p.Backend.Logout, "POST", "/auth/logout", "json")
+	defEndpoint(&p.Backend.Me, "GET", "/api/user/me", "")
+	def(&p.Backend.Fields.RefreshToken, "refresh_token")
+	if p.Backend.Dialect == DialectOAuth2 {
+		defEndpoint(&p.Backend.Refresh, "POST", "/oauth/token", "form")
+		def(&p.Backend.Paths.AccessToken, "access_token")
+		def(&p.Backend.Paths.RefreshToken, "refresh_token")
+		def(&p.Backend.Paths.ExpiresIn, "expires_in")
+	} else {
+		defEndpoint(&p.Backend.Refresh, "POST", "/auth/refresh", "json")
+		def(&p.Backend.Paths.AccessToken, "data.authorization.access_token")
+		def(&p.Backend.Paths.RefreshToken, "data.authorization.refresh_token")
+		def(&p.Backend.Paths.ExpiresIn, "data.authorization.expires_in")
+	}
+	def(&p.Backend.Paths.FirstName, "data.user.firstName")
+}
+
+// Lookup follows a dotted path ("data.authorization.access_token") through
+// decoded JSON and returns the value there.
+func Lookup(doc any, path string) (any, bool) {
+	cur := doc
+	for _, key := range strings.Split(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		cur, ok = m[key]
+		if !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// LookupString is Lookup for a non-empty string value.
+func LookupString(doc any, path string) (string, bool) {
+	v, ok := Lookup(doc, path)
+	s, isString := v.(string)
+	return s, ok && isString && s != ""
+}
