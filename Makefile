@@ -1,0 +1,61 @@
+# refreshspec: build, test and run. GNU make.
+#
+# Containers started by the tests publish their ports on 127.0.0.1 and the
+# suite refuses any other Docker host (fakebackend/container.CheckLoopback);
+# Ryuk, the reaper container, would have to be pulled, and the tests
+# terminate what they start. The environment may override both.
+export TESTCONTAINERS_RYUK_DISABLED ?= true
+export TESTCONTAINERS_HOST_OVERRIDE ?= 127.0.0.1
+
+GO ?= go
+# PKGS narrows test and lint, e.g. make test PKGS=./fakebackend/...
+PKGS ?= ./...
+# Images are FROM scratch with one static Linux binary: nothing is pulled.
+IMAGE_TAG ?= dev
+IMAGE_BIN := bin/image
+
+.DEFAULT_GOAL := build
+.PHONY: setup build images test lint bench docs run clean
+
+## setup: install and start what the tests and the main job need (Docker, Chromium, gcc); idempotent
+setup:
+	bash scripts/setup-machine
+
+## build: every command into bin/ (static binaries for this machine)
+build:
+	CGO_ENABLED=0 $(GO) build -o bin/ ./cmd/...
+
+## images: refreshspec/fakebackend:dev and refreshspec/reference:dev
+images:
+	rm -rf $(IMAGE_BIN)
+	CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -o $(IMAGE_BIN)/fakebackend/ ./cmd/fakebackend
+	CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -o $(IMAGE_BIN)/reference/ ./cmd/reference
+	docker build -t refreshspec/fakebackend:$(IMAGE_TAG) -f fakebackend/Dockerfile $(IMAGE_BIN)/fakebackend
+	docker build -t refreshspec/reference:$(IMAGE_TAG) -f reference/Dockerfile $(IMAGE_BIN)/reference
+
+## test: the project's own tests (the README's test command)
+test:
+	$(GO) test -race -count=1 $(PKGS)
+
+## lint: gofmt must list nothing, go vet must pass
+lint:
+	@unformatted="$$(gofmt -l .)"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt -l: run gofmt -w on:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+## bench: the fake backend's and the reference proxy's benchmarks
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./fakebackend/ ./reference/
+
+## docs: regenerate docs/scenarios.md's table from the catalogue
+docs:
+	{ sed '/^|/,$$d' docs/scenarios.md; $(GO) run ./cmd/refreshspec list --markdown; } > docs/scenarios.md.tmp \
+		|| { rm -f docs/scenarios.md.tmp; exit 1; }
+	mv docs/scenarios.md.tmp docs/scenarios.md
+
+## run: the proxy suite against the reference proxy (the main job)
+run:
+	$(GO) run ./cmd/refreshspec proxy --target-cmd '$(GO) run ./cmd/reference'
+
+clean:
+	rm -rf bin

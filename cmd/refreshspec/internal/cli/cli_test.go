@@ -1,0 +1,145 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/refreshspec/refreshspec/profile"
+	"github.com/refreshspec/refreshspec/spec/catalogue"
+)
+
+func TestNextJSExampleProfileLoads(t *testing.T) {
+	path := filepath.Join("..", "..", "..", "..", "docs", "examples", "nextjs-iron-session.refreshspec.yaml")
+	p, err := profile.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Target.Command != "npm run start" || p.Proxy.Login.Path != "/api/auth/login" || p.Proxy.CookieName == "" ||
+		p.Target.EnvNames.SessionSecret != "SECRET_COOKIE_PASSWORD" {
+		t.Errorf("the example does not say what docs/profiles.md shows: %+v", p)
+	}
+	// Every key the docs list appears in docs/profiles.md's tables.
+	docs, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "docs", "profiles.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"target.command", "target.dir", "target.image", "target.url", "target.env", "target.env_names.backend_url",
+		"target.ready_path", "target.start_timeout", "target.backend_timeout", "credentials.first_name", "proxy.cookie_name",
+		"proxy.login_fields.email", "proxy.selectors.submit", "backend.dialect", "backend.control_url", "backend.paths.first_name",
+		"backend.client_secret", "backend.short_access_ttl", "backend.rate_limit_burst"} {
+		if !strings.Contains(string(docs), "`"+key+"`") {
+			t.Errorf("docs/profiles.md does not document %s", key)
+		}
+	}
+}
+
+// run runs the command line and returns its exit code, stdout and stderr.
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	code := Main(ctx, args, func(string) string { return "" }, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestBadInputNamesTheFlagOrFile(t *testing.T) {
+	dir := t.TempDir()
+	badKey := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(badKey, []byte("target:\n  comand: npm start\n"), 0o644)
+	twoTargets := filepath.Join(dir, "two.yaml")
+	os.WriteFile(twoTargets, []byte("target:\n  command: npm start\n  url: http://127.0.0.1:3000\n"), 0o644)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"proxy", "--bogus"}, "flag provided but not defined: -bogus"},
+		{[]string{"proxy", "--backend", "bogus", "--target-cmd", "true"}, `--backend: "bogus" is not one of container, local`},
+		{[]string{"proxy", "--profile", badKey}, `unknown key "comand"`},
+		{[]string{"proxy", "--profile", filepath.Join(dir, "missing.yaml")}, "missing.yaml: open"},
+		{[]string{"proxy", "--profile", twoTargets}, "give only one of url, command and image"},
+		{[]string{"proxy"}, "no target"},
+		{[]string{"proxy", "--target-cmd", "a", "--target-url", "http://127.0.0.1:1"}, "--target-cmd and --target-url: give only one"},
+		{[]string{"proxy", "--target-url", "ftp://x"}, `--target-url: "ftp://x" is not an http(s) URL`},
+		{[]string{"proxy", "--target-url", "http://127.0.0.1:3000", "--backend-addr", "10.0.0.1:9090"}, "--backend-addr: \"10.0.0.1:9090\" is not a loopback address"},
+		{[]string{"proxy", "--target-image", "app:dev", "--backend", "local"}, "--target-image needs --backend container"},
+		{[]string{"proxy", "--target-cmd", "true", "--focus", "P99"}, `--focus: "P99" names no scenario`},
+		{[]string{"proxy", "--target-cmd", "true", "--focus", "B1"}, "leave no scenario of suite P"},
+		{[]string{"proxy", "--target-cmd", "true", "--timeout", "-1s"}, "--timeout: must be positive"},
+		{[]string{"proxy", "--target-cmd", "true", "stray"}, `unexpected argument "stray"`},
+		{[]string{"backend"}, "no backend: give --target-url"},
+		{[]string{"backend", "--target-url", "http://127.0.0.1:1", "--rate-limit-burst", "5000"}, "backend.rate_limit_burst: 5000 is outside 0..1000"},
+		{[]string{"list", "--suite", "X"}, `--suite: "X" is not one of P, W, B`},
+		{[]string{"fakebackend", "--addr", "0.0.0.0:9090"}, `--addr: "0.0.0.0:9090" is not a loopback address`},
+		{[]string{"fakebackend", "serve", "--access-ttl", "-1s"}, "-access-ttl: must be positive"},
+		{[]string{"bogus"}, `unknown command "bogus"`},
+	} {
+		code, _, stderr := run(t, c.args...)
+		if code != ExitUsage || !strings.Contains(stderr, c.want) {
+			t.Errorf("refreshspec %s: exit %d, stderr %q; want exit 2 and %q", strings.Join(c.args, " "), code, stderr, c.want)
+		}
+	}
+}
+
+func TestFlagsOverrideTheProfile(t *testing.T) {
+	prof, err := profile.Parse([]byte("target:\n  command: npm start\n  dir: app\n  ready_path: /health\n  start_timeout: 90s\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resolve := func(args ...string) (targetSpec, error) {
+		var f proxyFlags
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		f.register(fs)
+		fs.StringVar(&f.backend, "backend", backendContainer, "")
+		fs.StringVar(&f.backendAddr, "backend-addr", "127.0.0.1:9090", "")
+		fs.StringVar(&f.backendControlAddr, "backend-control-addr", "127.0.0.1:9091", "")
+		fs.StringVar(&f.targetCmd, "target-cmd", "", "")
+		fs.StringVar(&f.targetDir, "target-dir", "", "")
+		fs.StringVar(&f.targetImage, "target-image", "", "")
+		fs.StringVar(&f.targetURL, "target-url", "", "")
+		fs.StringVar(&f.readyPath, "ready-path", "", "")
+		fs.DurationVar(&f.startTimeout, "start-timeout", 0, "")
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		return f.resolveTarget(prof, "/profiles/app", setFlags(fs))
+	}
+	got, err := resolve()
+	if err != nil || got.kind != targetCommand || got.command != "npm start" || got.dir != "/profiles/app" || got.readyPath != "/health" || got.startTimeout != 90*time.Second {
+		t.Errorf("profile only: %+v, %v", got, err)
+	}
+	got, err = resolve("--target-url", "http://127.0.0.1:3000", "--ready-path", "/", "--start-timeout", "5s")
+	if err != nil || got.kind != targetURL || got.url != "http://127.0.0.1:3000" || got.readyPath != "/" || got.startTimeout != 5*time.Second {
+		t.Errorf("flags over profile: %+v, %v", got, err)
+	}
+	got, err = resolve("--target-cmd", "go run ./cmd/reference")
+	if err != nil || got.command != "go run ./cmd/reference" || got.dir != "/profiles/app" {
+		t.Errorf("--target-cmd keeps the profile's explicit dir: %+v, %v", got, err)
+	}
+}
+
+func TestListPrintsTheCatalogue(t *testing.T) {
+	code, out, _ := run(t, "list")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, s := range catalogue.All() {
+		if !strings.Contains(out, s.ID+" ") {
+			t.Errorf("list lacks %s", s.ID)
+		}
+	}
+	_, out, _ = run(t, "list", "--suite", "B", "--skip", "INFO")
+	if strings.Contains(out, "P1.1") || !strings.Contains(out, "B1.1") || strings.Contains(out, "B2.11") {
+		t.Errorf("list --suite B --skip INFO:\n%s", out)
+	}
+	_, out, _ = run(t, "list", "--markdown")
+	if out != catalogue.Markdown() {
+		t.Error("list --markdown differs from catalogue.Markdown()")
+	}
+}

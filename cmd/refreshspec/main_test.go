@@ -1,0 +1,332 @@
+package main
+
+// These tests build refreshspec as users install it (CGO_ENABLED=0) and run
+// the binary: against the reference proxy (conformant), against a reference
+// built with a deliberate bug (not conformant), with bad input, and its list
+// and fakebackend/backend commands. The proxy runs use the containerized
+// fake backend, as the CLI does by default; they skip without a Docker
+// engine unless REFRESHSPEC_REQUIRE_DOCKER=1.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	fbcontainer "github.com/refreshspec/refreshspec/fakebackend/container"
+	"github.com/refreshspec/refreshspec/spec/catalogue"
+)
+
+var (
+	binDir   string
+	builds   sync.Map // name -> *build
+	buildMu  sync.Mutex
+	repoRoot = filepath.Join("..", "..")
+)
+
+type build struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "refreshspec-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	// The containers the CLI starts stay on this machine.
+	os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+	os.Setenv("TESTCONTAINERS_HOST_OVERRIDE", "127.0.0.1")
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// binary builds a main package once per test run, statically, and returns
+// the binary's path.
+func binary(t *testing.T, name, pkg string, tags ...string) string {
+	t.Helper()
+	v, _ := builds.LoadOrStore(name, &build{})
+	b := v.(*build)
+	b.once.Do(func() {
+		b.path = filepath.Join(binDir, name)
+		args := []string{"build", "-o", b.path}
+		if len(tags) > 0 {
+			args = append(args, "-tags", strings.Join(tags, ","))
+		}
+		cmd := exec.Command("go", append(args, pkg)...)
+		cmd.Dir = repoRoot
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	return b.path
+}
+
+func refreshspec(t *testing.T) string {
+	return binary(t, "refreshspec", "./cmd/refreshspec")
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// runCLI runs the refreshspec binary in dir (a temporary one if empty) with
+// extra environment variables.
+func runCLI(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, refreshspec(t), args...)
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	case err != nil:
+		t.Fatalf("refreshspec %s: %v", strings.Join(args, " "), err)
+	}
+	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// junitDoc is the part of the Surefire schema CI readers rely on.
+type junitDoc struct {
+	XMLName xml.Name `xml:"testsuite"`
+	Tests   int      `xml:"tests,attr"`
+	Cases   []struct {
+		Name      *string   `xml:"name,attr"`
+		Classname *string   `xml:"classname,attr"`
+		Failure   *struct{} `xml:"failure"`
+	} `xml:"testcase"`
+}
+
+func readJUnit(t *testing.T, path string) junitDoc {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc junitDoc
+	if err := xml.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("JUnit report does not parse: %v", err)
+	}
+	if len(doc.Cases) == 0 || doc.Tests != len(doc.Cases) {
+		t.Fatalf("JUnit report has %d testcases and tests=%d", len(doc.Cases), doc.Tests)
+	}
+	for i, c := range doc.Cases {
+		if c.Name == nil || *c.Name == "" || c.Classname == nil || *c.Classname == "" {
+			t.Fatalf("testcase %d lacks a name or a classname", i)
+		}
+		if !strings.HasPrefix(*c.Classname, "refreshspec.") {
+			t.Errorf("testcase %q has classname %q, want refreshspec.<group>", *c.Name, *c.Classname)
+		}
+	}
+	return doc
+}
+
+type jsonDoc struct {
+	Scenarios []struct {
+		ID, Level, Title, State, Message string
+	} `json:"scenarios"`
+	Summary struct {
+		Passed, Failed, Skipped int
+		Strict, Conformant      bool
+		Duration                float64
+	} `json:"summary"`
+}
+
+func readJSON(t *testing.T, path string) jsonDoc {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc jsonDoc
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("JSON report does not parse: %v", err)
+	}
+	return doc
+}
+
+func TestReferenceIsConformant(t *testing.T) {
+	fbcontainer.RequireDocker(t)
+	ref := binary(t, "reference", "./cmd/reference")
+	dir := t.TempDir()
+	junit, jsonPath := filepath.Join(dir, "r.xml"), filepath.Join(dir, "r.json")
+	r := runCLI(t, nil, "proxy", "--target-cmd", ref, "--junit-report", junit, "--json-report", jsonPath)
+	if r.code != 0 {
+		t.Fatalf("exit %d against the reference, want 0\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "--backend container") {
+		t.Errorf("the default backend is not the container one:\n%s", r.stderr)
+	}
+	for _, s := range catalogue.Suite("P") {
+		if !strings.Contains(r.stdout, " "+s.ID+" ") {
+			t.Errorf("console has no line for %s", s.ID)
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if last := lines[len(lines)-1]; !strings.Contains(last, " passed, 0 failed, ") || !strings.Contains(last, "conformant") {
+		t.Errorf("closing line = %q", last)
+	}
+	doc := readJUnit(t, junit)
+	if doc.Tests != len(catalogue.Suite("P")) {
+		t.Errorf("JUnit has %d testcases, want one per P scenario (%d)", doc.Tests, len(catalogue.Suite("P")))
+	}
+	j := readJSON(t, jsonPath)
+	if !j.Summary.Conformant || j.Summary.Failed != 0 || len(j.Scenarios) != len(catalogue.Suite("P")) {
+		t.Errorf("JSON summary = %+v with %d scenarios", j.Summary, len(j.Scenarios))
+	}
+}
+
+func TestBrokenProxyFailsP22(t *testing.T) {
+	fbcontainer.RequireDocker(t)
+	mutant := binary(t, "reference-mutation", "./cmd/reference", "mutation")
+	dir := t.TempDir()
+	junit, jsonPath := filepath.Join(dir, "r.xml"), filepath.Join(dir, "r.json")
+	r := runCLI(t, nil, "proxy", "--target-cmd", "REFERENCE_BREAK=no-retry "+mutant,
+		"--focus", "P2,P1", "--junit-report", junit, "--json-report", jsonPath)
+	if r.code != 1 {
+		t.Fatalf("exit %d against a proxy that does not retry, want 1\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "FAIL  P2.2   MUST") || !strings.Contains(r.stdout, "requirement: the same for an api route") {
+		t.Errorf("console does not show P2.2 failed with its requirement:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stdout, "NOT conformant") {
+		t.Errorf("console does not give the verdict:\n%s", r.stdout)
+	}
+	failed := false
+	for _, c := range readJUnit(t, junit).Cases {
+		if strings.HasPrefix(*c.Name, "P2.2 ") {
+			failed = c.Failure != nil && *c.Classname == "refreshspec.P2"
+		}
+	}
+	if !failed {
+		t.Error("JUnit does not report P2.2 as a failure of refreshspec.P2")
+	}
+	j := readJSON(t, jsonPath)
+	for _, s := range j.Scenarios {
+		if s.ID == "P2.2" && (s.State != "failed" || s.Message == "" || s.Level != "MUST") {
+			t.Errorf("JSON P2.2 = %+v, want failed with a message", s)
+		}
+	}
+	if j.Summary.Conformant || j.Summary.Failed == 0 {
+		t.Errorf("JSON summary = %+v", j.Summary)
+	}
+}
+
+func TestLocalBackendAndStrictMode(t *testing.T) {
+	ref := binary(t, "reference", "./cmd/reference")
+	r := runCLI(t, nil, "proxy", "--backend", "local", "--target-cmd", ref, "--focus", "P2,P6.1", "--strict")
+	if r.code != 0 || !strings.Contains(r.stdout, "PASS  P2.1") || !strings.Contains(r.stdout, ", strict") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestBadInputExits2(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("target:\n  command: npm start\nproxy:\n  cookie: sid\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"proxy", "--bogus"}, "flag provided but not defined: -bogus"},
+		{[]string{"proxy", "--profile", bad}, `unknown key "cookie"`},
+		{[]string{"proxy", "--profile", filepath.Join(dir, "nope.yaml")}, "nope.yaml"},
+		{[]string{"proxy", "--backend", "bogus", "--target-cmd", "true"}, `--backend: "bogus"`},
+		{[]string{"proxy", "--backend", "local", "--target-cmd", "echo starting; exit 3", "--start-timeout", "20s"}, "never became ready"},
+	} {
+		r := runCLI(t, nil, c.args...)
+		if r.code != 2 || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("refreshspec %s: exit %d, stderr:\n%s\nwant exit 2 and %q", strings.Join(c.args, " "), r.code, r.stderr, c.want)
+		}
+	}
+}
+
+func TestNoDockerIsASetupError(t *testing.T) {
+	r := runCLI(t, []string{"DOCKER_HOST=unix:///nonexistent/docker.sock"}, "proxy", "--target-cmd", "true")
+	if r.code != 2 || !strings.Contains(r.stderr, "no Docker engine reachable for --backend container; start Docker or use --backend local") {
+		t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+}
+
+func TestListHasTheWholeCatalogue(t *testing.T) {
+	r := runCLI(t, nil, "list")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, s := range catalogue.All() {
+		if !strings.Contains(r.stdout, s.ID+" ") {
+			t.Errorf("list lacks %s", s.ID)
+		}
+	}
+}
+
+// TestBackendSuiteAgainstTheFakeBackend runs `refreshspec fakebackend` as a
+// developer would, then `refreshspec backend` against it.
+func TestBackendSuiteAgainstTheFakeBackend(t *testing.T) {
+	cmd := exec.Command(refreshspec(t), "fakebackend", "--backend", "local", "--addr", "127.0.0.1:0", "--control-addr", "127.0.0.1:0")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	})
+	urls := map[string]string{}
+	buf := make([]byte, 4096)
+	var got strings.Builder
+	for len(urls) < 2 {
+		n, err := stdout.Read(buf)
+		if err != nil {
+			t.Fatalf("fakebackend printed %q, then: %v", got.String(), err)
+		}
+		got.Write(buf[:n])
+		urls = map[string]string{}
+		for _, line := range strings.Split(got.String(), "\n") {
+			if k, v, ok := strings.Cut(line, ": "); ok && strings.HasPrefix(v, "http://127.0.0.1:") {
+				urls[k] = strings.TrimSpace(v)
+			}
+		}
+	}
+	dir := t.TempDir()
+	jsonPath := filepath.Join(dir, "b.json")
+	r := runCLI(t, nil, "backend", "--target-url", urls["api"], "--control-url", urls["control"], "--rate-limit-burst", "30", "--json-report", jsonPath)
+	if r.code != 0 {
+		t.Fatalf("exit %d against the fake backend\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	j := readJSON(t, jsonPath)
+	if len(j.Scenarios) != len(catalogue.Suite("B")) || !j.Summary.Conformant {
+		t.Errorf("JSON: %d scenarios, summary %+v", len(j.Scenarios), j.Summary)
+	}
+}

@@ -1,0 +1,53 @@
+"use client";
+// The profile page's client part: #reload fetches /api/me from the browser and
+// shows the name again; a 401 sends the browser to /login (the seed's
+// client-side redirect). No token ever reaches this code.
+
+import { useState } from "react";
+
+export default function ProfileView({ firstName, lastName }: { firstName: string; lastName: string }) {
+  const [name, setName] = useState(firstName);
+  const [status, setStatus] = useState("");
+
+  async function reload() {
+    setStatus("loading…");
+    try {
+      const res = await fetch("/api/me", { credentials: "same-origin", cache: "no-store" });
+      if (res.status === 401) {
+        window.location.href = "/login";
+        return;
+      }
+      if (!res.ok) {
+        setStatus(`could not reload (HTTP ${res.status}); try again`);
+        return;
+      }
+      const body = (await res.json()) as { data?: { firstName?: string } };
+      setName(body.data?.firstName ?? "");
+      setStatus("");
+    } catch {
+      setStatus("could not reach the server; try again");
+    }
+  }
+
+  return (
+    <main>
+      <h1>Profile</h1>
+      <p>
+        Hello, <span id="first-name">{name}</span> {lastName}
+      </p>
+      <p>
+        <button id="reload" type="button" onClick={reload}>
+          Reload
+        </button>{" "}
+        <span id="status" role="status">
+          {status}
+        </span>
+      </p>
+      <form method="post" action="/logout">
+        <button id="logout" type="submit">
+          Log out
+        </button>
+      </form>
+    </main>
+  );
+}

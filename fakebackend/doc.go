@@ -1,0 +1,86 @@
+// Package fakebackend is the fake backend of contract.md §1: the
+// /auth/login, /auth/refresh, /auth/logout, /api/user/me and
+// /api/user/profile routes a proxy talks to, with rotation on every
+// refresh, invalidation of the refresh token presented, family revocation
+// on reuse, an optional reuse grace window, access and refresh TTLs, a
+// refresh rate limit, Cache-Control: no-store on token answers and
+// WWW-Authenticate on rejected access tokens. The proxy suite runs a proxy
+// against it; the backend suite uses it (and its Breaks) as its own target.
+//
+// Beside the API, Control serves the control API that
+// fakebackend/control's Client speaks, on its own listener so that a
+// target under test cannot reach it: reset, settings, a fake clock (real
+// time plus an offset, which every TTL and the rate limit are judged by),
+// expiring and revoking families, a fault queue, and the journal, token
+// list, counts and stats that specs assert on.
+//
+// # Tokens and families
+//
+// Tokens are opaque: 32 bytes of crypto/rand in base64url. A login starts a
+// family (IDs "f-1", "f-2", ... since the last reset) at generation 0; each
+// refresh issues the next generation. A refresh token presented again after
+// it was rotated away is reuse: the family is revoked, and every access and
+// refresh token of it stops working. With a grace window, the refresh token
+// the last rotation consumed gets that rotation's pair back (same access and
+// refresh token, outcome "grace") while the rotation is younger than the
+// window; any older token is still reuse. The access token presented before
+// a refresh keeps working until it expires.
+//
+// # Rate limit
+//
+// Refresh attempts are counted on the fake clock in a sliding window per
+// client address (every attempt, well-formed or not, known token or not)
+// and per family (attempts with a known token). Over either bound the answer
+// is 429 {"error":"rate_limited"} with Retry-After in whole seconds.
+// Advancing the clock past the window or a reset clears the counts.
+//
+// # Faults
+//
+// A queued fault answers the next Count calls of its route, in queue order,
+// before the route's handler runs. A fault answer never touches the store:
+// the refresh token it carries is not consumed and nothing is rate-limited.
+// The journal marks it with Outcome "fault", Fault set to its kind and the
+// status sent.
+//
+// A delay holds the request for Delay, then answers normally (the journal
+// has Fault "delay" and the normal outcome); if the client goes away first,
+// nothing is answered and the outcome is "fault" with status 0. A drop
+// closes the connection without an answer (status 0). A status fault
+// answers Status (default 500, or 200 for the truncated and missing-field
+// bodies) with a body shaped by Body:
+//
+//	json, status 200    {"success":true,"data":{}}
+//	json, other status  {"success":false,"message":"injected fault","error":CODE}
+//	html                <html><body><h1>Bad Gateway</h1></body></html> (text/html)
+//	truncated           {"success":true,"data":{"authorization":{"access_token":"   (cut there)
+//	missing-field       {"success":true,"data":{"authorization":{"refresh_token":RANDOM,"token_type":"Bearer","expires_in":S}}}
+//
+// CODE is "invalid_grant" for 401 and 400 on /auth/refresh, "invalid_token"
+// for 401 on /api/user/* (with WWW-Authenticate: Bearer
+// error="invalid_token"), "invalid_credentials" for 401 on /auth/login,
+// "rate_limited" for 429 (with Retry-After: 1), and "server_error" for
+// every other status.
+//
+// # Bad input
+//
+// No input gets a 5xx unless a fault or a Break asks for it: a malformed,
+// empty or wrongly typed body is 400 "invalid_request", an unknown route
+// 404 "not_found", a known path with another method 405
+// "method_not_allowed" (with Allow), a body over 1 MiB 413 "too_large".
+//
+// # Bounded memory
+//
+// Families that are revoked or whose every token expired are dropped, with
+// the expired tokens of live families other than their newest pair, by a
+// sweeper every minute of real time and by the control sweep. A dropped
+// token is unknown afterwards, which the API answers exactly like an expired
+// or revoked one. The journal keeps the newest 100,000 entries (and at most
+// 64 MiB of request bodies, each cut at 64 KiB).
+//
+// # Breaks
+//
+// control.Break names deliberate defects (Config.Breaks, --break, or the
+// settings PATCH), used by the backend suite's mutation self-test; each
+// behaves as its comment in fakebackend/control says. A correct run sets
+// none.
+package fakebackend

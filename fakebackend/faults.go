@@ -1,0 +1,146 @@
+package fakebackend
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/refreshspec/refreshspec/fakebackend/control"
+)
+
+// The bodies of fault answers (see doc.go for the whole table).
+const (
+	faultHTML      = "<html><body><h1>Bad Gateway</h1></body></html>"
+	faultTruncated = `{"success":true,"data":{"authorization":{"access_token":"`
+)
+
+// serveFault answers c the way fault f says. It reports whether the request
+// should go on to its handler: only a delay the client waited out does.
+// Apart from a delay, a faulted request never touches the store, so the
+// refresh token it carries is not consumed.
+func (s *Server) serveFault(c *call, f *control.Fault) bool {
+	c.e.Fault = f.Kind
+	switch f.Kind {
+	case control.FaultDelay:
+		timer := time.NewTimer(f.Delay.Std())
+		defer timer.Stop()
+		s.held.Add(1)
+		defer s.held.Add(-1)
+		select {
+		case <-timer.C:
+			return true
+		case <-s.done: // shutting down: answer now rather than hold Shutdown up
+			return true
+		case <-c.r.Context().Done():
+			c.e.Outcome = control.OutcomeFault
+			return false
+		}
+	case control.FaultDrop:
+		s.notePresented(c)
+		c.e.Outcome = control.OutcomeFault
+		if hj, ok := c.w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+				return false
+			}
+		}
+		// HTTP/2 and recorders cannot hijack: aborting the handler is
+		// net/http's way to drop the answer there.
+		panic(http.ErrAbortHandler)
+	default:
+		s.notePresented(c)
+		writeFault(c, f)
+		return false
+	}
+}
+
+// notePresented journals the token a faulted request carries without
+// changing anything in the store.
+func (s *Server) notePresented(c *call) {
+	var value string
+	kind := control.Refresh
+	switch c.e.Route {
+	case control.RouteRefresh, control.RouteLogout:
+		var req struct {
+			RefreshToken string `json:"refresh_token"`
+		}
+		if decodeObject(c.body, &req) != nil || req.RefreshToken == "" {
+			return
+		}
+		value = req.RefreshToken
+	case control.RouteMe, control.RouteProfile:
+		scheme, v, _ := strings.Cut(c.r.Header.Get("Authorization"), " ")
+		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(v) == "" {
+			return
+		}
+		value, kind = strings.TrimSpace(v), control.Access
+	default:
+		return
+	}
+	s.mu.Lock()
+	c.present(value, s.st.tokens[value], kind)
+	s.mu.Unlock()
+}
+
+// faultStatus is the status of a FaultStatus answer: Fault.Status, or when
+// it is 0, 200 for the bodies that imitate a broken success and 500 otherwise.
+func faultStatus(f *control.Fault) int {
+	if f.Status != 0 {
+		return f.Status
+	}
+	switch f.Body {
+	case control.BodyTruncated, control.BodyMissingField:
+		return http.StatusOK
+	}
+	return http.StatusInternalServerError
+}
+
+// faultCode is the error code of a JSON fault body: what the real route
+// would say for that status.
+func faultCode(route control.Route, status int) string {
+	switch {
+	case status == http.StatusTooManyRequests:
+		return "rate_limited"
+	case route == control.RouteRefresh && (status == http.StatusUnauthorized || status == http.StatusBadRequest):
+		return "invalid_grant"
+	case (route == control.RouteMe || route == control.RouteProfile) && status == http.StatusUnauthorized:
+		return "invalid_token"
+	case route == control.RouteLogin && status == http.StatusUnauthorized:
+		return "invalid_credentials"
+	}
+	return "server_error"
+}
+
+func writeFault(c *call, f *control.Fault) {
+	status := faultStatus(f)
+	c.e.Status = status
+	c.e.Outcome = control.OutcomeFault
+	h := c.w.Header()
+	switch f.Body {
+	case control.BodyHTML:
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		c.w.WriteHeader(status)
+		_, _ = c.w.Write([]byte(faultHTML))
+	case control.BodyTruncated:
+		h.Set("Content-Type", "application/json")
+		c.w.WriteHeader(status)
+		_, _ = c.w.Write([]byte(faultTruncated))
+	case control.BodyMissingField:
+		writeJSON(c.w, status, envelope{Success: true, Data: map[string]any{
+			"authorization": map[string]any{"refresh_token": newTokenValue(), "token_type": "Bearer", "expires_in": int(c.set.AccessTTL.Std() / time.Second)},
+		}})
+	default:
+		if status == http.StatusOK {
+			writeJSON(c.w, status, envelope{Success: true, Data: struct{}{}})
+			return
+		}
+		code := faultCode(c.e.Route, status)
+		switch code {
+		case "rate_limited":
+			h.Set("Retry-After", retryAfterFaultSeconds)
+		case "invalid_token":
+			h.Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		}
+		writeJSON(c.w, status, envelope{Success: false, Message: "injected fault", Error: code})
+	}
+}

@@ -1,0 +1,144 @@
+package reference
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The environment variables of contract.md §2, plus BACKEND_TIMEOUT.
+const (
+	EnvBackendURL     = "BACKEND_URL"
+	EnvPort           = "PORT"
+	EnvSessionSecret  = "SESSION_SECRET"
+	EnvCookieSecure   = "COOKIE_SECURE"
+	EnvBackendTimeout = "BACKEND_TIMEOUT"
+)
+
+// Defaults for the variables that may be unset.
+const (
+	DefaultPort           = "8080"
+	DefaultBackendTimeout = 5 * time.Second
+	// MinSecretLength is the shortest SESSION_SECRET entry accepted: the keys
+	// are derived from it, and a short secret is guessable offline from any
+	// cookie.
+	MinSecretLength = 32
+	// SessionLifetime bounds a session from its login: contract.md §1 gives
+	// login no refresh expiry, so the reference assumes the backend's
+	// default refresh TTL and keeps that bound across refreshes.
+	SessionLifetime = 7 * 24 * time.Hour
+)
+
+// Config is what the reference proxy needs to run.
+type Config struct {
+	// BackendURL is the base URL of the backend of contract.md §1.
+	BackendURL string
+	// Secrets seal the session cookie: the first seals, all unseal (key
+	// rotation). Each is at least MinSecretLength characters.
+	Secrets []string
+	// CookieSecure sets Secure on the session cookie.
+	CookieSecure bool
+	// BackendTimeout bounds each call to the backend (resource, refresh,
+	// login, logout). Zero means DefaultBackendTimeout.
+	BackendTimeout time.Duration
+	// Logger receives one line per refresh attempt and every error; nil
+	// means slog.Default().
+	Logger *slog.Logger
+	// Bug switches on one deliberate defect; only the mutation self-test
+	// sets it.
+	Bug Bug
+
+	// now is the clock the session expiry is judged by; tests set it.
+	now func() time.Time
+}
+
+// ConfigFromEnv reads the variables of contract.md §2 (PORT aside, which Run
+// reads) through getenv. Errors name the variable at fault.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	cfg := Config{CookieSecure: true, BackendTimeout: DefaultBackendTimeout}
+
+	raw := strings.TrimSpace(getenv(EnvBackendURL))
+	if raw == "" {
+		return Config{}, fmt.Errorf("%s is not set: it names the backend, such as http://127.0.0.1:8081", EnvBackendURL)
+	}
+	if err := checkBackendURL(raw); err != nil {
+		return Config{}, fmt.Errorf("%s: %w", EnvBackendURL, err)
+	}
+	cfg.BackendURL = strings.TrimRight(raw, "/")
+
+	secrets, err := parseSecrets(getenv(EnvSessionSecret))
+	if err != nil {
+		return Config{}, err
+	}
+	cfg.Secrets = secrets
+
+	if v := strings.TrimSpace(getenv(EnvCookieSecure)); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("%s=%q: want true or false", EnvCookieSecure, v)
+		}
+		cfg.CookieSecure = b
+	}
+
+	if v := strings.TrimSpace(getenv(EnvBackendTimeout)); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return Config{}, fmt.Errorf("%s=%q: want a positive Go duration such as 5s", EnvBackendTimeout, v)
+		}
+		cfg.BackendTimeout = d
+	}
+	return cfg, nil
+}
+
+func parseSecrets(raw string) ([]string, error) {
+	if strings.TrimSpace(raw) == "" {
+		return nil, fmt.Errorf("%s is not set: give a random secret of at least %d characters (a comma-separated list rotates keys: the first seals, all unseal)", EnvSessionSecret, MinSecretLength)
+	}
+	parts := strings.Split(raw, ",")
+	secrets := make([]string, 0, len(parts))
+	for i, p := range parts {
+		p = strings.TrimSpace(p)
+		if len(p) < MinSecretLength {
+			// Never echo the secret: say which entry and how long it is.
+			return nil, fmt.Errorf("%s: entry %d is %d characters; each secret needs at least %d", EnvSessionSecret, i+1, len(p), MinSecretLength)
+		}
+		secrets = append(secrets, p)
+	}
+	return secrets, nil
+}
+
+func checkBackendURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an absolute http(s) URL", raw)
+	}
+	return nil
+}
+
+func (c Config) validate() error {
+	if err := checkBackendURL(c.BackendURL); err != nil {
+		return fmt.Errorf("BackendURL: %w", err)
+	}
+	if len(c.Secrets) == 0 {
+		return errors.New("Secrets: at least one session secret is needed (" + EnvSessionSecret + ")")
+	}
+	for i, s := range c.Secrets {
+		if len(s) < MinSecretLength {
+			return fmt.Errorf("%s: entry %d is %d characters; each secret needs at least %d", EnvSessionSecret, i+1, len(s), MinSecretLength)
+		}
+	}
+	if c.BackendTimeout < 0 {
+		return fmt.Errorf("BackendTimeout %v is negative", c.BackendTimeout)
+	}
+	if _, err := ParseBug(string(c.Bug)); err != nil {
+		return err
+	}
+	return nil
+}

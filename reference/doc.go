@@ -1,0 +1,47 @@
+// Package reference is the reference proxy of refreshspec: a small,
+// correct implementation of the cookie-session token-refresh pattern of
+// /work/shared/seed/token-refresh-design.md, serving every route of
+// contract.md §2 against a backend of contract.md §1. The proxy suite (group
+// P of scenarios.md) must pass against it, and must fail against each of its
+// deliberate bugs (Bug, AllBugs), which the mutation self-test switches on.
+//
+// What it does, in the order a request meets it:
+//
+//   - The session lives only in the cookie "session", sealed with
+//     gorilla/securecookie: HMAC-SHA256 and AES-256 (encrypted, not only
+//     signed), with keys derived from each SESSION_SECRET entry by HKDF under
+//     distinct labels. The first secret seals, every secret unseals, and a
+//     cookie opened under an older secret is resealed under the first on that
+//     response. A cookie that does not unseal, or whose session is past its
+//     refresh expiry, is an anonymous session: 401 JSON or a redirect to
+//     /login, with the cookie cleared, never a 5xx and never a backend call.
+//   - The fetch path (performFetch) sends the access token as Bearer; on a
+//     401 it refreshes once and retries once with the same method and the
+//     same (buffered) body, and saves the rotated tokens in a Set-Cookie on
+//     that same response. It never refreshes on 403, 404, 429 or 5xx.
+//   - A refresh refused with invalid_grant (401/400) destroys the session;
+//     any other failure (network, timeout, 5xx, 429, malformed answer) keeps
+//     it and answers 502 (503 for 429).
+//
+// # One refresh per session
+//
+// Concurrent requests of one session that meet a 401 share one refresh
+// (singleflight keyed by the refresh token, run under context.WithoutCancel
+// with the backend timeout), and a short, bounded memory of recent refreshes
+// (old refresh token → rotated pair, 30 s) answers requests that arrive with
+// the old cookie just after the shared refresh finished. Without it they
+// would present a used refresh token, which the backend takes for reuse and
+// answers by revoking the whole family.
+//
+// Both live in one process. Several instances behind a load balancer cannot
+// share them: two instances that meet the same expired session refresh with
+// the same token, and the second call is reuse. What covers that is the
+// backend's reuse grace window (contract.md §1): within it the immediately
+// previous refresh token gets the same successor back instead of revoking
+// the family. TestTwoInstancesNeedTheGraceWindow shows both sides: with the
+// window on, concurrent requests through two instances sharing a secret all
+// succeed and the family lives; with it off, the family is revoked.
+//
+// Logs: one slog line per refresh attempt with its outcome and a token
+// fingerprint (the first 8 hex digits of its SHA-256), never a token.
+package reference

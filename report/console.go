@@ -1,0 +1,138 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/refreshspec/refreshspec/runner"
+	"github.com/refreshspec/refreshspec/spec/catalogue"
+)
+
+// Console writes the human-readable report: one line per scenario as it
+// finishes, the requirement with expected and actual under each failure, and
+// a closing line "N passed, N failed, N skipped".
+type Console struct {
+	W io.Writer
+	// Verbose also prints the whole journal of failed scenarios and the
+	// failure's location; otherwise the journal's last lines.
+	Verbose bool
+}
+
+// journalLines is how much of a failed scenario's journal the console shows
+// without -v.
+const journalLines = 25
+
+// Scenario prints one scenario's line and, for a failure or a skip, why.
+func (c Console) Scenario(r runner.ScenarioResult) {
+	mark := map[runner.State]string{runner.Passed: "PASS", runner.Failed: "FAIL", runner.Skipped: "SKIP"}[r.State]
+	line := fmt.Sprintf("%s  %-6s %-6s %s", mark, r.ID, r.Level, r.Title)
+	if note := FailureNote(r); note != "" {
+		line += "  (" + note + ")"
+	}
+	fmt.Fprintln(c.W, line)
+	for _, m := range r.Measured {
+		fmt.Fprintf(c.W, "      measured: %s\n", m)
+	}
+	switch r.State {
+	case runner.Skipped:
+		if r.Message != "" {
+			fmt.Fprintf(c.W, "      skipped: %s\n", oneLine(r.Message))
+		}
+	case runner.Failed:
+		fmt.Fprintf(c.W, "      requirement: %s\n", r.Requirement)
+		fmt.Fprintln(c.W, indent(r.Message, "      "))
+		if c.Verbose && r.Location != "" {
+			fmt.Fprintf(c.W, "      at %s\n", r.Location)
+		}
+		if j := journalBody(r); j != "" {
+			if !c.Verbose {
+				j = lastLines(j, journalLines)
+			}
+			fmt.Fprintf(c.W, "      what the spec recorded (backend journal):\n%s\n", indent(j, "        "))
+		}
+	}
+}
+
+// Summary prints the failures outside any scenario and the closing line.
+func (c Console) Summary(res runner.Result) {
+	for _, f := range res.SuiteFailures {
+		fmt.Fprintf(c.W, "suite error: %s\n", indent(f, "  ")[2:])
+	}
+	passed, failed, skipped := res.Counts()
+	verdict := "conformant"
+	if !res.Conformant() {
+		var fatal []string
+		for _, s := range res.Scenarios {
+			if s.FailsRun {
+				fatal = append(fatal, s.ID)
+			}
+		}
+		switch {
+		case len(fatal) > 0:
+			verdict = "NOT conformant: " + strings.Join(fatal, ", ") + " failed"
+		default:
+			verdict = "NOT conformant: the suite itself failed"
+		}
+	}
+	mode := ""
+	if res.Strict {
+		mode = ", strict"
+	}
+	fmt.Fprintf(c.W, "%d passed, %d failed, %d skipped (%s%s, %s)\n", passed, failed, skipped, verdict, mode, res.Duration.Round(100*time.Millisecond))
+}
+
+// WriteConsole prints a whole result at once: every scenario in catalogue
+// order, then the summary.
+func WriteConsole(w io.Writer, res runner.Result, verbose bool) {
+	c := Console{W: w, Verbose: verbose}
+	for _, s := range res.Scenarios {
+		c.Scenario(s)
+	}
+	c.Summary(res)
+}
+
+// FailureNote says how a failed scenario counts when its level keeps it from
+// failing the run; empty otherwise.
+func FailureNote(r runner.ScenarioResult) string {
+	if r.State != runner.Failed || r.FailsRun {
+		return ""
+	}
+	switch r.Level {
+	case catalogue.Should:
+		return "not fatal without --strict"
+	case catalogue.Info:
+		return "INFO: never fails the run"
+	}
+	return "not fatal"
+}
+
+// journalBody is what a failed scenario's specs wrote, without a leading
+// line that repeats the requirement printed just above it.
+func journalBody(r runner.ScenarioResult) string {
+	j := strings.TrimSpace(r.Journal)
+	first, rest, _ := strings.Cut(j, "\n")
+	if strings.HasPrefix(first, r.ID+" ") && strings.Contains(first, "requirement:") {
+		j = strings.TrimSpace(rest)
+	}
+	return j
+}
+
+func indent(s, prefix string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = prefix + l
+	}
+	return strings.Join(lines, "\n")
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) <= n {
+		return s
+	}
+	return fmt.Sprintf("[%d earlier lines; -v shows all]\n%s", len(lines)-n, strings.Join(lines[len(lines)-n:], "\n"))
+}

@@ -1,0 +1,163 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/refreshspec/refreshspec/runner"
+	"github.com/refreshspec/refreshspec/spec/catalogue"
+)
+
+func scenario(id string, state runner.State, msg string, failsRun bool) runner.ScenarioResult {
+	s := catalogue.MustLookup(id)
+	return runner.ScenarioResult{ID: s.ID, Level: s.Level, Title: s.Title, Requirement: s.Requirement,
+		State: state, Message: msg, FailsRun: failsRun, Duration: 1500 * time.Millisecond}
+}
+
+func sample() runner.Result {
+	failed := scenario("P2.2", runner.Failed, "Expected\n    <int>: 2\nto equal\n    <int>: 1", true)
+	failed.Journal = "P2.2 (MUST) requirement: the same for an api route\nGET /api/user/me -> 401\nPOST /auth/refresh -> 200 \x01"
+	info := scenario("P9.2", runner.Passed, "", false)
+	info.Measured = []string{"median 3ms, p99 9ms"}
+	return runner.Result{Suite: "P", Duration: 12 * time.Second, Started: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Scenarios: []runner.ScenarioResult{
+		scenario("P2.1", runner.Passed, "", false),
+		failed,
+		scenario("P1.4", runner.Failed, "cookie is 5000 bytes", false),
+		scenario("P8.3", runner.Skipped, "the suite did not start this target", false),
+		info,
+	}}
+}
+
+func TestConsoleShowsEveryScenarioFailuresAndTheClosingLine(t *testing.T) {
+	var b bytes.Buffer
+	WriteConsole(&b, sample(), false)
+	out := b.String()
+	for _, want := range []string{
+		"PASS  P2.1   MUST   page request refreshes once and retries",
+		"FAIL  P2.2   MUST   api request refreshes once and retries\n      requirement: the same for an api route",
+		"to equal",
+		"POST /auth/refresh -> 200",
+		"FAIL  P1.4   SHOULD session cookie under 4096 bytes  (not fatal without --strict)",
+		"SKIP  P8.3",
+		"skipped: the suite did not start this target",
+		"measured: median 3ms, p99 9ms",
+		"2 passed, 2 failed, 1 skipped (NOT conformant: P2.2 failed",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("console output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Count(out, "requirement: the same for an api route") != 1 {
+		t.Errorf("the requirement is printed more than once:\n%s", out)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if !strings.HasPrefix(lines[len(lines)-1], "2 passed, 2 failed, 1 skipped") {
+		t.Errorf("last line = %q, want the counts", lines[len(lines)-1])
+	}
+}
+
+// junitDoc is the Surefire schema's shape as a CI reader parses it.
+type junitDoc struct {
+	XMLName  xml.Name `xml:"testsuite"`
+	Tests    int      `xml:"tests,attr"`
+	Failures int      `xml:"failures,attr"`
+	Skipped  int      `xml:"skipped,attr"`
+	Errors   int      `xml:"errors,attr"`
+	Cases    []struct {
+		Name      *string `xml:"name,attr"`
+		Classname *string `xml:"classname,attr"`
+		Failure   *struct {
+			Message string `xml:"message,attr"`
+			Type    string `xml:"type,attr"`
+			Text    string `xml:",chardata"`
+		} `xml:"failure"`
+		Skipped *struct {
+			Message string `xml:"message,attr"`
+		} `xml:"skipped"`
+	} `xml:"testcase"`
+}
+
+func TestJUnitIsSurefireShaped(t *testing.T) {
+	res := sample()
+	res.SuiteFailures = []string{"BeforeSuite failed: backend unreachable"}
+	var b bytes.Buffer
+	if err := WriteJUnit(&b, res); err != nil {
+		t.Fatal(err)
+	}
+	var doc junitDoc
+	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatalf("JUnit output does not parse: %v\n%s", err, b.String())
+	}
+	if doc.Tests != 6 || doc.Failures != 2 || doc.Skipped != 1 || doc.Errors != 1 {
+		t.Errorf("counts tests=%d failures=%d skipped=%d errors=%d, want 6, 2, 1, 1", doc.Tests, doc.Failures, doc.Skipped, doc.Errors)
+	}
+	byName := map[string]int{}
+	for i, c := range doc.Cases {
+		if c.Name == nil || *c.Name == "" || c.Classname == nil || *c.Classname == "" {
+			t.Fatalf("testcase %d lacks name or classname", i)
+		}
+		byName[*c.Name] = i
+	}
+	p22 := doc.Cases[byName["P2.2 api request refreshes once and retries"]]
+	if *p22.Classname != "refreshspec.P2" || p22.Failure == nil || p22.Failure.Message != "Expected <int>: 2 to equal <int>: 1" ||
+		!strings.Contains(p22.Failure.Text, "to equal") || !strings.Contains(p22.Failure.Text, "requirement: the same for an api route") {
+		t.Errorf("P2.2 testcase = %+v", p22)
+	}
+	p14 := doc.Cases[byName["P1.4 session cookie under 4096 bytes"]]
+	if p14.Failure == nil || !strings.Contains(p14.Failure.Type, "not fatal") {
+		t.Errorf("P1.4's failure does not say it is not fatal: %+v", p14.Failure)
+	}
+	p83 := doc.Cases[byName["P8.3 key rotation keeps old cookies and reseals them"]]
+	if p83.Skipped == nil || p83.Skipped.Message == "" {
+		t.Errorf("P8.3 is not skipped with a message: %+v", p83)
+	}
+}
+
+func TestJSONReport(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteJSON(&b, sample()); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Scenarios []map[string]any `json:"scenarios"`
+		Summary   map[string]any   `json:"summary"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Scenarios) != 5 {
+		t.Fatalf("%d scenarios, want 5", len(doc.Scenarios))
+	}
+	s := doc.Scenarios[1]
+	if s["id"] != "P2.2" || s["level"] != "MUST" || s["title"] != "api request refreshes once and retries" || s["state"] != "failed" || !strings.Contains(s["message"].(string), "to equal") {
+		t.Errorf("P2.2 = %v", s)
+	}
+	for _, k := range []string{"passed", "failed", "skipped", "strict", "conformant", "duration"} {
+		if _, ok := doc.Summary[k]; !ok {
+			t.Errorf("summary lacks %q: %v", k, doc.Summary)
+		}
+	}
+	if doc.Summary["passed"] != 2.0 || doc.Summary["failed"] != 2.0 || doc.Summary["conformant"] != false || doc.Summary["duration"] != 12.0 {
+		t.Errorf("summary = %v", doc.Summary)
+	}
+}
+
+func TestMarkdownSummary(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteMarkdown(&b, sample()); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"not conformant", "2 passed, 2 failed, 1 skipped", "| P2.2 | MUST | failed | api request refreshes once and retries | Expected <int>: 2 to equal <int>: 1 |", "not fatal without --strict", "median 3ms"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "| P2.1 |") {
+		t.Error("markdown lists a scenario that passed without measuring anything")
+	}
+}

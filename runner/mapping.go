@@ -1,0 +1,210 @@
+package runner
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/refreshspec/refreshspec/spec"
+	"github.com/refreshspec/refreshspec/spec/catalogue"
+)
+
+// fromReport turns Ginkgo's report into the run's Result: one entry per
+// selected scenario, in catalogue order. Specs of scenarios that were not
+// selected are left out; a selected scenario that no spec implements is
+// reported as skipped rather than passed.
+func fromReport(report types.Report, selected []catalogue.Scenario, suite string, strict bool) Result {
+	res := Result{Suite: suite, Strict: strict, Started: report.StartTime, Duration: report.RunTime}
+	for _, reason := range report.SpecialSuiteFailureReasons {
+		res.SuiteFailures = append(res.SuiteFailures, reason)
+	}
+	bySpec := map[string][]ScenarioResult{}
+	for _, sr := range report.SpecReports {
+		if sr.LeafNodeType.Is(types.NodeTypesForSuiteLevelNodes) {
+			if sr.State.Is(types.SpecStateFailureStates) {
+				res.SuiteFailures = append(res.SuiteFailures, suiteNodeFailure(sr))
+			}
+			continue
+		}
+		if !sr.LeafNodeType.Is(types.NodeTypeIt) {
+			continue
+		}
+		id := scenarioID(sr)
+		if id == "" {
+			continue
+		}
+		bySpec[id] = append(bySpec[id], fromSpec(sr, strict))
+	}
+	for _, id := range catalogue.IDs(selected) {
+		s := catalogue.MustLookup(id)
+		parts := bySpec[s.ID]
+		if len(parts) == 0 {
+			res.Scenarios = append(res.Scenarios, ScenarioResult{
+				ID: s.ID, Level: s.Level, Title: s.Title, Requirement: s.Requirement,
+				State: Skipped, Message: "no spec implements this scenario in this build of refreshspec",
+			})
+			continue
+		}
+		res.Scenarios = append(res.Scenarios, combine(parts))
+	}
+	return res
+}
+
+// scenarioID is the catalogue ID a spec's text begins with: the spec's own
+// text, or for a table entry the text of a container around it.
+func scenarioID(sr types.SpecReport) string {
+	texts := append([]string{sr.LeafNodeText}, reversed(sr.ContainerHierarchyTexts)...)
+	for _, t := range texts {
+		first, _, _ := strings.Cut(strings.TrimSpace(t), " ")
+		if _, ok := catalogue.Lookup(first); ok {
+			return first
+		}
+	}
+	return ""
+}
+
+func reversed(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[len(ss)-1-i] = s
+	}
+	return out
+}
+
+// fromSpec maps one spec's report to a scenario result, applying the
+// scenario's level: Ginkgo's passed is failed when the spec recorded a failed
+// verdict (a SHOULD outside strict mode, or INFO).
+func fromSpec(sr types.SpecReport, strict bool) ScenarioResult {
+	s := catalogue.MustLookup(scenarioID(sr))
+	r := ScenarioResult{
+		ID: s.ID, Level: s.Level, Title: s.Title, Requirement: s.Requirement,
+		Journal:  sr.CapturedGinkgoWriterOutput,
+		Duration: sr.RunTime,
+	}
+	var verdicts []spec.Verdict
+	for _, e := range sr.ReportEntries {
+		switch e.Name {
+		case spec.MeasuredEntry:
+			r.Measured = append(r.Measured, e.Value.String())
+		case spec.VerdictEntry:
+			if v, ok := verdictOf(e); ok && v.Failed {
+				verdicts = append(verdicts, v)
+			}
+		}
+	}
+	switch {
+	case sr.State.Is(types.SpecStatePassed):
+		r.State = Passed
+		if len(verdicts) > 0 {
+			r.State = Failed
+			msgs := make([]string, len(verdicts))
+			for i, v := range verdicts {
+				msgs[i] = v.Message
+			}
+			r.Message = strings.Join(msgs, "\n")
+		}
+	case sr.State.Is(types.SpecStateSkipped | types.SpecStatePending):
+		r.State = Skipped
+		r.Message = strings.TrimSpace(sr.Failure.Message)
+		if sr.State.Is(types.SpecStatePending) && r.Message == "" {
+			r.Message = "pending: the spec is not written yet"
+		}
+	default:
+		r.State = Failed
+		r.Message = failureMessage(sr)
+		r.Location = sr.Failure.Location.String()
+	}
+	r.FailsRun = r.State == Failed && s.Level.FailsRun(strict)
+	return r
+}
+
+// verdictOf reads a VerdictEntry's value: the spec.Verdict itself in-process,
+// its JSON when the report went through an encoding.
+func verdictOf(e types.ReportEntry) (spec.Verdict, bool) {
+	switch v := e.Value.GetRawValue().(type) {
+	case spec.Verdict:
+		return v, true
+	case *spec.Verdict:
+		if v != nil {
+			return *v, true
+		}
+	}
+	var v spec.Verdict
+	if e.Value.AsJSON != "" && json.Unmarshal([]byte(e.Value.AsJSON), &v) == nil {
+		return v, true
+	}
+	if s := e.Value.String(); s != "" {
+		return spec.Verdict{Failed: true, Message: s}, true
+	}
+	return spec.Verdict{}, false
+}
+
+func failureMessage(sr types.SpecReport) string {
+	msg := strings.TrimSpace(sr.Failure.Message)
+	switch {
+	case sr.State.Is(types.SpecStatePanicked):
+		msg = strings.TrimSpace("the spec panicked: " + sr.Failure.ForwardedPanic + "\n" + msg)
+	case sr.State.Is(types.SpecStateTimedout):
+		msg = "timed out: " + msg
+	case sr.State.Is(types.SpecStateInterrupted):
+		msg = "interrupted: " + msg
+	case sr.State.Is(types.SpecStateAborted):
+		msg = "aborted: " + msg
+	}
+	return msg
+}
+
+func suiteNodeFailure(sr types.SpecReport) string {
+	msg := fmt.Sprintf("%s %s: %s", sr.LeafNodeType, sr.State, strings.TrimSpace(sr.Failure.Message))
+	if sr.Failure.ForwardedPanic != "" {
+		msg += " (panic: " + sr.Failure.ForwardedPanic + ")"
+	}
+	if loc := sr.Failure.Location.String(); loc != "" && loc != ":0" {
+		msg += " at " + loc
+	}
+	return msg
+}
+
+// combine merges the results of the specs of one scenario (normally one; a
+// table gives several): it failed if any failed, passed if any passed and
+// none failed, and was skipped otherwise.
+func combine(parts []ScenarioResult) ScenarioResult {
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	out := parts[0]
+	out.State, out.Message, out.Location, out.Measured, out.Journal, out.Duration, out.FailsRun = Skipped, "", "", nil, "", 0, false
+	var failed, skipped []string
+	var d time.Duration
+	anyPassed := false
+	for _, p := range parts {
+		d += p.Duration
+		out.Measured = append(out.Measured, p.Measured...)
+		out.Journal += p.Journal
+		out.FailsRun = out.FailsRun || p.FailsRun
+		switch p.State {
+		case Failed:
+			failed = append(failed, p.Message)
+			if out.Location == "" {
+				out.Location = p.Location
+			}
+		case Passed:
+			anyPassed = true
+		default:
+			skipped = append(skipped, p.Message)
+		}
+	}
+	out.Duration = d
+	switch {
+	case len(failed) > 0:
+		out.State, out.Message = Failed, strings.Join(failed, "\n")
+	case anyPassed:
+		out.State = Passed
+	default:
+		out.Message = strings.Join(skipped, "\n")
+	}
+	return out
+}

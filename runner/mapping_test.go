@@ -1,0 +1,178 @@
+package runner
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/refreshspec/refreshspec/spec"
+	"github.com/refreshspec/refreshspec/spec/catalogue"
+)
+
+func itReport(name string, state types.SpecState, msg string, entries ...types.ReportEntry) types.SpecReport {
+	return types.SpecReport{
+		LeafNodeType: types.NodeTypeIt, LeafNodeText: name, State: state,
+		Failure: types.Failure{Message: msg}, ReportEntries: entries,
+		RunTime: 2 * time.Second, CapturedGinkgoWriterOutput: "journal of " + name,
+	}
+}
+
+func entry(name string, value any) types.ReportEntry {
+	return types.ReportEntry{Name: name, Value: types.WrapEntryValue(value)}
+}
+
+func lookupAll(t *testing.T, ids ...string) []catalogue.Scenario {
+	t.Helper()
+	var out []catalogue.Scenario
+	for _, id := range ids {
+		out = append(out, catalogue.MustLookup(id))
+	}
+	return out
+}
+
+func byID(res Result) map[string]ScenarioResult {
+	m := map[string]ScenarioResult{}
+	for _, s := range res.Scenarios {
+		m[s.ID] = s
+	}
+	return m
+}
+
+func TestFromReportMapsStatesAndLevels(t *testing.T) {
+	report := types.Report{SpecReports: []types.SpecReport{
+		itReport("P2.1 page request refreshes once and retries", types.SpecStatePassed, ""),
+		itReport("P2.2 api request refreshes once and retries", types.SpecStateFailed, "Expected\n    <int>: 2\nto equal\n    <int>: 1"),
+		itReport("P1.4 session cookie under 4096 bytes", types.SpecStatePassed, "",
+			entry(spec.VerdictEntry, spec.Verdict{Level: catalogue.Should, Failed: true, Message: "cookie is 5000 bytes"})),
+		itReport("P9.2 added latency", types.SpecStatePassed, "", entry(spec.MeasuredEntry, "median 3ms, p99 9ms")),
+		itReport("P8.3 key rotation", types.SpecStateSkipped, "the suite did not start this target"),
+		itReport("P3.1 no retry loop", types.SpecStatePanicked, "boom"),
+		itReport("P1.1 login response carries no token", types.SpecStatePassed, ""), // not selected
+	}}
+	selected := lookupAll(t, "P1.4", "P2.1", "P2.2", "P3.1", "P8.3", "P9.2", "P9.1")
+	res := fromReport(report, selected, "P", false)
+
+	var ids []string
+	for _, s := range res.Scenarios {
+		ids = append(ids, s.ID)
+	}
+	if got, want := strings.Join(ids, ","), "P1.4,P2.1,P2.2,P3.1,P8.3,P9.1,P9.2"; got != want {
+		t.Fatalf("scenarios = %s, want the selected ones in catalogue order %s", got, want)
+	}
+	m := byID(res)
+	check := func(id string, state State, failsRun bool, msgPart string) {
+		t.Helper()
+		r := m[id]
+		if r.State != state || r.FailsRun != failsRun || !strings.Contains(r.Message, msgPart) {
+			t.Errorf("%s = state %s, failsRun %v, message %q; want %s, %v, containing %q", id, r.State, r.FailsRun, r.Message, state, failsRun, msgPart)
+		}
+	}
+	check("P2.1", Passed, false, "")
+	check("P2.2", Failed, true, "to equal")
+	check("P1.4", Failed, false, "5000 bytes") // SHOULD outside strict: failed, not fatal
+	check("P9.2", Passed, false, "")
+	check("P8.3", Skipped, false, "did not start")
+	check("P3.1", Failed, true, "panicked")
+	check("P9.1", Skipped, false, "no spec implements")
+	if got := m["P9.2"].Measured; len(got) != 1 || got[0] != "median 3ms, p99 9ms" {
+		t.Errorf("P9.2 measured = %q", got)
+	}
+	if m["P2.2"].Journal != "journal of P2.2 api request refreshes once and retries" {
+		t.Errorf("P2.2 journal = %q", m["P2.2"].Journal)
+	}
+	if m["P2.2"].Requirement != catalogue.MustLookup("P2.2").Requirement || m["P2.2"].Level != catalogue.Must {
+		t.Errorf("P2.2 lost its catalogue entry: %+v", m["P2.2"])
+	}
+	if res.Conformant() {
+		t.Error("a failed MUST scenario left the run conformant")
+	}
+	p, f, s := res.Counts()
+	if p != 2 || f != 3 || s != 2 {
+		t.Errorf("counts = %d passed, %d failed, %d skipped; want 2, 3, 2", p, f, s)
+	}
+}
+
+func TestShouldFailureFailsTheRunOnlyInStrictMode(t *testing.T) {
+	// In strict mode the spec fails through Ginkgo instead of recording a verdict.
+	strict := fromReport(types.Report{SpecReports: []types.SpecReport{
+		itReport("P1.4 session cookie under 4096 bytes", types.SpecStateFailed, "cookie is 5000 bytes"),
+	}}, lookupAll(t, "P1.4"), "P", true)
+	if strict.Conformant() || !strict.Scenarios[0].FailsRun {
+		t.Errorf("strict SHOULD failure: conformant=%v failsRun=%v, want false, true", strict.Conformant(), strict.Scenarios[0].FailsRun)
+	}
+	lenient := fromReport(types.Report{SpecReports: []types.SpecReport{
+		itReport("P1.4 session cookie under 4096 bytes", types.SpecStatePassed, "",
+			entry(spec.VerdictEntry, spec.Verdict{Level: catalogue.Should, Failed: true, Message: "too big"})),
+	}}, lookupAll(t, "P1.4"), "P", false)
+	if !lenient.Conformant() || lenient.Scenarios[0].State != Failed {
+		t.Errorf("lenient SHOULD failure: conformant=%v state=%s, want true, failed", lenient.Conformant(), lenient.Scenarios[0].State)
+	}
+}
+
+func TestInfoNeverFailsTheRun(t *testing.T) {
+	res := fromReport(types.Report{SpecReports: []types.SpecReport{
+		itReport("P9.1 proactive refresh", types.SpecStateFailed, "could not measure"),
+	}}, lookupAll(t, "P9.1"), "P", true)
+	if !res.Conformant() {
+		t.Error("an INFO failure made the run non-conformant, even in strict mode")
+	}
+}
+
+func TestSuiteLevelFailuresFailTheRun(t *testing.T) {
+	report := types.Report{
+		SpecialSuiteFailureReasons: []string{"Suite Timeout Elapsed"},
+		SpecReports: []types.SpecReport{
+			{LeafNodeType: types.NodeTypeBeforeSuite, State: types.SpecStateFailed, Failure: types.Failure{Message: "backend unreachable"}},
+			itReport("P2.1 page request refreshes once and retries", types.SpecStateSkipped, ""),
+		},
+	}
+	res := fromReport(report, lookupAll(t, "P2.1"), "P", false)
+	if res.Conformant() {
+		t.Fatal("a failed BeforeSuite left the run conformant")
+	}
+	joined := strings.Join(res.SuiteFailures, "\n")
+	if !strings.Contains(joined, "backend unreachable") || !strings.Contains(joined, "Suite Timeout Elapsed") {
+		t.Errorf("suite failures = %q, want the BeforeSuite message and the timeout", joined)
+	}
+}
+
+func TestTableSpecsCombineIntoOneScenario(t *testing.T) {
+	report := types.Report{SpecReports: []types.SpecReport{
+		{LeafNodeType: types.NodeTypeIt, ContainerHierarchyTexts: []string{"P8.1 tampered cookie is anonymous"}, LeafNodeText: "one byte flipped", State: types.SpecStatePassed},
+		{LeafNodeType: types.NodeTypeIt, ContainerHierarchyTexts: []string{"P8.1 tampered cookie is anonymous"}, LeafNodeText: "garbage", State: types.SpecStateFailed, Failure: types.Failure{Message: "got 500"}},
+	}}
+	res := fromReport(report, lookupAll(t, "P8.1"), "P", false)
+	if len(res.Scenarios) != 1 || res.Scenarios[0].State != Failed || res.Scenarios[0].Message != "got 500" || !res.Scenarios[0].FailsRun {
+		t.Errorf("P8.1 = %+v, want one failed scenario with the entry's message", res.Scenarios)
+	}
+}
+
+func TestSelect(t *testing.T) {
+	got, err := Select("P", []string{"P2", "P1.4"}, []string{"P2.3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := strings.Join(catalogue.IDs(got), ","); ids != "P1.4,P2.1,P2.2,P2.4" {
+		t.Errorf("selected %s, want P1.4,P2.1,P2.2,P2.4", ids)
+	}
+	all, err := Select("B", nil, nil)
+	if err != nil || len(all) != len(catalogue.Suite("B")) {
+		t.Errorf("Select(B) = %d scenarios, %v; want all %d", len(all), err, len(catalogue.Suite("B")))
+	}
+	for _, bad := range []struct {
+		suite       string
+		focus, skip []string
+		want        string
+	}{
+		{"P", []string{"P99.1"}, nil, `--focus: "P99.1"`},
+		{"P", nil, []string{"bogus"}, `--skip: "bogus"`},
+		{"P", []string{"B1.1"}, nil, "leave no scenario"},
+		{"X", nil, nil, `suite "X"`},
+	} {
+		if _, err := Select(bad.suite, bad.focus, bad.skip); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("Select(%s, %v, %v) error = %v, want one containing %s", bad.suite, bad.focus, bad.skip, err, bad.want)
+		}
+	}
+}

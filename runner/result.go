@@ -1,0 +1,91 @@
+package runner
+
+import (
+	"time"
+
+	"github.com/refreshspec/refreshspec/spec/catalogue"
+)
+
+// State is a scenario's outcome as the reports spell it.
+type State string
+
+// The three outcomes.
+const (
+	Passed  State = "passed"
+	Failed  State = "failed"
+	Skipped State = "skipped"
+)
+
+// ScenarioResult is the outcome of one scenario of the catalogue.
+type ScenarioResult struct {
+	ID          string
+	Level       catalogue.Level
+	Title       string
+	Requirement string
+	State       State
+	// Message says why the scenario failed (expected and actual, as the
+	// spec's assertion put it) or why it was skipped.
+	Message string
+	// Location is where the failure was detected ("file.go:42"), for -v.
+	Location string
+	// Measured holds what the scenario measured (spec.MeasuredEntry).
+	Measured []string
+	// Journal is what the spec wrote to GinkgoWriter: on a failure, what the
+	// fake backend journaled for that scenario.
+	Journal  string
+	Duration time.Duration
+	// FailsRun is true when this result makes the run non-conformant: a
+	// failure of a MUST scenario, or of a SHOULD scenario in strict mode.
+	FailsRun bool
+}
+
+// Name is the scenario's spec name: the ID, then the title.
+func (r ScenarioResult) Name() string { return r.ID + " " + r.Title }
+
+// Group is the scenario's group: "P2" for "P2.1".
+func (r ScenarioResult) Group() string {
+	return catalogue.Scenario{ID: r.ID}.Group()
+}
+
+// Result is the outcome of one run.
+type Result struct {
+	// Suite is "P" or "B".
+	Suite string
+	// Scenarios are the selected scenarios, in catalogue order.
+	Scenarios []ScenarioResult
+	// SuiteFailures are failures outside any scenario (a BeforeSuite or
+	// AfterSuite node): the run could not be trusted, so they fail it.
+	SuiteFailures []string
+	Strict        bool
+	Started       time.Time
+	Duration      time.Duration
+}
+
+// Counts returns how many scenarios passed, failed and were skipped.
+func (r Result) Counts() (passed, failed, skipped int) {
+	for _, s := range r.Scenarios {
+		switch s.State {
+		case Passed:
+			passed++
+		case Failed:
+			failed++
+		default:
+			skipped++
+		}
+	}
+	return passed, failed, skipped
+}
+
+// Conformant reports whether the run found no failure that counts at the
+// run's strictness.
+func (r Result) Conformant() bool {
+	if len(r.SuiteFailures) > 0 {
+		return false
+	}
+	for _, s := range r.Scenarios {
+		if s.FailsRun {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,136 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync/atomic"
+	"time"
+
+	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/formatter"
+	"github.com/onsi/ginkgo/v2/types"
+	"github.com/onsi/gomega"
+
+	"github.com/refreshspec/refreshspec/spec"
+)
+
+// Options configure one run.
+type Options struct {
+	// Suite is "P" (the proxy suite, configured by Proxy) or "B" (the
+	// backend suite, configured by Backend).
+	Suite   string
+	Proxy   *spec.ProxyConfig
+	Backend *spec.BackendConfig
+	// Focus and Skip select scenarios with catalogue.Match patterns.
+	Focus, Skip []string
+	// Strict makes SHOULD failures fail the run.
+	Strict bool
+	// Timeout bounds the whole run; 0 means one hour.
+	Timeout time.Duration
+	// Verbose streams Ginkgo's own output, and what every spec writes to
+	// GinkgoWriter, to Out; otherwise Ginkgo is silent.
+	Verbose bool
+	Out     io.Writer
+	// Progress, when set, is called with each scenario's result as soon as
+	// its specs have run, in the order they run, so a console can show
+	// progress; Result has them all again, in catalogue order.
+	Progress func(ScenarioResult)
+
+	// register replaces the suite's specs in this package's tests.
+	register func()
+}
+
+var ran atomic.Bool
+
+// ErrAlreadyRan is returned by a second Run in one process: Ginkgo runs one
+// suite per process.
+var ErrAlreadyRan = errors.New("runner: the specs already ran in this process (Ginkgo runs one suite per process)")
+
+// testingT stands in for *testing.T: Ginkgo only calls Fail, and the result
+// comes from the report, not from it.
+type testingT struct{ failed bool }
+
+func (t *testingT) Fail() { t.failed = true }
+
+// Run registers the specs of opts.Suite, runs the selected ones and returns
+// one result per selected scenario. The error is for a run that could not be
+// set up (bad options); failing scenarios are in the Result.
+func Run(ctx context.Context, opts Options) (Result, error) {
+	selected, err := Select(opts.Suite, opts.Focus, opts.Skip)
+	if err != nil {
+		return Result{}, err
+	}
+	register := opts.register
+	if register == nil {
+		if register, err = suiteSpecs(&opts); err != nil {
+			return Result{}, err
+		}
+	}
+	if !ran.CompareAndSwap(false, true) {
+		return Result{}, ErrAlreadyRan
+	}
+
+	isSelected := make(map[string]bool, len(selected))
+	for _, s := range selected {
+		isSelected[s.ID] = true
+	}
+	register()
+	// The specs of one scenario (a table's entries) run one after another:
+	// report the scenario once its last spec has run, combined.
+	var pending []ScenarioResult
+	flush := func() {
+		if len(pending) > 0 && opts.Progress != nil {
+			opts.Progress(combine(pending))
+		}
+		pending = nil
+	}
+	ginkgo.ReportAfterEach(func(sr types.SpecReport) {
+		id := scenarioID(sr)
+		if !sr.LeafNodeType.Is(types.NodeTypeIt) || !isSelected[id] {
+			return
+		}
+		if len(pending) > 0 && pending[0].ID != id {
+			flush()
+		}
+		pending = append(pending, fromSpec(sr, opts.Strict))
+	})
+	var report types.Report
+	ginkgo.ReportAfterSuite("refreshspec results", func(r types.Report) { report = r })
+
+	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
+	suiteConfig.FocusStrings = focusStrings(selected)
+	suiteConfig.SkipStrings = nil
+	suiteConfig.LabelFilter = ""
+	suiteConfig.Timeout = timeout(ctx, opts.Timeout)
+	reporterConfig.NoColor = true
+	if opts.Verbose && opts.Out != nil {
+		formatter.ColorableStdOut = opts.Out
+		reporterConfig.Verbose = true
+	} else {
+		formatter.ColorableStdOut = io.Discard
+		reporterConfig.Succinct = true
+	}
+
+	gomega.RegisterFailHandler(ginkgo.Fail)
+	ginkgo.RunSpecs(&testingT{}, "refreshspec "+opts.Suite, suiteConfig, reporterConfig)
+	flush()
+	if report.SuiteDescription == "" {
+		return Result{}, fmt.Errorf("runner: Ginkgo returned no report for suite %s", opts.Suite)
+	}
+	return fromReport(report, selected, opts.Suite, opts.Strict), nil
+}
+
+// timeout is the suite's timeout: opts.Timeout, shortened to ctx's deadline.
+func timeout(ctx context.Context, d time.Duration) time.Duration {
+	if d <= 0 {
+		d = time.Hour
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		if left := time.Until(deadline); left < d {
+			d = max(left, time.Second)
+		}
+	}
+	return d
+}

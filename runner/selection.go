@@ -1,0 +1,57 @@
+package runner
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/refreshspec/refreshspec/spec/catalogue"
+)
+
+// Select returns the scenarios of suite ("P" or "B") that focus selects (all
+// of them when focus is empty) and skip does not, in catalogue order.
+// Patterns are those of catalogue.Match; one that names no scenario at all is
+// an error naming it, so a typo in --focus or --skip is not silently ignored.
+func Select(suite string, focus, skip []string) ([]catalogue.Scenario, error) {
+	if len(catalogue.Suite(suite)) == 0 {
+		return nil, fmt.Errorf("suite %q: want P (proxy) or B (backend)", suite)
+	}
+	if err := catalogue.CheckPatterns(focus); err != nil {
+		return nil, fmt.Errorf("--focus: %w", err)
+	}
+	if err := catalogue.CheckPatterns(skip); err != nil {
+		return nil, fmt.Errorf("--skip: %w", err)
+	}
+	focusing := false
+	for _, p := range focus {
+		if strings.TrimSpace(p) != "" {
+			focusing = true
+		}
+	}
+	var out []catalogue.Scenario
+	for _, s := range catalogue.Suite(suite) {
+		if focusing && !catalogue.Match(s, focus) {
+			continue
+		}
+		if catalogue.Match(s, skip) {
+			continue
+		}
+		out = append(out, s)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("--focus and --skip leave no scenario of suite " + suite + " to run")
+	}
+	return out, nil
+}
+
+// focusStrings are Ginkgo focus regexes that select exactly the given
+// scenarios: each spec's text begins with its ID and a space, possibly after
+// the texts of the containers it sits in.
+func focusStrings(selected []catalogue.Scenario) []string {
+	ids := make([]string, len(selected))
+	for i, s := range selected {
+		ids[i] = regexp.QuoteMeta(s.ID)
+	}
+	return []string{`(^|\s)(` + strings.Join(ids, "|") + `) `}
+}

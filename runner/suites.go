@@ -1,0 +1,27 @@
+package runner
+
+import (
+	"errors"
+
+	"github.com/refreshspec/refreshspec/spec"
+)
+
+// suiteSpecs returns the function that registers the specs of opts.Suite,
+// with the run's strictness set in their config.
+func suiteSpecs(opts *Options) (func(), error) {
+	switch opts.Suite {
+	case "P":
+		if opts.Proxy == nil {
+			return nil, errors.New("runner: suite P needs Options.Proxy")
+		}
+		opts.Proxy.Strict = opts.Strict
+		return func() { spec.RegisterProxySpecs(opts.Proxy) }, nil
+	case "B":
+		if opts.Backend == nil {
+			return nil, errors.New("runner: suite B needs Options.Backend")
+		}
+		opts.Backend.Strict = opts.Strict
+		return func() { spec.RegisterBackendSpecs(opts.Backend) }, nil
+	}
+	return nil, errors.New("runner: suite must be P or B")
+}

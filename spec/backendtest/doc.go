@@ -1,0 +1,16 @@
+// Package backendtest is the project's own test of the backend suite (group
+// B of scenarios.md, contract.md §1): it runs the B specs in strict mode
+// against the fake backend, where every MUST and SHOULD must pass, and then
+// once per deliberate defect of the fake backend (control.AllBreaks), where
+// the scenario written for that defect must fail. It also proves the oauth2
+// dialect (RFC 6749 §6) through a small adapter in front of the fake backend.
+//
+// The fake backend runs as a container by default; REFRESHSPEC_BACKEND=local
+// runs it in-process, and REFRESHSPEC_BACKEND_URL with
+// REFRESHSPEC_CONTROL_URL reuse one that is running. Without a Docker engine
+// the tests skip, unless REFRESHSPEC_REQUIRE_DOCKER=1.
+//
+//	go test ./spec/backendtest                      # container
+//	REFRESHSPEC_BACKEND=local go test ./spec/backendtest
+//	go test -short ./spec/backendtest               # without the mutants
+package backendtest

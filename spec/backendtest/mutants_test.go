@@ -1,0 +1,238 @@
+package backendtest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"text/tabwriter"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/refreshspec/refreshspec/fakebackend/control"
+	"github.com/refreshspec/refreshspec/spec"
+	"github.com/refreshspec/refreshspec/spec/catalogue"
+)
+
+// expectedCatch is the scenario that must fail when the fake backend is
+// switched into each break: the mutation self-test of issue 5. A B suite that
+// lets one of these pass is missing the check users rely on it for.
+var expectedCatch = map[control.Break]string{
+	control.BreakNoRotation:         "B2.1",
+	control.BreakNoInvalidation:     "B2.3",
+	control.BreakNoFamilyRevocation: "B2.4",
+	control.BreakMalformedJSON500:   "B2.6",
+	control.BreakNoCacheControl:     "B2.7",
+	control.BreakNoWWWAuthenticate:  "B2.9",
+	control.BreakNoRateLimit:        "B2.8",
+	control.BreakWrongEnvelope:      "B1.1",
+	control.BreakLogoutKeepsFamily:  "B2.10",
+	control.BreakUnknownTokenIs500:  "B2.5",
+	control.BreakRefreshSameAccess:  "B2.1",
+	control.BreakBadCredentials200:  "B1.2",
+}
+
+// childRun is what one re-executed run of TestBackendSuite reported.
+type childRun struct {
+	mode     string
+	failed   []string          // scenario IDs of the specs that failed
+	messages map[string]string // failure message by scenario ID
+	skipped  []string
+	passed   int
+	setup    []string // failures outside the specs (BeforeSuite, BeforeEach)
+	requests int64    // requests the B specs sent to the backend
+	suite    time.Duration
+	wall     time.Duration
+	output   string
+}
+
+// TestBackendMutants proves that the B suite catches each way a backend is
+// commonly broken: for every control.Break it re-runs TestBackendSuite in a
+// child process against the one shared fake backend switched into that break,
+// and asserts that the scenario written for it failed. Two more children
+// check that nothing fails without a break, in the JSON dialect and in the
+// oauth2 dialect (behind an RFC 6749 adapter), and three that a backend
+// answering HTML, tokenless 200s or nothing at all fails every MUST
+// scenario with what was received, without crashing or hanging the run. Ginkgo runs its specs once per
+// process, hence the children.
+func TestBackendMutants(t *testing.T) {
+	if testing.Short() {
+		t.Skip("re-runs the backend suite once per break (17 child runs); skipped under -short")
+	}
+	b, skip, err := sharedBackend(context.Background())
+	if skip != "" {
+		t.Skip(skip)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var runs []childRun
+
+	for _, dialect := range []string{"json", "oauth2"} {
+		run := runChild(t, b, dir, "no break, "+dialect, envDialect+"="+dialect)
+		runs = append(runs, run)
+		if len(run.failed) > 0 || len(run.skipped) > 0 || run.passed != len(catalogue.Suite("B")) {
+			t.Errorf("%s: want all %d B specs to pass, got %d passed, failed %v, skipped %v\n%s",
+				run.mode, len(catalogue.Suite("B")), run.passed, run.failed, run.skipped, tail(run.output))
+		}
+	}
+	for _, br := range control.AllBreaks {
+		want, ok := expectedCatch[br]
+		if !ok {
+			t.Errorf("break %s has no expected scenario in expectedCatch", br)
+			continue
+		}
+		run := runChild(t, b, dir, string(br), envBreak+"="+string(br))
+		runs = append(runs, run)
+		if !slices.Contains(run.failed, want) {
+			t.Errorf("break %s: want %s to fail, failed %v\n%s", br, want, run.failed, tail(run.output))
+		}
+	}
+
+	// A backend that answers badly fails every MUST scenario, each with
+	// what it received (the status or the timeout, and for login the
+	// evidence of this kind of bad answer), and the run ends: no crash, no
+	// hang.
+	hostile := []struct{ mode, loginEvidence string }{
+		{"html", `Content-Type "text/html`},
+		{"missing-field", "no access token"},
+		{"hang", "no answer within"},
+	}
+	received := regexp.MustCompile(`answered \d{3}|no answer within`)
+	for _, h := range hostile {
+		run := runChild(t, b, dir, "hostile "+h.mode, envHostile+"="+h.mode)
+		runs = append(runs, run)
+		for _, s := range catalogue.Suite("B") {
+			if s.Level != catalogue.Must {
+				continue
+			}
+			msg, failed := run.messages[s.ID]
+			switch {
+			case !failed:
+				t.Errorf("%s: want %s to fail, failed %v", run.mode, s.ID, run.failed)
+			case !received.MatchString(msg):
+				t.Errorf("%s: %s's failure does not show what was received:\n%s", run.mode, s.ID, msg)
+			case s.ID == "B1.1" && !strings.Contains(msg, h.loginEvidence):
+				t.Errorf("%s: B1.1's failure does not show the bad answer (want %q in it):\n%s", run.mode, h.loginEvidence, msg)
+			}
+		}
+	}
+
+	var sb strings.Builder
+	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "mode\twant failed\tfailed\tpassed\tskipped\trequests\tsuite\twall")
+	for _, r := range runs {
+		want := "-"
+		if id, ok := expectedCatch[control.Break(r.mode)]; ok {
+			want = id
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", r.mode, want, strings.Join(r.failed, " "),
+			r.passed, len(r.skipped), r.requests, r.suite.Round(time.Millisecond), r.wall.Round(time.Millisecond))
+	}
+	tw.Flush()
+	t.Logf("backend suite against each break of the fake backend:\n%s", sb.String())
+}
+
+// runChild re-executes this test binary to run TestBackendSuite once, with
+// the shared backend's URLs and extra environment, and reads its Ginkgo JSON
+// report.
+func runChild(t *testing.T, b *backendUnderTest, dir, mode string, env ...string) childRun {
+	t.Helper()
+	report := filepath.Join(dir, strings.NewReplacer(" ", "-", ",", "").Replace(mode)+".json")
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0],
+		"-test.run=^TestBackendSuite$", "-test.timeout=3m",
+		"-ginkgo.json-report="+report, "-ginkgo.no-color")
+	cmd.Env = append(withoutModeEnv(os.Environ()),
+		envBackendURL+"="+b.url, envControlURL+"="+b.controlURL)
+	cmd.Env = append(cmd.Env, env...)
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	run := childRun{mode: mode, wall: time.Since(start), output: string(out)}
+	if ctx.Err() != nil {
+		t.Fatalf("%s: the child run did not finish within 4 minutes\n%s", mode, tail(run.output))
+	}
+	raw, rerr := os.ReadFile(report)
+	if rerr != nil {
+		t.Fatalf("%s: no Ginkgo report (child: %v): %v\n%s", mode, err, rerr, tail(run.output))
+	}
+	var reports []types.Report
+	if err := json.Unmarshal(raw, &reports); err != nil {
+		t.Fatalf("%s: reading the Ginkgo report: %v", mode, err)
+	}
+	for _, r := range reports {
+		run.suite += r.RunTime
+		for _, s := range r.SpecReports {
+			run.read(s)
+		}
+	}
+	if len(run.setup) > 0 {
+		t.Fatalf("%s: the child run failed outside the specs: %v\n%s", mode, run.setup, tail(run.output))
+	}
+	return run
+}
+
+// read adds one spec report to the run.
+func (run *childRun) read(s types.SpecReport) {
+	for _, e := range s.ReportEntries {
+		if e.Name != spec.BackendRequestsEntry {
+			continue
+		}
+		var n spec.BackendRequests
+		if json.Unmarshal([]byte(e.Value.AsJSON), &n) == nil && n.Run > run.requests {
+			run.requests = n.Run
+		}
+	}
+	if s.LeafNodeType != types.NodeTypeIt {
+		if s.State.Is(types.SpecStateFailureStates) {
+			run.setup = append(run.setup, fmt.Sprintf("%s: %s", s.LeafNodeType, s.Failure.Message))
+		}
+		return
+	}
+	id, _, _ := strings.Cut(s.LeafNodeText, " ")
+	switch {
+	case s.State.Is(types.SpecStateFailureStates):
+		run.failed = append(run.failed, id)
+		if run.messages == nil {
+			run.messages = map[string]string{}
+		}
+		run.messages[id] = s.Failure.Message
+	case s.State == types.SpecStateSkipped:
+		run.skipped = append(run.skipped, id)
+	case s.State == types.SpecStatePassed:
+		run.passed++
+	}
+}
+
+// withoutModeEnv drops the variables that choose a run's mode, so that a
+// child gets only the ones its parent means it to.
+func withoutModeEnv(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		switch name {
+		case envBackend, envBackendURL, envControlURL, envBreak, envDialect:
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+// tail is the end of a child's output, where Ginkgo summarises failures.
+func tail(s string) string {
+	const keep = 6000
+	if len(s) <= keep {
+		return s
+	}
+	return "..." + s[len(s)-keep:]
+}

@@ -1,0 +1,237 @@
+package backendtest
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/testcontainers/testcontainers-go"
+
+	"github.com/refreshspec/refreshspec/fakebackend"
+	"github.com/refreshspec/refreshspec/fakebackend/container"
+	"github.com/refreshspec/refreshspec/fakebackend/control"
+	"github.com/refreshspec/refreshspec/profile"
+	"github.com/refreshspec/refreshspec/spec"
+)
+
+// The environment that chooses the backend and the mode of a run. The
+// mutation test sets the last three for its child runs.
+const (
+	// envBackend is "local" for an in-process fake backend; anything else
+	// (the default) starts it as a container.
+	envBackend = "REFRESHSPEC_BACKEND"
+	// envBackendURL and envControlURL reuse a fake backend that is running.
+	envBackendURL = "REFRESHSPEC_BACKEND_URL"
+	envControlURL = "REFRESHSPEC_CONTROL_URL"
+	// envBreak switches the fake backend into one of control.AllBreaks
+	// after every reset.
+	envBreak = "REFRESHSPEC_BREAK"
+	// envDialect "oauth2" puts an RFC 6749 adapter in front of the fake
+	// backend and runs the specs in the oauth2 dialect.
+	envDialect = "REFRESHSPEC_DIALECT"
+	// envHostile makes every answer of the fake backend a bad one: "html"
+	// (200 with an HTML page), "missing-field" (200 without the access
+	// token) or "hang" (no answer within the request timeout). The specs
+	// must fail one by one with what they received, never crash or hang.
+	envHostile = "REFRESHSPEC_HOSTILE"
+)
+
+// hangTimeout is the request timeout of a "hang" run, and hangDelay how long
+// the fake backend holds each request: far longer, so only the timeout ends it.
+const (
+	hangTimeout = 300 * time.Millisecond
+	hangDelay   = 30 * time.Second
+)
+
+// rateLimitBurst is how many invalid refresh attempts B2.8 sends, and
+// perAddressLimit the fake backend's per-address bound during these runs:
+// low enough that the burst meets it, high enough that no other spec does.
+const (
+	rateLimitBurst  = 15
+	perAddressLimit = 10
+)
+
+// The client the oauth2 profile presents and the adapter demands.
+const (
+	oauth2ClientID     = "refreshspec-test"
+	oauth2ClientSecret = "refreshspec-test-secret"
+)
+
+// cfg is filled in BeforeSuite; the specs read it when they run.
+var cfg = &spec.BackendConfig{Strict: true, RequestTimeout: 10 * time.Second}
+
+var _ = spec.RegisterBackendSpecs(cfg)
+
+// TestBackendSuite runs the B specs in strict mode against the correct fake
+// backend (or, in a child of TestBackendMutants, a broken one): every MUST
+// and SHOULD must pass.
+func TestBackendSuite(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "Backend suite")
+}
+
+// breaks is what this run switches the fake backend into after each reset.
+var breaks []control.Break
+
+var _ = BeforeSuite(func(ctx SpecContext) {
+	b, skip, err := sharedBackend(ctx)
+	if skip != "" {
+		Skip(skip)
+	}
+	Expect(err).NotTo(HaveOccurred())
+	if v := os.Getenv(envBreak); v != "" {
+		parsed, err := fakebackend.ParseBreaks(v)
+		Expect(err).NotTo(HaveOccurred(), "%s", envBreak)
+		breaks = parsed
+	}
+	cfg.Control = b.control
+	cfg.URL = b.url
+	prof := profile.Default()
+	if os.Getenv(envDialect) == string(profile.DialectOAuth2) {
+		adapter, err := newOAuth2Adapter(b.url, oauth2ClientID, oauth2ClientSecret)
+		Expect(err).NotTo(HaveOccurred())
+		srv := httptest.NewServer(adapter)
+		DeferCleanup(srv.Close)
+		cfg.URL = srv.URL
+		prof, err = profile.Parse(fmt.Appendf(nil, `
+backend:
+  dialect: oauth2
+  login: {path: /oauth/token, body: form}
+  client_id: %s
+  client_secret: %s
+`, oauth2ClientID, oauth2ClientSecret))
+		Expect(err).NotTo(HaveOccurred())
+	}
+	prof.Backend.RateLimitBurst = rateLimitBurst
+	cfg.Profile = prof
+	if os.Getenv(envHostile) == "hang" {
+		cfg.RequestTimeout = hangTimeout
+	}
+})
+
+// Every spec starts from a clean fake backend. Reset restores the settings
+// the backend started with, so the rate limit B2.8 needs and this run's
+// break are applied again after it.
+var _ = BeforeEach(func(ctx SpecContext) {
+	Expect(cfg.Control.Reset(ctx)).To(Succeed())
+	now, err := cfg.Control.Settings(ctx)
+	Expect(err).NotTo(HaveOccurred())
+	rl := now.RateLimit
+	rl.Enabled, rl.PerAddress = true, perAddressLimit
+	list := append([]control.Break{}, breaks...)
+	_, err = cfg.Control.UpdateSettings(ctx, control.SettingsPatch{RateLimit: &rl, Breaks: &list})
+	Expect(err).NotTo(HaveOccurred())
+	if mode := os.Getenv(envHostile); mode != "" {
+		f := control.Fault{Count: 1000, Kind: control.FaultStatus, Status: 200, Body: control.FaultBody(mode)}
+		if mode == "hang" {
+			f = control.Fault{Count: 1000, Kind: control.FaultDelay, Delay: control.Duration(hangDelay)}
+		}
+		for _, route := range []control.Route{control.RouteLogin, control.RouteRefresh, control.RouteLogout, control.RouteMe} {
+			f.Route = route
+			Expect(cfg.Control.QueueFault(ctx, f)).To(Succeed(), "queueing a %s fault", mode)
+		}
+	}
+})
+
+// backendUnderTest is a fake backend this process uses.
+type backendUnderTest struct {
+	url, controlURL string
+	control         *control.Client
+	close           func(context.Context) error
+}
+
+// shared is the one fake backend of this process: TestBackendSuite and
+// TestBackendMutants (and all its children, through the environment) use it.
+var shared struct {
+	once sync.Once
+	b    *backendUnderTest
+	skip string
+	err  error
+}
+
+// sharedBackend starts (once) or reuses the fake backend, as the
+// environment says. skip is set when there is no Docker engine and the run
+// may skip.
+func sharedBackend(ctx context.Context) (b *backendUnderTest, skip string, err error) {
+	shared.once.Do(func() {
+		shared.b, shared.skip, shared.err = startBackend(context.WithoutCancel(ctx))
+	})
+	return shared.b, shared.skip, shared.err
+}
+
+func startBackend(ctx context.Context) (*backendUnderTest, string, error) {
+	if u, cu := os.Getenv(envBackendURL), os.Getenv(envControlURL); u != "" || cu != "" {
+		if u == "" || cu == "" {
+			return nil, "", fmt.Errorf("set both %s and %s to reuse a running fake backend", envBackendURL, envControlURL)
+		}
+		return &backendUnderTest{url: u, controlURL: cu, control: control.New(cu, nil)}, "", nil
+	}
+	if os.Getenv(envBackend) == "local" {
+		r, err := fakebackend.Start(ctx, fakebackend.Config{}, fakebackend.StartOptions{})
+		if err != nil {
+			return nil, "", fmt.Errorf("starting the fake backend in-process: %w", err)
+		}
+		return &backendUnderTest{url: r.URL, controlURL: r.ControlURL, control: r.Control, close: r.Close}, "", nil
+	}
+	return startContainer(ctx)
+}
+
+func startContainer(ctx context.Context) (*backendUnderTest, string, error) {
+	if err := container.DockerAvailable(ctx); err != nil {
+		if os.Getenv(container.RequireDockerEnv) == "1" {
+			return nil, "", fmt.Errorf("no Docker engine, and %s=1 requires one: %w", container.RequireDockerEnv, err)
+		}
+		return nil, fmt.Sprintf("no Docker engine reachable (%v): set %s=local to run the fake backend in-process, "+
+			"or %s=1 to make this a failure", err, envBackend, container.RequireDockerEnv), nil
+	}
+	dir, err := os.MkdirTemp("", "refreshspec-backendtest-")
+	if err != nil {
+		return nil, "", err
+	}
+	binary, err := container.BuildBinary(ctx, dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, "", err
+	}
+	c, err := container.Run(ctx, container.WithStaticBinary(binary))
+	cleanup := func(context.Context) error {
+		defer os.RemoveAll(dir)
+		if c == nil {
+			return nil
+		}
+		return testcontainers.TerminateContainer(c)
+	}
+	if err != nil {
+		_ = cleanup(ctx)
+		return nil, "", fmt.Errorf("starting the fake backend container: %w", err)
+	}
+	b := &backendUnderTest{close: cleanup}
+	if b.url, err = c.URL(ctx); err == nil {
+		b.controlURL, err = c.ControlURL(ctx)
+	}
+	if err != nil {
+		_ = cleanup(ctx)
+		return nil, "", err
+	}
+	b.control = control.New(b.controlURL, nil)
+	return b, "", nil
+}
+
+// TestMain stops the shared fake backend after every test has run.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.b != nil && shared.b.close != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if err := shared.b.close(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "stopping the fake backend:", err)
+		}
+		cancel()
+	}
+	os.Exit(code)
+}

@@ -1,0 +1,145 @@
+package spec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"sync"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// EnvChromium names the browser the W specs run when BrowserConfig.ChromiumPath
+// is empty: a path, or a name looked up on PATH.
+const EnvChromium = "REFRESHSPEC_CHROMIUM"
+
+// ErrChromiumNotFound says that no browser was named and none is on PATH; the
+// W specs are then skipped with this text as the reason.
+var ErrChromiumNotFound = errors.New("Chromium not found: install Debian's chromium package or set " + EnvChromium)
+
+// brChromiumNames are looked up on PATH, in order, when no browser is named.
+var brChromiumNames = []string{"chromium", "chromium-browser", "google-chrome"}
+
+// FindChromium returns the browser the W specs run: explicit when set, else
+// $REFRESHSPEC_CHROMIUM, else the first of chromium, chromium-browser and
+// google-chrome on PATH. A browser that was named but cannot be run is an
+// error of its own, not ErrChromiumNotFound, so a typo is not mistaken for a
+// machine without a browser.
+func FindChromium(explicit string) (string, error) {
+	for _, named := range []struct{ source, value string }{
+		{"BrowserConfig.ChromiumPath", explicit},
+		{EnvChromium, os.Getenv(EnvChromium)},
+	} {
+		if named.value == "" {
+			continue
+		}
+		path, err := exec.LookPath(named.value)
+		if err != nil {
+			return "", fmt.Errorf("%s=%q cannot be run: %w", named.source, named.value, err)
+		}
+		return path, nil
+	}
+	for _, name := range brChromiumNames {
+		if path, err := exec.LookPath(name); err == nil {
+			return path, nil
+		}
+	}
+	return "", ErrChromiumNotFound
+}
+
+// brStartTimeout bounds Chromium's start, which on a busy CI machine takes a
+// few seconds.
+const brStartTimeout = 60 * time.Second
+
+// brAllocatorOptions are the whole command line of the browser, built here
+// instead of from chromedp.DefaultExecAllocatorOptions so that nothing turns
+// on a feature that reaches the network (component updates, sync, QUIC
+// probing, background fetches): the suite runs offline and must not call out.
+// chromedp adds only --remote-debugging-pipe, a fresh temporary
+// --user-data-dir (removed when the browser stops) and about:blank.
+func brAllocatorOptions(path string, output *brTail) []chromedp.ExecAllocatorOption {
+	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(path), chromedp.CombinedOutput(output)}
+	for _, flag := range brChromiumFlags {
+		opts = append(opts, chromedp.Flag(flag, true))
+	}
+	return opts
+}
+
+// brChromiumFlags are the browser's flags, without the leading dashes.
+var brChromiumFlags = []string{
+	"headless",
+	"no-sandbox", // the suite often runs as root in a container, where the sandbox cannot start
+	"disable-gpu",
+	"disable-background-networking",
+	"disable-component-update",
+	"disable-sync",
+	"no-first-run",
+	"disable-quic",
+}
+
+// brBrowser is one Chromium process shared by the W specs of a suite.
+type brBrowser struct {
+	ctx         context.Context // holds the browser; a new chromedp context of it is a new tab
+	cancel      context.CancelFunc
+	cancelAlloc context.CancelFunc
+	output      *brTail
+}
+
+// brStartBrowser starts Chromium at path and waits for its first tab.
+func brStartBrowser(path string) (*brBrowser, error) {
+	output := &brTail{max: 8 << 10}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), brAllocatorOptions(path, output)...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	b := &brBrowser{ctx: ctx, cancel: cancel, cancelAlloc: cancelAlloc, output: output}
+
+	// The browser lives as long as the context of its first run, so that run
+	// cannot carry a deadline; the deadline is kept here instead.
+	started := make(chan error, 1)
+	go func() { started <- chromedp.Do(ctx) }()
+	timer := time.NewTimer(brStartTimeout)
+	defer timer.Stop()
+	select {
+	case err := <-started:
+		if err != nil {
+			b.close()
+			return nil, fmt.Errorf("starting %s: %w; it printed:\n%s", path, err, output)
+		}
+		return b, nil
+	case <-timer.C:
+		b.close()
+		return nil, fmt.Errorf("starting %s: no first tab within %v; it printed:\n%s", path, brStartTimeout, output)
+	}
+}
+
+// close stops the browser and waits until its temporary profile is removed.
+func (b *brBrowser) close() {
+	b.cancel()
+	b.cancelAlloc()
+}
+
+// brTail keeps the last max bytes the browser printed, for error messages:
+// Chromium's stderr is noisy, and only its end explains a failed start.
+type brTail struct {
+	mu  sync.Mutex
+	max int
+	buf []byte
+}
+
+func (t *brTail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if over := len(t.buf) - t.max; over > 0 {
+		t.buf = append(t.buf[:0], t.buf[over:]...)
+	}
+	return len(p), nil
+}
+
+func (t *brTail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.buf)
+}

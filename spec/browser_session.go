@@ -1,0 +1,368 @@
+package spec
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/refreshspec/refreshspec/fakebackend/control"
+	"github.com/refreshspec/refreshspec/profile"
+)
+
+// brPollInterval is how often a wait asks the page where it is.
+const brPollInterval = 100 * time.Millisecond
+
+// brSession is one W spec's tab, in a browser context of its own: no cookie,
+// no storage and no cache from another spec reaches it.
+type brSession struct {
+	cfg     *BrowserConfig
+	prof    *profile.Profile
+	base    string
+	timeout time.Duration
+	ctx     context.Context
+	cancel  context.CancelFunc
+}
+
+// brLogin is what a spec knows after logging in through the form.
+type brLogin struct {
+	// seq is the journal sequence number of the backend's /auth/login, and
+	// family the token family it issued (both zero without a control API).
+	seq    int
+	family string
+	// sessionCookies are the names of the cookies that logging in set or
+	// changed in the browser: the profile's cookie_name when it names one,
+	// else every cookie that was not there, or had another value, on the
+	// login page before the form was sent.
+	sessionCookies []string
+	// cookies are what the browser held for the target afterwards.
+	cookies []*network.Cookie
+}
+
+// newSession prepares a tab in a new browser context; open opens it.
+func (b *brBrowser) newSession(cfg *BrowserConfig) *brSession {
+	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	return &brSession{
+		cfg:     cfg,
+		prof:    cfg.Proxy.profile(),
+		base:    strings.TrimRight(cfg.Proxy.Target.URL(), "/"),
+		timeout: cfg.timeout(),
+		ctx:     ctx,
+		cancel:  cancel,
+	}
+}
+
+// open opens the tab. The tab lives as long as the context of its first run,
+// so that run carries no deadline; the wait for it is bounded here instead.
+func (s *brSession) open() {
+	done := make(chan error, 1)
+	go func() { done <- chromedp.Do(s.ctx) }()
+	timer := time.NewTimer(s.timeout)
+	defer timer.Stop()
+	select {
+	case err := <-done:
+		Expect(err).NotTo(HaveOccurred(), "opening a tab in a new browser context")
+	case <-timer.C:
+		Fail(fmt.Sprintf("opening a tab in a new browser context took longer than %v", s.timeout))
+	}
+}
+
+// close closes the tab and disposes of its browser context and cookies.
+func (s *brSession) close() { s.cancel() }
+
+// stepContext bounds one step: a navigation, a click, a control call.
+func (s *brSession) stepContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(s.ctx, s.timeout)
+}
+
+func (s *brSession) url(path string) string { return s.base + path }
+
+func (s *brSession) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	ctx, cancel := s.stepContext()
+	defer cancel()
+	ExpectWithOffset(1, chromedp.Do(ctx, actions...)).To(Succeed(), what)
+}
+
+func (s *brSession) navigate(path string) {
+	s.do("loading "+s.url(path), chromedp.Navigate(s.url(path)))
+}
+
+func (s *brSession) click(selector string) {
+	s.do("clicking "+selector, chromedp.Click(chromedp.CSS(selector)))
+}
+
+// brPage is where the tab is and what its first-name element says.
+type brPage struct {
+	Path      string `json:"path"`
+	Found     bool   `json:"found"` // the first-name element is in the page
+	FirstName string `json:"firstName"`
+}
+
+// page reads the tab's location and first-name element. It fails while a
+// navigation replaces the document, so callers poll it.
+func (s *brSession) page() (brPage, error) {
+	sel, _ := json.Marshal(s.prof.Proxy.Selectors.FirstName)
+	js := fmt.Sprintf(`(() => {
+		const el = document.querySelector(%s);
+		return {path: location.pathname, found: !!el, firstName: el ? el.textContent : ""};
+	})()`, sel)
+	ctx, cancel := context.WithTimeout(s.ctx, min(s.timeout, 2*time.Second))
+	defer cancel()
+	return chromedp.Run(ctx, chromedp.Evaluate[brPage](js))
+}
+
+// waitForFirstName waits until the tab is on the profile page and its
+// first-name element shows the user's first name.
+func (s *brSession) waitForFirstName(when string) {
+	want, path, sel := s.prof.Credentials.FirstName, s.prof.Proxy.ProfilePage.Path, s.prof.Proxy.Selectors.FirstName
+	EventuallyWithOffset(1, func(g Gomega) {
+		p, err := s.page()
+		g.Expect(err).NotTo(HaveOccurred(), "reading the page")
+		g.Expect(p.Path).To(Equal(path), "the browser's location.pathname")
+		g.Expect(p.Found).To(BeTrue(), "the page has no element %s", sel)
+		g.Expect(p.FirstName).To(ContainSubstring(want), "the text of %s", sel)
+	}).WithTimeout(s.timeout).WithPolling(brPollInterval).Should(Succeed(),
+		"%s, the browser should be on %s showing %q in %s", when, path, want, sel)
+}
+
+// waitForPath waits until the tab's location.pathname is path.
+func (s *brSession) waitForPath(path, when string) {
+	EventuallyWithOffset(1, func(g Gomega) {
+		p, err := s.page()
+		g.Expect(err).NotTo(HaveOccurred(), "reading the page")
+		g.Expect(p.Path).To(Equal(path), "the browser's location.pathname")
+	}).WithTimeout(s.timeout).WithPolling(brPollInterval).Should(Succeed(),
+		"%s, the browser should end on %s", when, path)
+}
+
+// login logs in through the target's login form the way a user does, and
+// waits for the profile page to show the first name (W1.1).
+func (s *brSession) login() brLogin {
+	sel, cred := s.prof.Proxy.Selectors, s.prof.Credentials
+	loginPage := s.url(s.prof.Proxy.LoginPage.Path)
+	s.do("loading the login page "+loginPage, chromedp.Navigate(loginPage), chromedp.WaitVisible(chromedp.CSS(sel.Email)))
+	before := s.cookies()
+	s.do(fmt.Sprintf("filling in %s and %s and clicking %s", sel.Email, sel.Password, sel.Submit),
+		chromedp.SendKeys(chromedp.CSS(sel.Email), cred.Email),
+		chromedp.SendKeys(chromedp.CSS(sel.Password), cred.Password),
+		chromedp.Click(chromedp.CSS(sel.Submit)),
+	)
+	s.waitForFirstName("after logging in through the form at " + loginPage)
+
+	l := brLogin{cookies: s.cookies()}
+	l.sessionCookies = brSessionCookies(s.prof.Proxy.CookieName, before, l.cookies)
+	if s.cfg.Proxy.Backend != nil {
+		journal := s.journalSince(0)
+		for _, e := range journal {
+			if e.Route == control.RouteLogin && e.Status == 200 && len(e.Issued) > 0 {
+				l.seq, l.family = e.Seq, e.Issued[0].Family
+			}
+		}
+		Expect(l.family).NotTo(BeEmpty(), "the profile page showed the first name, but the backend saw no successful login:\n%s", brFormatJournal(journal))
+	}
+	return l
+}
+
+// brSessionCookies names the session cookies: the profile's cookie name, or
+// the cookies that the login added or changed.
+func brSessionCookies(named string, before, after []*network.Cookie) []string {
+	if named != "" {
+		return []string{named}
+	}
+	had := map[string]string{}
+	for _, c := range before {
+		had[c.Name] = c.Value
+	}
+	var names []string
+	for _, c := range after {
+		if v, ok := had[c.Name]; !ok || v != c.Value {
+			names = append(names, c.Name)
+		}
+	}
+	return names
+}
+
+// cookies returns every cookie the browser would send to the target.
+func (s *brSession) cookies() []*network.Cookie {
+	ctx, cancel := s.stepContext()
+	defer cancel()
+	res, err := chromedp.Run(ctx, func(ctx context.Context, t *chromedp.Target) (network.GetCookiesResult, error) {
+		return cdp.Call(ctx, t, network.GetCookies, network.GetCookiesParams{URLs: []string{s.base + "/"}})
+	})
+	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "reading the browser's cookies over CDP")
+	return res.Cookies
+}
+
+// brScriptView is everything a script in the page can read of the session.
+type brScriptView struct {
+	Cookie  string      `json:"cookie"`
+	Local   [][2]string `json:"local"`
+	Session [][2]string `json:"session"`
+}
+
+func (s *brSession) scriptView() brScriptView {
+	const js = `(() => {
+		const all = (st) => { const out = []; for (let i = 0; i < st.length; i++) { const k = st.key(i); out.push([k, String(st.getItem(k))]); } return out; };
+		return {cookie: document.cookie, local: all(localStorage), session: all(sessionStorage)};
+	})()`
+	ctx, cancel := s.stepContext()
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[brScriptView](js))
+	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "reading document.cookie, localStorage and sessionStorage")
+	return v
+}
+
+// expectNoTokenInScriptStorage checks that no token the backend issued is in
+// document.cookie, localStorage or sessionStorage, raw or encoded.
+func (s *brSession) expectNoTokenInScriptStorage() {
+	ctx, cancel := s.stepContext()
+	defer cancel()
+	tokens, err := s.cfg.Proxy.Backend.Tokens(ctx)
+	Expect(err).NotTo(HaveOccurred(), "reading the issued tokens from the fake backend")
+	Expect(tokens).NotTo(BeEmpty(), "the fake backend issued no token, so there is nothing to look for")
+
+	view := s.scriptView()
+	places := map[string]string{"document.cookie": view.Cookie}
+	for _, c := range brSplitCookies(view.Cookie) {
+		places[fmt.Sprintf("document.cookie %s", c[0])] = c[1]
+	}
+	for name, kvs := range map[string][][2]string{"localStorage": view.Local, "sessionStorage": view.Session} {
+		for _, kv := range kvs {
+			places[fmt.Sprintf("%s key %q", name, kv[0])] = kv[0]
+			places[fmt.Sprintf("%s[%q]", name, kv[0])] = kv[1]
+		}
+	}
+	var leaks []string
+	for where, value := range places {
+		for _, t := range tokens {
+			if brHoldsToken(value, t.Value) {
+				leaks = append(leaks, fmt.Sprintf("%s holds the %s token %s of family %s (generation %d)", where, t.Kind, brFingerprint(t.Value), t.Family, t.Generation))
+			}
+		}
+	}
+	slices.Sort(leaks)
+	Expect(leaks).To(BeEmpty(), "page scripts can read issued tokens:\n%s", strings.Join(leaks, "\n"))
+}
+
+// expectNoSessionCookieInScript checks that document.cookie does not show the
+// session cookie, so a script injected into the page cannot steal it.
+func (s *brSession) expectNoSessionCookieInScript(l brLogin) {
+	held := make([]string, 0, len(l.cookies))
+	for _, c := range l.cookies {
+		held = append(held, c.Name)
+	}
+	Expect(l.sessionCookies).NotTo(BeEmpty(), "logging in set no cookie in the browser (it holds %v)", held)
+	for _, name := range l.sessionCookies {
+		Expect(held).To(ContainElement(name), "the browser does not hold the session cookie %q after logging in", name)
+	}
+	visible := brSplitCookies(s.scriptView().Cookie)
+	for _, name := range l.sessionCookies {
+		for _, c := range visible {
+			Expect(c[0]).NotTo(Equal(name), "document.cookie shows the session cookie %q to page scripts: it must be HttpOnly", name)
+		}
+	}
+}
+
+// brSplitCookies splits document.cookie into name and value pairs.
+func brSplitCookies(s string) [][2]string {
+	var out [][2]string
+	for part := range strings.SplitSeq(s, ";") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		name, value, _ := strings.Cut(part, "=")
+		out = append(out, [2]string{name, value})
+	}
+	return out
+}
+
+// needControl skips a spec that needs the fake backend's control API when the
+// suite has none.
+func (s *brSession) needControl() {
+	if s.cfg.Proxy.Backend == nil {
+		Skip("needs the fake backend's control API (BrowserConfig.Proxy.Backend) to read, expire or revoke tokens")
+	}
+}
+
+func (s *brSession) journalSince(seq int) []control.Entry {
+	ctx, cancel := s.stepContext()
+	defer cancel()
+	es, err := s.cfg.Proxy.Backend.Journal(ctx, seq)
+	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "reading the fake backend's journal")
+	return es
+}
+
+// dump writes what explains a failure: where the browser is, what its page
+// says, and what the backend saw.
+func (s *brSession) dump() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	tctx, tcancel := context.WithTimeout(s.ctx, 2*time.Second)
+	defer tcancel()
+	if loc, err := chromedp.Run(tctx, chromedp.Location()); err == nil {
+		fmt.Fprintf(GinkgoWriter, "browser location: %s\n", loc)
+	}
+	if text, err := chromedp.Run(tctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`)); err == nil {
+		fmt.Fprintf(GinkgoWriter, "page text:\n%.2000s\n", text)
+	}
+	if b := s.cfg.Proxy.Backend; b != nil {
+		if es, err := b.Journal(ctx, 0); err == nil {
+			fmt.Fprintf(GinkgoWriter, "the fake backend saw:\n%s", brFormatJournal(es))
+		} else {
+			fmt.Fprintf(GinkgoWriter, "reading the fake backend's journal: %v\n", err)
+		}
+	}
+}
+
+func brRoutes(es []control.Entry) []control.Route {
+	out := make([]control.Route, len(es))
+	for i, e := range es {
+		out[i] = e.Route
+	}
+	return out
+}
+
+func brOutcomes(es []control.Entry, route control.Route) []control.Outcome {
+	var out []control.Outcome
+	for _, e := range es {
+		if e.Route == route {
+			out = append(out, e.Outcome)
+		}
+	}
+	return out
+}
+
+func brFormatJournal(es []control.Entry) string {
+	if len(es) == 0 {
+		return "  (nothing)\n"
+	}
+	var b strings.Builder
+	for _, e := range es {
+		fmt.Fprintf(&b, "  #%d %s -> %d %s", e.Seq, e.Route, e.Status, e.Outcome)
+		if e.Family != "" {
+			fmt.Fprintf(&b, " family=%s gen=%d", e.Family, e.Generation)
+		}
+		if e.Token != "" {
+			fmt.Fprintf(&b, " %s=%s", e.TokenKind, brFingerprint(e.Token))
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// brFingerprint shortens a token for messages.
+func brFingerprint(tok string) string {
+	if len(tok) <= 8 {
+		return tok
+	}
+	return tok[:8] + "…"
+}

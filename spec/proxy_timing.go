@@ -1,0 +1,188 @@
+package spec
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/refreshspec/refreshspec/fakebackend/control"
+	"github.com/refreshspec/refreshspec/profile"
+)
+
+// How many requests P9.2 times: enough for a median, few enough to keep the
+// suite fast.
+const (
+	pxPlainSamples   = 30
+	pxRefreshSamples = 8
+)
+
+// P9: timing, measured and reported, never failing.
+func pxTimingSpecs(s *pxSuite, strict func() bool) {
+	scenario("P9.1", strict, func() {
+		ttl := 5 * time.Second
+		_, err := s.backend().UpdateSettings(s.ctx, control.SettingsPatch{AccessTTL: (*control.Duration)(&ttl)})
+		Expect(err).NotTo(HaveOccurred(), "shortening the backend's access token lifetime")
+		ss := s.newSession()
+		ss.login()
+		mark := s.mark()
+		resp := ss.api()
+		es := pxOn(s.journal(mark), control.RouteMe, control.RouteRefresh)
+		proactive := len(es) > 0 && es[0].Route == control.RouteRefresh
+		met401 := false
+		for _, e := range pxOn(es, control.RouteMe) {
+			met401 = met401 || e.Status == http.StatusUnauthorized
+		}
+		Measured("P9.1: with an access token that expires in %s, the target refreshed before the resource call: %v (a resource 401 first: %v; answer %d)",
+			ttl, proactive, met401, resp.Status)
+	}, Offset(1))
+
+	scenario("P9.2", strict, func() {
+		settings, err := s.backend().Settings(s.ctx)
+		Expect(err).NotTo(HaveOccurred(), "reading the backend's settings")
+		off := settings.RateLimit
+		off.Enabled = false
+		_, err = s.backend().UpdateSettings(s.ctx, control.SettingsPatch{RateLimit: &off})
+		Expect(err).NotTo(HaveOccurred(), "turning the backend's rate limit off for the timing")
+
+		ss := s.newSession()
+		login := ss.login()
+		viaPlain := pxTime(pxPlainSamples, func() { Expect(ss.api().Status).To(Equal(http.StatusOK)) })
+		viaRefresh := pxTime(pxRefreshSamples, func() {
+			s.expire(login.Family)
+			Expect(ss.api().Status).To(Equal(http.StatusOK))
+		})
+		if s.cfg.BackendURL == "" {
+			Measured("P9.2: through the target: plain p50 %s p99 %s, refreshing p50 %s p99 %s (no BackendURL, so no direct comparison)",
+				pxPct(viaPlain, 50), pxPct(viaPlain, 99), pxPct(viaRefresh, 50), pxPct(viaRefresh, 99))
+			return
+		}
+		direct := pxDirect{s: s, base: strings.TrimRight(s.cfg.BackendURL, "/"), http: &http.Client{Timeout: orDefault(s.cfg.RequestTimeout, 30*time.Second)}}
+		defer direct.http.CloseIdleConnections()
+		family := direct.login()
+		directPlain := pxTime(pxPlainSamples, func() { Expect(direct.me()).To(Equal(http.StatusOK)) })
+		directRefresh := pxTime(pxRefreshSamples, func() {
+			s.expire(family)
+			Expect(direct.me()).To(Equal(http.StatusUnauthorized))
+			direct.refresh()
+			Expect(direct.me()).To(Equal(http.StatusOK))
+		})
+		Measured("P9.2: plain request: direct p50 %s p99 %s, through the target p50 %s p99 %s (added p50 %s); refreshing request: direct p50 %s p99 %s, through the target p50 %s p99 %s (added p50 %s)",
+			pxPct(directPlain, 50), pxPct(directPlain, 99), pxPct(viaPlain, 50), pxPct(viaPlain, 99), pxPct(viaPlain, 50)-pxPct(directPlain, 50),
+			pxPct(directRefresh, 50), pxPct(directRefresh, 99), pxPct(viaRefresh, 50), pxPct(viaRefresh, 99), pxPct(viaRefresh, 50)-pxPct(directRefresh, 50))
+	}, Offset(1))
+}
+
+// pxTime runs f n times and returns the durations, sorted. The timed part
+// includes the control call of a refreshing sample on both sides alike.
+func pxTime(n int, f func()) []time.Duration {
+	GinkgoHelper()
+	out := make([]time.Duration, n)
+	for i := range out {
+		start := time.Now()
+		f()
+		out[i] = time.Since(start)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// pxPct is the p-th percentile of sorted durations, rounded for reports.
+func pxPct(sorted []time.Duration, p int) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := (len(sorted)*p+99)/100 - 1
+	i = max(0, min(i, len(sorted)-1))
+	return sorted[i].Round(10 * time.Microsecond)
+}
+
+// pxDirect calls the backend directly, as the target would, for P9.2's
+// comparison. Its responses carry tokens by design, so they are not recorded
+// for the leak scan.
+type pxDirect struct {
+	s                    *pxSuite
+	base                 string
+	http                 *http.Client
+	access, refreshToken string
+}
+
+func (d *pxDirect) call(method, path, bearer string, body any) (int, any) {
+	GinkgoHelper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		Expect(err).NotTo(HaveOccurred())
+		rd = bytes.NewReader(b)
+	}
+	ctx, cancel := context.WithTimeout(d.s.ctx, d.http.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, d.base+path, rd)
+	Expect(err).NotTo(HaveOccurred())
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := d.http.Do(req)
+	Expect(err).NotTo(HaveOccurred(), "calling the backend directly: %s %s", method, path)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	Expect(err).NotTo(HaveOccurred())
+	var doc any
+	_ = json.Unmarshal(raw, &doc)
+	return resp.StatusCode, doc
+}
+
+func (d *pxDirect) tokens(doc any) {
+	GinkgoHelper()
+	paths := d.s.profile().Backend.Paths
+	var ok bool
+	d.access, ok = profile.LookupString(doc, paths.AccessToken)
+	Expect(ok).To(BeTrue(), "the backend's token answer should carry %s", paths.AccessToken)
+	d.refreshToken, ok = profile.LookupString(doc, paths.RefreshToken)
+	Expect(ok).To(BeTrue(), "the backend's token answer should carry %s", paths.RefreshToken)
+}
+
+// login logs in directly and returns the family.
+func (d *pxDirect) login() string {
+	GinkgoHelper()
+	p := d.s.profile()
+	mark := d.s.mark()
+	status, doc := d.call(p.Backend.Login.Method, p.Backend.Login.Path, "", map[string]string{
+		p.Backend.LoginFields.Email: p.Credentials.Email, p.Backend.LoginFields.Password: p.Credentials.Password,
+	})
+	Expect(status).To(Equal(http.StatusOK), "logging in directly at the backend")
+	d.tokens(doc)
+	family := ""
+	for _, e := range pxOn(d.s.journal(mark), control.RouteLogin) {
+		for _, t := range e.Issued {
+			family = t.Family
+		}
+	}
+	Expect(family).NotTo(BeEmpty(), "the backend should journal the tokens of the direct login")
+	return family
+}
+
+func (d *pxDirect) me() int {
+	GinkgoHelper()
+	e := d.s.profile().Backend.Me
+	status, _ := d.call(e.Method, e.Path, d.access, nil)
+	return status
+}
+
+func (d *pxDirect) refresh() {
+	GinkgoHelper()
+	p := d.s.profile().Backend
+	status, doc := d.call(p.Refresh.Method, p.Refresh.Path, "", map[string]string{p.Fields.RefreshToken: d.refreshToken})
+	Expect(status).To(Equal(http.StatusOK), "refreshing directly at the backend")
+	d.tokens(doc)
+}

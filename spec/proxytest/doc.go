@@ -1,0 +1,14 @@
+// Package proxytest is the project's own test of the proxy suite (group P of
+// ../../../shared/scenarios.md): it runs every P scenario against the
+// reference proxy in front of the fake backend, where all of them must pass
+// (strict mode: SHOULDs too), and against deliberately broken builds of the
+// reference (the mutation self-test), where the scenario named for each
+// defect must fail: a suite that passes a broken target has a hole.
+//
+//	go test ./spec/proxytest/                           # fake backend in a container (needs Docker)
+//	REFRESHSPEC_BACKEND=local go test ./spec/proxytest/ # fake backend in this process
+//	go test -short ./spec/proxytest/                    # without the mutation self-test
+//	REFRESHSPEC_MUTANT=no-retry go test -run '^TestProxySuite$' ./spec/proxytest/
+//
+// The variables it reads are listed in suite_test.go.
+package proxytest

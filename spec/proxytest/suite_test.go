@@ -1,0 +1,159 @@
+package proxytest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+	. "github.com/onsi/gomega"
+
+	"github.com/refreshspec/refreshspec/fakebackend"
+	"github.com/refreshspec/refreshspec/fakebackend/container"
+	"github.com/refreshspec/refreshspec/fakebackend/control"
+	"github.com/refreshspec/refreshspec/profile"
+	"github.com/refreshspec/refreshspec/spec"
+	"github.com/refreshspec/refreshspec/spec/target"
+)
+
+// The variables this test reads.
+const (
+	// envBackend is "local" to serve the fake backend in this process
+	// instead of in a container.
+	envBackend = "REFRESHSPEC_BACKEND"
+	// envBackendURL and envControlURL reuse a fake backend that is already
+	// running (TestMutants passes its own to the children).
+	envBackendURL = "REFRESHSPEC_BACKEND_URL"
+	envControlURL = "REFRESHSPEC_CONTROL_URL"
+	// envMutant names the reference's deliberate bug for one run.
+	envMutant = "REFRESHSPEC_MUTANT"
+	// envStrict=0 runs SHOULD scenarios non-strict; the default is strict,
+	// because the reference must pass every MUST and SHOULD.
+	envStrict = "REFRESHSPEC_STRICT"
+	// envReferenceBin is a reference binary built with -tags mutation, so
+	// that the children of TestMutants do not build it again.
+	envReferenceBin = "REFRESHSPEC_REFERENCE_BIN"
+)
+
+const referencePackage = "github.com/refreshspec/refreshspec/cmd/reference"
+
+// cfg is filled in BeforeSuite; the specs read it when they run.
+var cfg = &spec.ProxyConfig{}
+
+var _ = spec.RegisterProxySpecs(cfg)
+
+func TestProxySuite(t *testing.T) {
+	if usesContainer() {
+		container.RequireDocker(t)
+	}
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "refreshspec proxy suite (P) against the reference")
+}
+
+var _ = BeforeSuite(func(ctx SpecContext) {
+	backendURL, ctl := startBackend(ctx)
+	prof := profile.Default()
+	tgt, err := target.StartProcess(ctx, target.ProcessOptions{
+		Command: shellQuote(referenceBinary(ctx)),
+		Env: map[string]string{
+			"BACKEND_URL":     backendURL,
+			"COOKIE_SECURE":   "false", // the suite talks plain http on loopback
+			"BACKEND_TIMEOUT": prof.Target.BackendTimeout.Std().String(),
+			"REFERENCE_BREAK": os.Getenv(envMutant),
+		},
+		EnvNames:     prof.Target.EnvNames,
+		ReadyPath:    prof.Target.ReadyPath,
+		StartTimeout: 30 * time.Second,
+		Output:       GinkgoWriter,
+	})
+	Expect(err).NotTo(HaveOccurred(), "starting the reference proxy")
+	DeferCleanup(tgt.Stop)
+
+	cfg.Target = tgt
+	cfg.Backend = ctl
+	cfg.BackendURL = backendURL
+	cfg.Profile = prof
+	cfg.Strict = os.Getenv(envStrict) != "0" && os.Getenv(envStrict) != "false"
+	cfg.RequestTimeout = 15 * time.Second
+}, NodeTimeout(5*time.Minute))
+
+// The P specs' wall time, without the setup: the figure to keep under 20 s.
+var _ = ReportAfterSuite("P suite wall time", func(r Report) {
+	var first, last time.Time
+	for _, s := range r.SpecReports {
+		if s.LeafNodeType != types.NodeTypeIt || s.StartTime.IsZero() {
+			continue
+		}
+		if first.IsZero() || s.StartTime.Before(first) {
+			first = s.StartTime
+		}
+		if s.EndTime.After(last) {
+			last = s.EndTime
+		}
+	}
+	if !first.IsZero() && last.After(first) {
+		fmt.Fprintf(os.Stderr, "refreshspec: the P specs took %s against the running reference\n", last.Sub(first).Round(time.Millisecond))
+	}
+})
+
+func usesContainer() bool {
+	return os.Getenv(envBackend) != "local" && os.Getenv(envBackendURL) == ""
+}
+
+// startBackend reuses the fake backend named by the environment, or starts
+// one: in this process with REFRESHSPEC_BACKEND=local, else in a container.
+func startBackend(ctx context.Context) (string, *control.Client) {
+	if u, c := os.Getenv(envBackendURL), os.Getenv(envControlURL); u != "" {
+		Expect(c).NotTo(BeEmpty(), "%s is set, so %s must be too", envBackendURL, envControlURL)
+		ctl := control.New(c, nil)
+		Expect(ctl.Healthy(ctx)).To(Succeed(), "the fake backend at %s", c)
+		return u, ctl
+	}
+	if !usesContainer() {
+		r, err := fakebackend.Start(ctx, fakebackend.Config{}, fakebackend.StartOptions{})
+		Expect(err).NotTo(HaveOccurred(), "starting the fake backend in this process")
+		DeferCleanup(func(ctx SpecContext) error { return r.Close(ctx) })
+		return r.URL, r.Control
+	}
+	bin, err := container.BuildBinary(ctx, GinkgoT().TempDir())
+	Expect(err).NotTo(HaveOccurred(), "building the fake backend")
+	c, err := container.Run(ctx, container.WithStaticBinary(bin))
+	if c != nil {
+		DeferCleanup(func(ctx SpecContext) error { return c.Terminate(ctx) })
+	}
+	Expect(err).NotTo(HaveOccurred(), "starting the fake backend container")
+	apiURL, err := c.URL(ctx)
+	Expect(err).NotTo(HaveOccurred())
+	ctl, err := c.Control(ctx)
+	Expect(err).NotTo(HaveOccurred())
+	return apiURL, ctl
+}
+
+// referenceBinary is the reference built with its deliberate bugs compiled
+// in (-tags mutation), so that REFERENCE_BREAK can switch one on.
+func referenceBinary(ctx context.Context) string {
+	if bin := os.Getenv(envReferenceBin); bin != "" {
+		return bin
+	}
+	bin, err := buildReference(ctx, GinkgoT().TempDir())
+	Expect(err).NotTo(HaveOccurred())
+	return bin
+}
+
+func buildReference(ctx context.Context, dir string) (string, error) {
+	bin := filepath.Join(dir, "reference")
+	out, err := exec.CommandContext(ctx, "go", "build", "-tags", "mutation", "-o", bin, referencePackage).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build -tags mutation %s: %w\n%s", referencePackage, err, out)
+	}
+	return bin, nil
+}
+
+// shellQuote quotes a path for `sh -c`.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
