@@ -15,7 +15,7 @@ IMAGE_TAG ?= dev
 IMAGE_BIN := bin/image
 
 .DEFAULT_GOAL := build
-.PHONY: setup build images test lint bench docs run clean
+.PHONY: setup build images test lint bench docs run clean fuzz soak
 
 ## setup: install and start what the tests and the main job need (Docker, Chromium, gcc); idempotent
 setup:
@@ -42,6 +42,20 @@ lint:
 	@unformatted="$$(gofmt -l .)"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt -l: run gofmt -w on:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(PKGS)
+
+## fuzz: each fuzz target for FUZZTIME, one after another (crashers land in testdata/fuzz/: keep them)
+FUZZTIME ?= 10s
+FUZZ_TARGETS := FuzzAPI:./fakebackend/ FuzzUnsealCookie:./reference/ FuzzHandler:./reference/ FuzzParse:./profile/
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "== $${t%%:*} ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZTIME) $${t#*:}; \
+	done
+
+## soak: many sessions, random expiries and injected faults through the reference for SOAK_DURATION (loopback only)
+SOAK_DURATION ?= 60s
+soak:
+	$(GO) run ./cmd/refreshsoak -duration $(SOAK_DURATION) $(SOAK_FLAGS)
 
 ## bench: the fake backend's and the reference proxy's benchmarks
 bench:

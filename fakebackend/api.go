@@ -168,7 +168,8 @@ type flatTokenData struct {
 	User *userView `json:"user,omitempty"`
 }
 
-// tokens answers a login or refresh with the pair access, refresh.
+// tokens answers a login or refresh with the pair access, refresh. It reads
+// only the fields of a token that never change, so it runs without s.mu.
 func (c *call) tokens(outcome control.Outcome, access, refresh *token, user *userView) {
 	if !c.has(control.BreakNoCacheControl) {
 		c.w.Header().Set("Cache-Control", "no-store")
@@ -176,7 +177,7 @@ func (c *call) tokens(outcome control.Outcome, access, refresh *token, user *use
 	}
 	auth := authorization{
 		AccessToken: access.value, RefreshToken: refresh.value, TokenType: "Bearer",
-		ExpiresIn: int(access.expiresAt.Sub(access.issuedAt) / time.Second),
+		ExpiresIn: int(access.ttl / time.Second),
 	}
 	var data any = tokenData{Authorization: auth, User: user}
 	if c.has(control.BreakWrongEnvelope) {

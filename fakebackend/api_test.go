@@ -3,7 +3,6 @@ package fakebackend_test
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -513,5 +512,4 @@ func TestAnswersAreJSONWithTheRightContentType(t *testing.T) {
 			t.Errorf("Content-Type %q, body %s", ct, a.raw)
 		}
 	}
-	_ = http.StatusOK
 }

@@ -33,6 +33,7 @@ type token struct {
 	fam        *family
 	generation int
 	issuedAt   time.Time
+	ttl        time.Duration // the life it was issued with; expiresAt may be cut short by the control API
 	expiresAt  time.Time
 	used       bool // a refresh token rotated away
 }
@@ -159,7 +160,7 @@ func (st *state) issue(f *family, kind control.TokenKind, generation int, now ti
 	if kind == control.Refresh {
 		ttl = st.settings.RefreshTTL.Std()
 	}
-	t := &token{value: newTokenValue(), kind: kind, fam: f, generation: generation, issuedAt: now, expiresAt: now.Add(ttl)}
+	t := &token{value: newTokenValue(), kind: kind, fam: f, generation: generation, issuedAt: now, ttl: ttl, expiresAt: now.Add(ttl)}
 	f.tokens = append(f.tokens, t)
 	st.tokens[t.value] = t
 	st.issued = append(st.issued, t)

@@ -1,8 +1,6 @@
 package fakebackend_test
 
 import (
-	"context"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -140,6 +138,4 @@ func TestJournalIsCapped(t *testing.T) {
 	if st, _ := b.ctl.Stats(bg); st.JournalEntries > 12 {
 		t.Errorf("%d entries kept, bodies over the cap", st.JournalEntries)
 	}
-	_ = context.Background
-	_ = http.MethodGet
 }

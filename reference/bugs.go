@@ -48,6 +48,9 @@ const (
 	BugNoKeyRotation         Bug = "no-key-rotation"         // P8.3: only the first secret unseals
 	BugTokenInHeader         Bug = "token-in-header"         // P8.4: api responses carry X-Access-Token
 	BugNoBackendLogout       Bug = "no-backend-logout"       // P8.5: logout clears the cookie but never tells the backend
+
+	BugTokensInScriptCookie Bug = "tokens-in-script-cookie" // W1.2: login also sets a non-HttpOnly cookie "tokens" holding the access token
+	BugNoClientRedirect     Bug = "no-client-redirect"      // W1.4: the profile page's #reload ignores a 401 instead of going to /login
 )
 
 // AllBugs lists every defect, in scenario order.
@@ -60,6 +63,7 @@ var AllBugs = []Bug{
 	BugLogoutOn5xx, BugLogoutOnDrop, BugMalformedOverwrites, BugLogoutOn429,
 	BugNoRefreshLock, BugSharedRefreshAcrossSessions,
 	BugTamperedCookie500, BugForeignCookieAccepted, BugNoKeyRotation, BugTokenInHeader, BugNoBackendLogout,
+	BugTokensInScriptCookie, BugNoClientRedirect,
 }
 
 // BugScenario maps each defect to the scenario ID that must catch it.
@@ -72,6 +76,7 @@ var BugScenario = map[Bug]string{
 	BugLogoutOn5xx: "P6.1", BugLogoutOnDrop: "P6.2", BugMalformedOverwrites: "P6.3", BugLogoutOn429: "P6.4",
 	BugNoRefreshLock: "P7.1", BugSharedRefreshAcrossSessions: "P7.2",
 	BugTamperedCookie500: "P8.1", BugForeignCookieAccepted: "P8.2", BugNoKeyRotation: "P8.3", BugTokenInHeader: "P8.4", BugNoBackendLogout: "P8.5",
+	BugTokensInScriptCookie: "W1.2", BugNoClientRedirect: "W1.4",
 }
 
 // ParseBug checks that name is one of AllBugs (or "" for none).

@@ -237,6 +237,30 @@ var bugChecks = map[string]bugCheck{
 		a := p.do(request{method: http.MethodPost, path: "/logout", cookie: cookie})
 		return !a.Cleared() || len(byRoute(journal(t, ctl, since), control.RouteLogout)) != 1
 	},
+	// The browser scenarios' bugs, seen over HTTP: spec/browsertest shows
+	// that Chromium sees them too.
+	"W1.2": func(t *testing.T, bug Bug) bool {
+		p, ctl := withBug(t, bug)
+		a := p.do(request{method: http.MethodPost, path: "/login", body: `{"email":"alice@example.com","password":"correct horse"}`})
+		toks, err := ctl.Tokens(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range a.SetCookieLines() {
+			for _, tok := range toks {
+				if strings.Contains(line, tok.Value) && !strings.Contains(strings.ToLower(line), "httponly") {
+					return true
+				}
+			}
+		}
+		return false
+	},
+	"W1.4": func(t *testing.T, bug Bug) bool {
+		p, _ := withBug(t, bug)
+		cookie := p.login()
+		a := p.get("/profile", cookie)
+		return !strings.Contains(string(a.Body), "window.location.href = '/login'")
+	},
 }
 
 // TestEachBugIsObservable: every deliberate bug shows in the observation of

@@ -157,6 +157,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, c)
+	if s.cfg.Bug == BugTokensInScriptCookie {
+		http.SetCookie(w, &http.Cookie{Name: "tokens", Value: sess.Access, Path: "/", SameSite: http.SameSiteLaxMode})
+	}
 	s.log.Info("login", "user", u.ID, "token", fingerprint(sess.Refresh))
 	if form {
 		redirect(w, r, "/profile")
@@ -240,7 +243,7 @@ func (s *Server) handleProfilePage(w http.ResponseWriter, r *http.Request) {
 			renderError(w, http.StatusBadGateway, "Bad Gateway", "the backend's answer could not be read")
 			return
 		}
-		renderPage(w, http.StatusOK, "profile", pageData{Title: "Profile", FirstName: me.Data.FirstName})
+		renderPage(w, http.StatusOK, "profile", pageData{Title: "Profile", FirstName: me.Data.FirstName, NoClientRedirect: s.cfg.Bug == BugNoClientRedirect})
 	})
 }
 

@@ -1,13 +1,17 @@
 package reference
 
 import (
+	"bytes"
 	"crypto/hkdf"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/securecookie"
@@ -59,6 +63,10 @@ type sessionStore struct {
 	secure bool
 	bug    Bug
 	now    func() time.Time
+	// opened spares a browser's repeated requests the unsealing of the
+	// same cookie value (HMAC, AES, base64 and JSON: most of what the
+	// reference adds to a proxied request).
+	opened *openedCookies
 }
 
 func newSessionStore(cfg Config) (*sessionStore, error) {
@@ -89,13 +97,13 @@ func newSessionStore(cfg Config) (*sessionStore, error) {
 	codecs := securecookie.CodecsFromPairs(pairs...)
 	for _, c := range codecs {
 		sc := c.(*securecookie.SecureCookie)
-		sc.SetSerializer(securecookie.JSONEncoder{})
+		sc.SetSerializer(jsonSerializer{})
 		sc.MaxAge(int(SessionLifetime / time.Second))
 		// The size bound is enforced on the whole Set-Cookie line in seal,
 		// and on the incoming value in open, where it is clearer.
 		sc.MaxLength(0)
 	}
-	return &sessionStore{codecs: codecs, secure: cfg.CookieSecure, bug: cfg.Bug, now: cfg.now}, nil
+	return &sessionStore{codecs: codecs, secure: cfg.CookieSecure, bug: cfg.Bug, now: cfg.now, opened: newOpenedCookies(openedCookiesLimit)}, nil
 }
 
 // open reads the session from r. rotated says the cookie was sealed under a
@@ -108,22 +116,47 @@ func (s *sessionStore) open(r *http.Request) (sess *session, rotated bool, err e
 	if len(c.Value) > MaxCookieBytes && s.bug != BugCookieBloat {
 		return nil, false, fmt.Errorf("%w: %d bytes", errCookieUndecoded, len(c.Value))
 	}
+	o, err := s.unseal(c.Value)
+	if err != nil {
+		return nil, false, err
+	}
+	v := o.sess // a copy: the cached session is never handed out
+	if v.Refresh == "" && v.Access == "" && s.bug != BugMalformedOverwrites {
+		return nil, false, fmt.Errorf("%w: no tokens", errCookieUndecoded)
+	}
+	if !time.Unix(v.RefreshExpiry, 0).After(s.now()) {
+		return nil, false, errSessionExpired
+	}
+	return &v, o.codec > 0, nil
+}
+
+// unseal opens a cookie value with the first codec that accepts it, or
+// takes what an earlier request's value opened to from s.opened. A cached
+// value is still held to securecookie's MaxAge, against the same clock
+// securecookie uses; past it, the value goes through the codecs again,
+// which refuse it exactly as they would have without the cache.
+func (s *sessionStore) unseal(value string) (*openedCookie, error) {
+	if o, ok := s.opened.get(value); ok {
+		if o.sealedAt >= time.Now().UTC().Unix()-sessionLifetimeSeconds {
+			return o, nil
+		}
+		s.opened.drop(value)
+	}
 	var errs []string
 	for i, codec := range s.codecs {
 		var v session
-		if err := codec.Decode(CookieName, c.Value, &v); err != nil {
+		if err := codec.Decode(CookieName, value, &v); err != nil {
 			errs = append(errs, err.Error())
 			continue
 		}
-		if v.Refresh == "" && v.Access == "" && s.bug != BugMalformedOverwrites {
-			return nil, false, fmt.Errorf("%w: no tokens", errCookieUndecoded)
+		o := &openedCookie{sess: v, codec: i}
+		if ts, ok := sealedAt(value); ok {
+			o.sealedAt = ts
+			s.opened.put(value, o)
 		}
-		if !time.Unix(v.RefreshExpiry, 0).After(s.now()) {
-			return nil, false, errSessionExpired
-		}
-		return &v, i > 0, nil
+		return o, nil
 	}
-	return nil, false, fmt.Errorf("%w: %s", errCookieUndecoded, strings.Join(errs, "; "))
+	return nil, fmt.Errorf("%w: %s", errCookieUndecoded, strings.Join(errs, "; "))
 }
 
 // cookie seals sess into a Set-Cookie value bound to its refresh expiry, or
@@ -164,4 +197,98 @@ func (s *sessionStore) clearCookie() *http.Cookie {
 		Secure:   s.secure,
 		SameSite: http.SameSiteLaxMode,
 	}
+}
+
+// jsonSerializer is securecookie.JSONEncoder, the cookie's wire format,
+// with json.Unmarshal in place of a json.Decoder and its read buffer per
+// cookie. A value whose MAC verifies was sealed by this proxy, one JSON
+// object and a newline, which both read alike.
+type jsonSerializer struct{ securecookie.JSONEncoder }
+
+func (jsonSerializer) Deserialize(src []byte, dst any) error {
+	return json.Unmarshal(src, dst)
+}
+
+// sessionLifetimeSeconds is the MaxAge the codecs are given.
+const sessionLifetimeSeconds = int64(SessionLifetime / time.Second)
+
+// sealedAt reads the timestamp securecookie puts in a value
+// (base64url of "date|value|mac"), which its MaxAge check compares.
+func sealedAt(value string) (int64, bool) {
+	raw, err := base64.URLEncoding.DecodeString(value)
+	if err != nil {
+		return 0, false
+	}
+	date, _, ok := bytes.Cut(raw, []byte("|"))
+	if !ok {
+		return 0, false
+	}
+	ts, err := strconv.ParseInt(string(date), 10, 64)
+	return ts, err == nil
+}
+
+// openedCookiesLimit bounds the cache of opened cookie values: at most
+// twice this many entries (two generations), some 600 bytes each, so the
+// proxy's memory stays flat however many sessions there are.
+const openedCookiesLimit = 512
+
+// openedCookie is what a cookie value opened to.
+type openedCookie struct {
+	sess     session
+	codec    int   // index of the codec that opened it: > 0 asks for a reseal
+	sealedAt int64 // securecookie's timestamp, Unix seconds
+}
+
+// openedCookies maps cookie values to what they opened to. Two generations
+// make it a cheap approximation of least-recently-used: when the current
+// one is full it becomes the previous one, and an entry found in the
+// previous one moves to the current one. Entries are never modified.
+type openedCookies struct {
+	mu        sync.Mutex
+	limit     int
+	cur, prev map[string]*openedCookie
+}
+
+func newOpenedCookies(limit int) *openedCookies {
+	return &openedCookies{limit: limit, cur: make(map[string]*openedCookie, limit)}
+}
+
+func (c *openedCookies) get(value string) (*openedCookie, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if o, ok := c.cur[value]; ok {
+		return o, true
+	}
+	if o, ok := c.prev[value]; ok {
+		delete(c.prev, value)
+		c.putLocked(value, o)
+		return o, true
+	}
+	return nil, false
+}
+
+func (c *openedCookies) put(value string, o *openedCookie) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.putLocked(value, o)
+}
+
+func (c *openedCookies) putLocked(value string, o *openedCookie) {
+	if len(c.cur) >= c.limit {
+		c.prev, c.cur = c.cur, make(map[string]*openedCookie, c.limit)
+	}
+	c.cur[value] = o
+}
+
+func (c *openedCookies) drop(value string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.cur, value)
+	delete(c.prev, value)
+}
+
+func (c *openedCookies) size() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.cur) + len(c.prev)
 }

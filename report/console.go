@@ -73,7 +73,7 @@ func (c Console) Summary(res runner.Result) {
 		case len(fatal) > 0:
 			verdict = "NOT conformant: " + strings.Join(fatal, ", ") + " failed"
 		default:
-			verdict = "NOT conformant: the suite itself failed"
+			verdict = "NOT conformant: " + summaryLine(res.SuiteFailures[0])
 		}
 	}
 	mode := ""

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -159,5 +160,29 @@ func TestMarkdownSummary(t *testing.T) {
 	}
 	if strings.Contains(out, "| P2.1 |") {
 		t.Error("markdown lists a scenario that passed without measuring anything")
+	}
+}
+
+func TestFilesReplaceOrAppend(t *testing.T) {
+	dir := t.TempDir()
+	summary, junit := dir+"/summary.md", dir+"/junit.xml"
+	for range 2 {
+		if err := AppendFile(summary, sample(), WriteMarkdown); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteFile(junit, sample(), WriteJUnit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	md, _ := os.ReadFile(summary)
+	if n := strings.Count(string(md), "## refreshspec"); n != 2 {
+		t.Errorf("the summary file holds %d summaries after two appends, want 2", n)
+	}
+	x, _ := os.ReadFile(junit)
+	if n := strings.Count(string(x), "<testsuite "); n != 1 {
+		t.Errorf("the JUnit file holds %d suites after two writes, want 1", n)
+	}
+	if err := WriteFile(dir+"/missing/dir/r.json", sample(), WriteJSON); err == nil || !strings.Contains(err.Error(), "missing/dir/r.json") {
+		t.Errorf("error for an unwritable path = %v, want one naming it", err)
 	}
 }

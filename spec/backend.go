@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -35,6 +36,10 @@ type beSuite struct {
 	sent atomic.Int64
 	// rateLimitMet holds a description of the 429 that B2.8 met, once it met one.
 	rateLimitMet atomic.Value
+	// transport is the B specs' own, so their connections neither come
+	// from nor linger in http.DefaultTransport's pool.
+	transportOnce sync.Once
+	transport     *http.Transport
 }
 
 // RegisterBackendSpecs registers the backend specs (group B of
@@ -54,10 +59,14 @@ func RegisterBackendSpecs(cfg *BackendConfig) bool {
 		var c *beClient
 		var journalMark int
 		BeforeEach(func() {
+			c = nil
 			c = s.client()
 			journalMark = c.journalMark()
 		})
 		AfterEach(func() {
+			if c == nil { // the config was unusable; BeforeEach said why
+				return
+			}
 			AddReportEntry(BackendRequestsEntry, BackendRequests{Spec: c.specSent, Run: s.sent.Load()},
 				ReportEntryVisibilityFailureOrVerbose)
 			if CurrentSpecReport().Failed() {
@@ -99,11 +108,18 @@ func (s *beSuite) client() *beClient {
 	return &beClient{
 		base:    strings.TrimRight(base, "/"),
 		prof:    prof,
-		http:    &http.Client{Timeout: timeout, CheckRedirect: beNoRedirects},
+		http:    &http.Client{Transport: s.roundTripper(), Timeout: timeout, CheckRedirect: beNoRedirects},
 		timeout: timeout,
 		control: s.cfg.Control,
 		suite:   s,
 	}
+}
+
+func (s *beSuite) roundTripper() *http.Transport {
+	s.transportOnce.Do(func() {
+		s.transport = http.DefaultTransport.(*http.Transport).Clone()
+	})
+	return s.transport
 }
 
 // beNoRedirects keeps redirects visible: a backend that redirects an API
@@ -385,7 +401,7 @@ func (c *beClient) checkNoStore() {
 func (c *beClient) checkRateLimit() {
 	burst := c.prof.Backend.RateLimitBurst
 	if burst <= 0 {
-		Skip("B2.8 runs only when asked: set backend.rate_limit_burst in the profile (or --rate-limit-burst) to the number " +
+		Skip("B2.8 runs only when asked: set backend.rate_limit_burst in the profile to the number " +
 			"of invalid refresh attempts to send; it is off by default because it can lock an account or a client address")
 	}
 	var hit *beAnswer
@@ -412,7 +428,7 @@ func (c *beClient) checkRateLimit() {
 func (c *beClient) checkWWWAuthenticate() {
 	unknown := c.mustAnswer(c.me(beRandom("refreshspec-unknown-access-"), "the protected resource with an unknown access token"))
 	if p := beInvalidTokenProblem(unknown, "an unknown access token"); p != "" {
-		Expect(p).To(BeEmpty(), "B2.9")
+		Expect(p).To(BeEmpty(), `B2.9: a rejected access token must get 401 with WWW-Authenticate: Bearer error="invalid_token"`)
 	}
 
 	t0 := c.mustLogin()
@@ -423,7 +439,7 @@ func (c *beClient) checkWWWAuthenticate() {
 		Skip("B2.9: the unknown-token part passed; the expired-token part was not run: " + beNoWayToExpire)
 	}
 	if p := beInvalidTokenProblem(expired, "an expired access token"); p != "" {
-		Expect(p).To(BeEmpty(), "B2.9")
+		Expect(p).To(BeEmpty(), `B2.9: a rejected access token must get 401 with WWW-Authenticate: Bearer error="invalid_token"`)
 	}
 }
 

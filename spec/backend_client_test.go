@@ -59,10 +59,15 @@ func newTestBeClient(url string, timeout time.Duration) *beClient {
 // A backend that never answers fails the request at hand within the
 // request timeout, with an error that says so.
 func TestBackendClientHang(t *testing.T) {
+	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		<-r.Context().Done()
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
 	}))
 	defer srv.Close()
+	defer close(release) // before Close, which waits for the handler
 	c := newTestBeClient(srv.URL, 200*time.Millisecond)
 	start := time.Now()
 	_, err := c.refresh("x", "refresh against a hanging backend")

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -9,6 +10,10 @@ import (
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
 )
+
+// BrowserSuiteName is the text of the one container that holds every browser
+// spec, so that reports and --focus see the W scenarios under one roof.
+const BrowserSuiteName = "refreshspec browser suite"
 
 // BrowserConfig configures the browser specs (group W). Like ProxyConfig it is
 // read when the specs run, so a suite may fill it in BeforeSuite.
@@ -38,7 +43,7 @@ func (c *BrowserConfig) timeout() time.Duration { return orDefault(c.Timeout, 15
 // The container is Ordered only so that the browser is shared; with
 // ContinueOnFailure every spec still runs when an earlier one failed.
 func RegisterBrowserSpecs(cfg *BrowserConfig) bool {
-	return Describe("W: the target in a real browser", Ordered, ContinueOnFailure, func() {
+	return Describe(BrowserSuiteName, Ordered, ContinueOnFailure, func() {
 		var browser *brBrowser
 		var s *brSession
 
@@ -46,7 +51,7 @@ func RegisterBrowserSpecs(cfg *BrowserConfig) bool {
 			Expect(cfg.Proxy).NotTo(BeNil(), "BrowserConfig.Proxy is nil: set it before the W specs run")
 			Expect(cfg.Proxy.Target).NotTo(BeNil(), "BrowserConfig.Proxy.Target is nil: set it before the W specs run")
 			path, err := FindChromium(cfg.ChromiumPath)
-			if err == ErrChromiumNotFound {
+			if errors.Is(err, ErrChromiumNotFound) {
 				Skip(err.Error())
 			}
 			Expect(err).NotTo(HaveOccurred())
@@ -61,14 +66,15 @@ func RegisterBrowserSpecs(cfg *BrowserConfig) bool {
 				defer cancel()
 				Expect(b.Reset(ctx)).To(Succeed(), "resetting the fake backend")
 			}
-			s = browser.newSession(cfg)
+			sess := browser.newSession(cfg)
 			DeferCleanup(func() {
-				if CurrentSpecReport().Failed() {
-					s.dump()
+				if r := CurrentSpecReport(); r.Failed() || brHasVerdict(r) {
+					sess.explain(r)
 				}
-				s.close()
+				sess.close()
 			})
-			s.open()
+			sess.open()
+			s = sess
 		})
 
 		scenario("W1.1", cfg.strict, func() {

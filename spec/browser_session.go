@@ -16,6 +16,7 @@ import (
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
 	"github.com/refreshspec/refreshspec/profile"
+	"github.com/refreshspec/refreshspec/spec/catalogue"
 )
 
 // brPollInterval is how often a wait asks the page where it is.
@@ -96,7 +97,7 @@ func (s *brSession) navigate(path string) {
 }
 
 func (s *brSession) click(selector string) {
-	s.do("clicking "+selector, chromedp.Click(chromedp.CSS(selector)))
+	s.do("clicking "+selector+" (it must be on the page and visible)", chromedp.Click(chromedp.CSS(selector)))
 }
 
 // brPage is where the tab is and what its first-name element says.
@@ -230,9 +231,9 @@ func (s *brSession) expectNoTokenInScriptStorage() {
 	Expect(tokens).NotTo(BeEmpty(), "the fake backend issued no token, so there is nothing to look for")
 
 	view := s.scriptView()
-	places := map[string]string{"document.cookie": view.Cookie}
+	places := map[string]string{}
 	for _, c := range brSplitCookies(view.Cookie) {
-		places[fmt.Sprintf("document.cookie %s", c[0])] = c[1]
+		places[fmt.Sprintf("document.cookie %q", c[0])] = c[1]
 	}
 	for name, kvs := range map[string][][2]string{"localStorage": view.Local, "sessionStorage": view.Session} {
 		for _, kv := range kvs {
@@ -249,7 +250,7 @@ func (s *brSession) expectNoTokenInScriptStorage() {
 		}
 	}
 	slices.Sort(leaks)
-	Expect(leaks).To(BeEmpty(), "page scripts can read issued tokens:\n%s", strings.Join(leaks, "\n"))
+	Expect(leaks).To(BeEmpty(), "page scripts can read issued tokens")
 }
 
 // expectNoSessionCookieInScript checks that document.cookie does not show the
@@ -301,26 +302,46 @@ func (s *brSession) journalSince(seq int) []control.Entry {
 	return es
 }
 
-// dump writes what explains a failure: where the browser is, what its page
-// says, and what the backend saw.
-func (s *brSession) dump() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
+// explain writes what explains a failure to GinkgoWriter and to a report
+// entry: the requirement, where the browser is and what its page says, and
+// what the backend saw.
+func (s *brSession) explain(r SpecReport) {
+	var b strings.Builder
+	if id, _, _ := strings.Cut(r.LeafNodeText, " "); id != "" {
+		if sc, ok := catalogue.Lookup(id); ok {
+			fmt.Fprintf(&b, "%s (%s) requirement: %s\n", sc.ID, sc.Level, sc.Requirement)
+		}
+	}
 	tctx, tcancel := context.WithTimeout(s.ctx, 2*time.Second)
 	defer tcancel()
 	if loc, err := chromedp.Run(tctx, chromedp.Location()); err == nil {
-		fmt.Fprintf(GinkgoWriter, "browser location: %s\n", loc)
+		fmt.Fprintf(&b, "browser location: %s\n", loc)
 	}
 	if text, err := chromedp.Run(tctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`)); err == nil {
-		fmt.Fprintf(GinkgoWriter, "page text:\n%.2000s\n", text)
+		fmt.Fprintf(&b, "page text:\n%.2000s\n", text)
 	}
-	if b := s.cfg.Proxy.Backend; b != nil {
-		if es, err := b.Journal(ctx, 0); err == nil {
-			fmt.Fprintf(GinkgoWriter, "the fake backend saw:\n%s", brFormatJournal(es))
+	if backend := s.cfg.Proxy.Backend; backend != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if es, err := backend.Journal(ctx, 0); err == nil {
+			fmt.Fprintf(&b, "what the fake backend journaled during this spec (%d requests):\n%s", len(es), brFormatJournal(es))
 		} else {
-			fmt.Fprintf(GinkgoWriter, "reading the fake backend's journal: %v\n", err)
+			fmt.Fprintf(&b, "the backend's journal could not be read: %v\n", err)
 		}
 	}
+	GinkgoWriter.Print(b.String())
+	AddReportEntry(JournalEntry, b.String())
+}
+
+// brHasVerdict reports whether a SHOULD or INFO spec recorded a failure that
+// its level kept from failing the run.
+func brHasVerdict(r SpecReport) bool {
+	for _, e := range r.ReportEntries {
+		if e.Name == VerdictEntry {
+			return true
+		}
+	}
+	return false
 }
 
 func brRoutes(es []control.Entry) []control.Route {

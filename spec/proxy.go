@@ -35,7 +35,9 @@ const pxSpecTimeout = 2 * time.Minute
 //
 // The specs run in catalogue order, except P8.4 (no token in any response of
 // the run), which runs last because it sums up the leak scan that runs after
-// every spec.
+// every spec. The container is Ordered for that order alone (Ginkgo would
+// otherwise sort the specs by code location, and keep no order under
+// --randomize-all); with ContinueOnFailure a failure skips nothing.
 func RegisterProxySpecs(cfg *ProxyConfig) bool {
 	s := &pxSuite{cfg: cfg, tokens: map[string]control.Token{}}
 	strict := func() bool { return cfg.Strict }

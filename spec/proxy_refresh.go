@@ -3,7 +3,6 @@ package spec
 import (
 	"fmt"
 	"net/http"
-	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -27,8 +26,8 @@ func pxRefreshSpecs(s *pxSuite, strict func() bool) {
 		Expect(resp.Header.Get("Content-Type")).To(ContainSubstring("text/html"), "P2.1: the page should be HTML")
 		Expect(pxFirstName(resp.Body, p.Proxy.Selectors.FirstName, p.Credentials.FirstName)).To(BeTrue(),
 			"P2.1: the page should show the user's first name %q in %s; body: %.500s", p.Credentials.FirstName, p.Proxy.Selectors.FirstName, resp.Body)
-		s.expectRefreshCycle("P2.1", s.journal(mark), control.RouteMe, login)
-		s.expectResealed("P2.1", resp, before)
+		c := s.expectRefreshCycle("P2.1", s.journal(mark), control.RouteMe, login)
+		s.expectResealed("P2.1", resp, before, c.NewAccess)
 	}, Offset(1))
 
 	scenario("P2.2", strict, func() {
@@ -41,8 +40,8 @@ func pxRefreshSpecs(s *pxSuite, strict func() bool) {
 		Expect(resp.Status).To(Equal(http.StatusOK), "P2.2: the api route should answer 200 after a transparent refresh; %s", resp)
 		Expect(resp.Header.Get("Content-Type")).To(ContainSubstring("json"), "P2.2: the api route should answer JSON")
 		Expect(string(resp.Body)).To(ContainSubstring(s.profile().Credentials.FirstName), "P2.2: the api answer should carry the user")
-		s.expectRefreshCycle("P2.2", s.journal(mark), control.RouteMe, login)
-		s.expectResealed("P2.2", resp, before)
+		c := s.expectRefreshCycle("P2.2", s.journal(mark), control.RouteMe, login)
+		s.expectResealed("P2.2", resp, before, c.NewAccess)
 	}, Offset(1))
 
 	scenario("P2.3", strict, func() {
@@ -123,12 +122,24 @@ func pxRefreshSpecs(s *pxSuite, strict func() bool) {
 }
 
 // expectResealed checks that a response that followed a refresh sets the
-// session cookie to a new value, and that the client's jar now holds it.
-func (s *pxSuite) expectResealed(id string, resp *pxResponse, before string) {
+// session cookie to a new value that carries the rotated session: replayed
+// in a fresh client, it presents newAccess to the backend with no refresh.
+func (s *pxSuite) expectResealed(id string, resp *pxResponse, before, newAccess string) {
 	GinkgoHelper()
 	name := s.sessionCookieName()
 	c := resp.setsCookie(name)
 	Expect(c).NotTo(BeNil(), "%s: the response after the refresh should carry a Set-Cookie %q with the rotated session; headers: %v", id, name, resp.Header)
 	Expect(c.Value != before).To(BeTrue(), "%s: the Set-Cookie after the refresh should carry a new session, not the old cookie", id)
-	Expect(strings.TrimSpace(c.Value)).NotTo(BeEmpty())
+
+	replay := s.newSession()
+	replay.setCookie(c.Value)
+	mark := s.mark()
+	r := replay.api()
+	es := s.journal(mark)
+	me := pxOn(es, control.RouteMe)
+	Expect(me).NotTo(BeEmpty(), "%s: the Set-Cookie after the refresh, replayed, should reach the backend; %s", id, r)
+	Expect(me[0].Token == newAccess).To(BeTrue(),
+		"%s: the Set-Cookie after the refresh should carry the rotated session (access token %s), but replayed it presented %s; the backend saw:\n%s",
+		id, pxFingerprint(newAccess), pxFingerprint(me[0].Token), s.journalText(es))
+	Expect(pxOn(es, control.RouteRefresh)).To(BeEmpty(), "%s: the rotated session needs no refresh; the backend saw:\n%s", id, s.journalText(es))
 }

@@ -77,7 +77,7 @@ func (s *pxSuite) expectSurvives(id, what string, statuses []int, fault control.
 		es, err = s.backend().Journal(s.ctx, mark)
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(pxOn(es, control.RouteRefresh)).NotTo(BeEmpty())
-	}).WithTimeout(5*time.Second).WithPolling(20*time.Millisecond).Should(Succeed(),
+	}).WithTimeout(time.Second).WithPolling(20*time.Millisecond).Should(Succeed(),
 		func() string {
 			return fmt.Sprintf("%s: %s: the target should try the refresh; the backend saw:\n%s", id, what, s.journalText(es))
 		})

@@ -207,8 +207,9 @@ func TestBrokenProxyFailsP22(t *testing.T) {
 	mutant := binary(t, "reference-mutation", "./cmd/reference", "mutation")
 	dir := t.TempDir()
 	junit, jsonPath := filepath.Join(dir, "r.xml"), filepath.Join(dir, "r.json")
+	summary := filepath.Join(dir, "summary.md")
 	r := runCLI(t, nil, "proxy", "--target-cmd", "REFERENCE_BREAK=no-retry "+mutant,
-		"--focus", "P2,P1", "--junit-report", junit, "--json-report", jsonPath)
+		"--focus", "P2,P1", "--junit-report", junit, "--json-report", jsonPath, "--markdown-summary", summary)
 	if r.code != 1 {
 		t.Fatalf("exit %d against a proxy that does not retry, want 1\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
@@ -235,6 +236,46 @@ func TestBrokenProxyFailsP22(t *testing.T) {
 	}
 	if j.Summary.Conformant || j.Summary.Failed == 0 {
 		t.Errorf("JSON summary = %+v", j.Summary)
+	}
+	if md, err := os.ReadFile(summary); err != nil || !strings.Contains(string(md), "| P2.2 | MUST | failed |") {
+		t.Errorf("Markdown summary lacks P2.2's failure (%v):\n%s", err, md)
+	}
+}
+
+// TestTargetImage runs the reference from a FROM scratch image: the target
+// container reaches the fake backend container over their shared network,
+// and the suite restarts it for P1.2, P8.2 and P8.3.
+func TestTargetImage(t *testing.T) {
+	fbcontainer.RequireDocker(t)
+	if _, err := exec.LookPath("docker"); err != nil {
+		t.Skip("skipped: building the target image needs the docker command")
+	}
+	ctxDir := t.TempDir()
+	ref := binary(t, "reference", "./cmd/reference")
+	raw, err := os.ReadFile(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(ctxDir, "reference"), raw, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dockerfile := "FROM scratch\nCOPY reference /reference\nENTRYPOINT [\"/reference\"]\n"
+	if err := os.WriteFile(filepath.Join(ctxDir, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	image := "refreshspec-e2e/reference:" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
+	if out, err := exec.Command("docker", "build", "-q", "-t", image, ctxDir).CombinedOutput(); err != nil {
+		t.Fatalf("docker build: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", image).Run() })
+
+	r := runCLI(t, nil, "proxy", "--target-image", image, "--focus", "P1,P2.2,P8.2")
+	if r.code != 0 || !strings.Contains(r.stdout, "PASS  P8.2") || !strings.Contains(r.stdout, "PASS  P1.2") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = runCLI(t, nil, "proxy", "--target-image", "refreshspec-e2e/absent:none", "--focus", "P1.1")
+	if r.code != 2 || !strings.Contains(r.stderr, "never pulls") {
+		t.Errorf("absent image: exit %d, stderr:\n%s", r.code, r.stderr)
 	}
 }
 
@@ -269,10 +310,53 @@ func TestBadInputExits2(t *testing.T) {
 	}
 }
 
+// TestNoDockerIsASetupError hides the Docker socket from the CLI in a mount
+// namespace of its own (testcontainers falls back to the default socket when
+// DOCKER_HOST is wrong, so that cannot simulate it).
 func TestNoDockerIsASetupError(t *testing.T) {
-	r := runCLI(t, []string{"DOCKER_HOST=unix:///nonexistent/docker.sock"}, "proxy", "--target-cmd", "true")
-	if r.code != 2 || !strings.Contains(r.stderr, "no Docker engine reachable for --backend container; start Docker or use --backend local") {
-		t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
+	if _, err := exec.LookPath("unshare"); err != nil || os.Geteuid() != 0 {
+		t.Skip("skipped: hiding the Docker socket needs unshare and root")
+	}
+	probe := exec.Command("unshare", "-m", "--propagation", "private", "true")
+	if out, err := probe.CombinedOutput(); err != nil {
+		t.Skipf("skipped: unshare -m is not permitted here: %v %s", err, out)
+	}
+	cmd := exec.Command("unshare", "-m", "--propagation", "private", "sh", "-c",
+		`mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /var/run 2>/dev/null; exec "$0" proxy --target-cmd true`, refreshspec(t))
+	cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "XDG_RUNTIME_DIR=", "DOCKER_HOST=")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 ||
+		!strings.Contains(stderr.String(), "no Docker engine reachable for --backend container; start Docker or use --backend local") {
+		t.Errorf("without Docker: %v, stderr:\n%s", err, stderr.String())
+	}
+}
+
+// TestDynamicBinaryIsASetupError runs a refreshspec built with cgo outside
+// the source tree: it cannot serve the fake backend in a scratch container.
+func TestDynamicBinaryIsASetupError(t *testing.T) {
+	fbcontainer.RequireDocker(t)
+	dynamic := filepath.Join(binDir, "refreshspec-cgo")
+	build := exec.Command("go", "build", "-o", dynamic, "./cmd/refreshspec")
+	build.Dir = repoRoot
+	build.Env = append(os.Environ(), "CGO_ENABLED=1")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Skipf("skipped: no cgo build here: %v %s", err, out)
+	}
+	if fbcontainer.CheckStatic(dynamic) == nil {
+		t.Skip("skipped: the cgo build came out static (no libc networking here)")
+	}
+	cmd := exec.Command(dynamic, "proxy", "--target-cmd", "true")
+	cmd.Dir = t.TempDir() // outside the module: no go build fallback
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(stderr.String(), "CGO_ENABLED=0 go install") ||
+		!strings.Contains(stderr.String(), "--backend local") {
+		t.Errorf("dynamic binary: %v, stderr:\n%s", err, stderr.String())
 	}
 }
 

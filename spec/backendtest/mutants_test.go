@@ -43,7 +43,7 @@ var expectedCatch = map[control.Break]string{
 type childRun struct {
 	mode     string
 	failed   []string          // scenario IDs of the specs that failed
-	messages map[string]string // failure message by scenario ID
+	messages map[string]string // failure or skip message by scenario ID
 	skipped  []string
 	passed   int
 	setup    []string // failures outside the specs (BeforeSuite, BeforeEach)
@@ -58,13 +58,15 @@ type childRun struct {
 // child process against the one shared fake backend switched into that break,
 // and asserts that the scenario written for it failed. Two more children
 // check that nothing fails without a break, in the JSON dialect and in the
-// oauth2 dialect (behind an RFC 6749 adapter), and three that a backend
+// oauth2 dialect (behind an RFC 6749 adapter), two that the checks that
+// need time to pass wait for a short TTL or are skipped with the reason when
+// nothing lets time pass, and three that a backend
 // answering HTML, tokenless 200s or nothing at all fails every MUST
 // scenario with what was received, without crashing or hanging the run. Ginkgo runs its specs once per
 // process, hence the children.
 func TestBackendMutants(t *testing.T) {
 	if testing.Short() {
-		t.Skip("re-runs the backend suite once per break (17 child runs); skipped under -short")
+		t.Skip("re-runs the backend suite once per break (19 child runs); skipped under -short")
 	}
 	b, skip, err := sharedBackend(context.Background())
 	if skip != "" {
@@ -84,6 +86,27 @@ func TestBackendMutants(t *testing.T) {
 				run.mode, len(catalogue.Suite("B")), run.passed, run.failed, run.skipped, tail(run.output))
 		}
 	}
+	// Checks that need time to pass: with a short access TTL they wait and
+	// pass; with no way to let time pass they are skipped with the reason.
+	wait := runChild(t, b, dir, "no control, short TTL", envTiming+"=wait")
+	runs = append(runs, wait)
+	if len(wait.failed) > 0 || len(wait.skipped) > 0 {
+		t.Errorf("%s: want every B spec to pass, failed %v, skipped %v\n%s", wait.mode, wait.failed, wait.skipped, tail(wait.output))
+	}
+	none := runChild(t, b, dir, "nothing opted in", envTiming+"=none")
+	runs = append(runs, none)
+	if len(none.failed) > 0 || !slices.Equal(none.skipped, []string{"B2.8", "B2.9", "B2.12"}) {
+		t.Errorf("%s: want only B2.8, B2.9 and B2.12 skipped and nothing failed, failed %v, skipped %v\n%s",
+			none.mode, none.failed, none.skipped, tail(none.output))
+	}
+	for id, reason := range map[string]string{
+		"B2.8": "runs only when asked", "B2.9": "needs an access token to expire", "B2.12": "needs an access token to expire",
+	} {
+		if msg := none.messages[id]; !strings.Contains(msg, reason) {
+			t.Errorf("%s: %s was not skipped with the reason %q: %q", none.mode, id, reason, msg)
+		}
+	}
+
 	for _, br := range control.AllBreaks {
 		want, ok := expectedCatch[br]
 		if !ok {
@@ -138,7 +161,7 @@ func TestBackendMutants(t *testing.T) {
 			r.passed, len(r.skipped), r.requests, r.suite.Round(time.Millisecond), r.wall.Round(time.Millisecond))
 	}
 	tw.Flush()
-	t.Logf("backend suite against each break of the fake backend:\n%s", sb.String())
+	t.Logf("backend suite against the fake backend (%s at %s), once per mode:\n%s", b.kind, b.url, sb.String())
 }
 
 // runChild re-executes this test binary to run TestBackendSuite once, with
@@ -202,15 +225,20 @@ func (run *childRun) read(s types.SpecReport) {
 	switch {
 	case s.State.Is(types.SpecStateFailureStates):
 		run.failed = append(run.failed, id)
-		if run.messages == nil {
-			run.messages = map[string]string{}
-		}
-		run.messages[id] = s.Failure.Message
+		run.note(id, s.Failure.Message)
 	case s.State == types.SpecStateSkipped:
 		run.skipped = append(run.skipped, id)
+		run.note(id, s.Failure.Message)
 	case s.State == types.SpecStatePassed:
 		run.passed++
 	}
+}
+
+func (run *childRun) note(id, message string) {
+	if run.messages == nil {
+		run.messages = map[string]string{}
+	}
+	run.messages[id] = message
 }
 
 // withoutModeEnv drops the variables that choose a run's mode, so that a
@@ -220,7 +248,7 @@ func withoutModeEnv(env []string) []string {
 	for _, kv := range env {
 		name, _, _ := strings.Cut(kv, "=")
 		switch name {
-		case envBackend, envBackendURL, envControlURL, envBreak, envDialect:
+		case envBackend, envBackendURL, envControlURL, envBreak, envDialect, envHostile, envTiming:
 			continue
 		}
 		out = append(out, kv)

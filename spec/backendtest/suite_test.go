@@ -40,7 +40,17 @@ const (
 	// token) or "hang" (no answer within the request timeout). The specs
 	// must fail one by one with what they received, never crash or hang.
 	envHostile = "REFRESHSPEC_HOSTILE"
+	// envTiming says how the specs may let time pass. Unset, they get the
+	// fake backend's control API. "wait": no control API, but the fake
+	// backend issues access tokens that live shortAccessTTL and the profile
+	// says so, so the timed checks wait. "none": neither, and no rate-limit
+	// burst either, as for a real backend with nothing opted in: the timed
+	// checks and B2.8 must be skipped with the reason, never passed.
+	envTiming = "REFRESHSPEC_TIMING"
 )
+
+// shortAccessTTL is the access token lifetime of a "wait" run.
+const shortAccessTTL = 3 * time.Second
 
 // hangTimeout is the request timeout of a "hang" run, and hangDelay how long
 // the fake backend holds each request: far longer, so only the timeout ends it.
@@ -79,6 +89,10 @@ func TestBackendSuite(t *testing.T) {
 // breaks is what this run switches the fake backend into after each reset.
 var breaks []control.Break
 
+// backendControl is the fake backend's control API, which this test uses to
+// reset the backend even in the runs whose specs do not get it.
+var backendControl *control.Client
+
 var _ = BeforeSuite(func(ctx SpecContext) {
 	b, skip, err := sharedBackend(ctx)
 	if skip != "" {
@@ -90,6 +104,7 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 		Expect(err).NotTo(HaveOccurred(), "%s", envBreak)
 		breaks = parsed
 	}
+	backendControl = b.control
 	cfg.Control = b.control
 	cfg.URL = b.url
 	prof := profile.Default()
@@ -113,19 +128,35 @@ backend:
 	if os.Getenv(envHostile) == "hang" {
 		cfg.RequestTimeout = hangTimeout
 	}
+	switch timing := os.Getenv(envTiming); timing {
+	case "":
+	case "wait":
+		cfg.Control = nil
+		prof.Backend.ShortAccessTTL = profile.Duration(shortAccessTTL)
+	case "none":
+		cfg.Control = nil
+		prof.Backend.RateLimitBurst = 0
+	default:
+		Fail(fmt.Sprintf("%s=%q: want wait or none", envTiming, timing))
+	}
 })
 
 // Every spec starts from a clean fake backend. Reset restores the settings
 // the backend started with, so the rate limit B2.8 needs and this run's
 // break are applied again after it.
 var _ = BeforeEach(func(ctx SpecContext) {
-	Expect(cfg.Control.Reset(ctx)).To(Succeed())
-	now, err := cfg.Control.Settings(ctx)
+	Expect(backendControl.Reset(ctx)).To(Succeed())
+	now, err := backendControl.Settings(ctx)
 	Expect(err).NotTo(HaveOccurred())
 	rl := now.RateLimit
 	rl.Enabled, rl.PerAddress = true, perAddressLimit
 	list := append([]control.Break{}, breaks...)
-	_, err = cfg.Control.UpdateSettings(ctx, control.SettingsPatch{RateLimit: &rl, Breaks: &list})
+	patch := control.SettingsPatch{RateLimit: &rl, Breaks: &list}
+	if os.Getenv(envTiming) == "wait" {
+		ttl := control.Duration(shortAccessTTL)
+		patch.AccessTTL = &ttl
+	}
+	_, err = backendControl.UpdateSettings(ctx, patch)
 	Expect(err).NotTo(HaveOccurred())
 	if mode := os.Getenv(envHostile); mode != "" {
 		f := control.Fault{Count: 1000, Kind: control.FaultStatus, Status: 200, Body: control.FaultBody(mode)}
@@ -134,13 +165,14 @@ var _ = BeforeEach(func(ctx SpecContext) {
 		}
 		for _, route := range []control.Route{control.RouteLogin, control.RouteRefresh, control.RouteLogout, control.RouteMe} {
 			f.Route = route
-			Expect(cfg.Control.QueueFault(ctx, f)).To(Succeed(), "queueing a %s fault", mode)
+			Expect(backendControl.QueueFault(ctx, f)).To(Succeed(), "queueing a %s fault", mode)
 		}
 	}
 })
 
 // backendUnderTest is a fake backend this process uses.
 type backendUnderTest struct {
+	kind            string // how it runs, for the logs
 	url, controlURL string
 	control         *control.Client
 	close           func(context.Context) error
@@ -170,14 +202,14 @@ func startBackend(ctx context.Context) (*backendUnderTest, string, error) {
 		if u == "" || cu == "" {
 			return nil, "", fmt.Errorf("set both %s and %s to reuse a running fake backend", envBackendURL, envControlURL)
 		}
-		return &backendUnderTest{url: u, controlURL: cu, control: control.New(cu, nil)}, "", nil
+		return &backendUnderTest{kind: "reused", url: u, controlURL: cu, control: control.New(cu, nil)}, "", nil
 	}
 	if os.Getenv(envBackend) == "local" {
 		r, err := fakebackend.Start(ctx, fakebackend.Config{}, fakebackend.StartOptions{})
 		if err != nil {
 			return nil, "", fmt.Errorf("starting the fake backend in-process: %w", err)
 		}
-		return &backendUnderTest{url: r.URL, controlURL: r.ControlURL, control: r.Control, close: r.Close}, "", nil
+		return &backendUnderTest{kind: "in-process", url: r.URL, controlURL: r.ControlURL, control: r.Control, close: r.Close}, "", nil
 	}
 	return startContainer(ctx)
 }
@@ -211,7 +243,7 @@ func startContainer(ctx context.Context) (*backendUnderTest, string, error) {
 		_ = cleanup(ctx)
 		return nil, "", fmt.Errorf("starting the fake backend container: %w", err)
 	}
-	b := &backendUnderTest{close: cleanup}
+	b := &backendUnderTest{kind: "container", close: cleanup}
 	if b.url, err = c.URL(ctx); err == nil {
 		b.controlURL, err = c.ControlURL(ctx)
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,16 +18,32 @@ import (
 )
 
 // browserBugs are the reference's deliberate defects that only a browser
-// sees, each with the W scenario that must catch it.
-var browserBugs = []struct {
-	bug, scenario string
-}{
+// sees, each with the W scenario that must catch it. Any other bug that
+// reference.BugScenario maps to a W scenario runs too.
+var browserBugs = []mutant{
 	// The reference also sets a cookie "tokens", without HttpOnly, holding
 	// the access token: page scripts can read it.
 	{"tokens-in-script-cookie", "W1.2"},
 	// The profile page's #reload handler ignores a 401 from /api/me, so the
 	// browser never leaves a page whose session is gone.
 	{"no-client-redirect", "W1.4"},
+}
+
+// mutant is a bug of the reference and the scenario that must catch it.
+type mutant struct{ bug, scenario string }
+
+// mutants is browserBugs plus the reference's other bugs caught by a W
+// scenario, in a stable order.
+func mutants() []mutant {
+	out := slices.Clone(browserBugs)
+	for _, b := range reference.AllBugs {
+		id := reference.BugScenario[b]
+		known := slices.ContainsFunc(out, func(m mutant) bool { return m.bug == string(b) })
+		if strings.HasPrefix(id, "W") && !known {
+			out = append(out, mutant{string(b), id})
+		}
+	}
+	return out
 }
 
 // mutantTimeout bounds one re-run of the suite: building the backend and the
@@ -49,10 +66,14 @@ func TestBrowserMutants(t *testing.T) {
 	if os.Getenv(envBackend) != "local" {
 		container.RequireDocker(t)
 	}
-	for _, m := range browserBugs {
+	for _, m := range mutants() {
 		t.Run(m.bug, func(t *testing.T) {
-			if _, err := reference.ParseBug(m.bug); err != nil {
-				t.Skipf("the reference has no bug %q yet (add it to reference.AllBugs): %v", m.bug, err)
+			bug, err := reference.ParseBug(m.bug)
+			if err != nil {
+				t.Skipf("the reference has no bug %q yet (add it to reference.AllBugs)", m.bug)
+			}
+			if id, ok := reference.BugScenario[bug]; ok && id != m.scenario {
+				t.Errorf("reference.BugScenario maps %q to %s, but it is the browser scenario %s that catches it", m.bug, id, m.scenario)
 			}
 			specs := runMutant(t, m.bug)
 			var failed []string

@@ -10,5 +10,8 @@
 //	go test -short ./spec/proxytest/                    # without the mutation self-test
 //	REFRESHSPEC_MUTANT=no-retry go test -run '^TestProxySuite$' ./spec/proxytest/
 //
-// The variables it reads are listed in suite_test.go.
+// TestMutants runs the children one after the other against one shared fake
+// backend (about 2 minutes); REFRESHSPEC_MUTANT_PARALLEL=2 runs two at a
+// time, each with its own in-process backend. The other variables it reads
+// are listed in suite_test.go.
 package proxytest

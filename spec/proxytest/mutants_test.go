@@ -53,9 +53,10 @@ var mutants = []struct{ bug, id string }{
 	{"no-backend-logout", "P8.5"},
 }
 
-// envMutantParallel sets how many mutant runs go at once (default 2); with
-// more than one, each child serves its own fake backend in its process,
-// since a shared backend is reset by every spec.
+// envMutantParallel sets how many mutant runs go at once (default 1: one
+// after the other, sharing one fake backend). With more than one, each child
+// serves its own fake backend in its process, since every spec resets the
+// backend it uses.
 const envMutantParallel = "REFRESHSPEC_MUTANT_PARALLEL"
 
 // mutantTimeout bounds one child run of the P suite.
@@ -88,7 +89,7 @@ func TestMutants(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parallel := 2
+	parallel := 1
 	if v := os.Getenv(envMutantParallel); v != "" {
 		if parallel, err = strconv.Atoi(v); err != nil || parallel < 1 {
 			t.Fatalf("%s=%q: want a positive number", envMutantParallel, v)

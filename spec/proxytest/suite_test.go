@@ -39,6 +39,10 @@ const (
 	// envReferenceBin is a reference binary built with -tags mutation, so
 	// that the children of TestMutants do not build it again.
 	envReferenceBin = "REFRESHSPEC_REFERENCE_BIN"
+	// envAsURL=1 hands the specs the reference as a bare URL, as a target
+	// the suite did not start: the scenarios that restart it skip or
+	// measure less, and the rest must pass all the same.
+	envAsURL = "REFRESHSPEC_TARGET_AS_URL"
 )
 
 const referencePackage = "github.com/refreshspec/refreshspec/cmd/reference"
@@ -76,6 +80,9 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	DeferCleanup(tgt.Stop)
 
 	cfg.Target = tgt
+	if os.Getenv(envAsURL) == "1" {
+		cfg.Target = target.URL(tgt.URL())
+	}
 	cfg.Backend = ctl
 	cfg.BackendURL = backendURL
 	cfg.Profile = prof

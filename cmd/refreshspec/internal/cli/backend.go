@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"flag"
+	"fmt"
 	"strings"
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
@@ -53,7 +54,7 @@ func runBackend(ctx context.Context, args []string, e env) error {
 	if prof.Backend.ControlURL != "" {
 		cfg.Control = control.New(strings.TrimRight(prof.Backend.ControlURL, "/"), nil)
 	}
-	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	ctx, cancel := context.WithTimeoutCause(ctx, f.timeout, fmt.Errorf("--timeout %s elapsed", f.timeout))
 	defer cancel()
 	return runSuite(ctx, e, f, runner.Options{Suite: "B", Backend: cfg})
 }

@@ -43,8 +43,8 @@ type fakeOptions struct {
 	// apiAddr and controlAddr are fixed loopback addresses to listen on (a
 	// container's ports are published there); empty means free ports.
 	apiAddr, controlAddr string
-	log          io.Writer // the backend's log; nil discards it
-	stderr       io.Writer // progress notes for the user
+	log                  io.Writer // the backend's log; nil discards it
+	stderr               io.Writer // progress notes for the user
 }
 
 // fake is a running fake backend.

@@ -47,7 +47,7 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.strict, "strict", false, "SHOULD failures fail the run too")
 	fs.StringVar(&c.junitReport, "junit-report", "", "write a JUnit XML report to `file`")
 	fs.StringVar(&c.jsonReport, "json-report", "", "write a JSON report to `file`")
-	fs.StringVar(&c.markdownSummary, "markdown-summary", "", "write a Markdown summary to `file` (e.g. $GITHUB_STEP_SUMMARY)")
+	fs.StringVar(&c.markdownSummary, "markdown-summary", "", "append a Markdown summary to `file` (e.g. $GITHUB_STEP_SUMMARY)")
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Minute, "bound on the whole run, set-up included")
 	fs.BoolVar(&c.verbose, "v", false, "verbose: Ginkgo's output, the target's and the backend's logs, whole journals")
 }

@@ -64,7 +64,7 @@ func runProxy(ctx context.Context, args []string, e env) error {
 		return &usageError{err}
 	}
 
-	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	ctx, cancel := context.WithTimeoutCause(ctx, f.timeout, fmt.Errorf("--timeout %s elapsed", f.timeout))
 	defer cancel()
 	logs := newTail(64 << 10)
 	var logOut io.Writer = logs

@@ -35,19 +35,28 @@ func runSuite(ctx context.Context, e env, f commonFlags, opts runner.Options) er
 	}
 	console.Summary(res)
 	for _, out := range []struct {
-		path  string
-		write func(io.Writer, runner.Result) error
+		path   string
+		write  func(io.Writer, runner.Result) error
+		append bool
 	}{
-		{f.junitReport, report.WriteJUnit},
-		{f.jsonReport, report.WriteJSON},
-		{f.markdownSummary, report.WriteMarkdown},
+		{f.junitReport, report.WriteJUnit, false},
+		{f.jsonReport, report.WriteJSON, false},
+		{f.markdownSummary, report.WriteMarkdown, true}, // $GITHUB_STEP_SUMMARY collects
 	} {
+		save := report.WriteFile
+		if out.append {
+			save = report.AppendFile
+		}
 		if out.path == "" {
 			continue
 		}
-		if err := report.WriteFile(out.path, res, out.write); err != nil {
+		if err := save(out.path, res, out.write); err != nil {
 			return setupf("%v", err)
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		// Interrupted or out of time: the scenarios not run are no verdict.
+		return setupf("the run did not complete (%v); the reports hold what ran", context.Cause(ctx))
 	}
 	if !res.Conformant() {
 		return errNonConformant

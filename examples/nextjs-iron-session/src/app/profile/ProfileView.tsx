@@ -3,11 +3,12 @@
 // shows the name again; a 401 sends the browser to /login (the seed's
 // client-side redirect). No token ever reaches this code.
 
-import { useState } from "react";
+import { useRef, useState } from "react";
 
 export default function ProfileView({ firstName, lastName }: { firstName: string; lastName: string }) {
   const [name, setName] = useState(firstName);
   const [status, setStatus] = useState("");
+  const nameRef = useRef<HTMLSpanElement>(null);
 
   async function reload() {
     setStatus("loading…");
@@ -22,7 +23,13 @@ export default function ProfileView({ firstName, lastName }: { firstName: string
         return;
       }
       const body = (await res.json()) as { data?: { firstName?: string } };
-      setName(body.data?.firstName ?? "");
+      const fresh = body.data?.firstName ?? "";
+      setName(fresh);
+      // Write the text too: React skips the render when the name did not
+      // change, and a test (or an extension) may have altered the node.
+      if (nameRef.current) {
+        nameRef.current.textContent = fresh;
+      }
       setStatus("");
     } catch {
       setStatus("could not reach the server; try again");
@@ -33,7 +40,9 @@ export default function ProfileView({ firstName, lastName }: { firstName: string
     <main>
       <h1>Profile</h1>
       <p>
-        Hello, <span id="first-name">{name}</span> {lastName}
+        Hello, <span id="first-name" ref={nameRef}>
+          {name}
+        </span> {lastName}
       </p>
       <p>
         <button id="reload" type="button" onClick={reload}>
