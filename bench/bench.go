@@ -110,12 +110,12 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	needBins := slices.Contains(o.Rows, 4) || slices.Contains(o.Rows, 5)
+	needBins := slices.ContainsFunc(o.Rows, func(n int) bool { return n >= 3 })
 	if needBins {
 		cleanup, err := resolveBinaries(ctx, &o, stderr)
 		defer cleanup()
 		if err != nil {
-			fmt.Fprintf(stderr, "refreshbench: %v (rows 4 and 5 will say not available)\n", err)
+			fmt.Fprintf(stderr, "refreshbench: %v (rows 3 to 5 will say not available)\n", err)
 		}
 	}
 

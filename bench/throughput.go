@@ -145,15 +145,15 @@ func backendRow(ctx context.Context, o Options) row {
 			return backendMe(ctx, client, beURL, access)
 		}},
 	}
-	const refMeter, beMeter = 0, 1
-	rounds, err := interleaved(ctx, loads, o.Rounds, o.Requests, o.Clients, processCPU(refProc.cmd.Process.Pid), processCPU(beProc.cmd.Process.Pid))
+	const refMeter, beMeter, genMeter = 0, 1, 2
+	rounds, err := interleaved(ctx, loads, o.Rounds, o.Requests, o.Clients, processCPU(refProc.cmd.Process.Pid), processCPU(beProc.cmd.Process.Pid), selfCPU)
 	if err != nil {
 		return r.fail(err)
 	}
 	ref, refresh, me := summarize(rounds[0]), summarize(rounds[1]), summarize(rounds[2])
-	r.add("reference GET /api/me", fmt.Sprintf("%s  CPU/req: reference %s, backend %s", ref, us(ref.cpu[refMeter]), us(ref.cpu[beMeter])), "", "")
-	r.add("fake backend POST /auth/refresh", fmt.Sprintf("%s  CPU/req: backend %s", refresh, us(refresh.cpu[beMeter])), "", "")
-	r.add("fake backend GET /api/user/me", fmt.Sprintf("%s  CPU/req: backend %s", me, us(me.cpu[beMeter])), "", "")
+	r.add("reference GET /api/me", fmt.Sprintf("%s  CPU/req: reference %s, backend %s, load generator %s", ref, us(ref.cpu[refMeter]), us(ref.cpu[beMeter]), us(ref.cpu[genMeter])), "", "")
+	r.add("fake backend POST /auth/refresh", fmt.Sprintf("%s  CPU/req: backend %s, load generator %s", refresh, us(refresh.cpu[beMeter]), us(refresh.cpu[genMeter])), "", "")
+	r.add("fake backend GET /api/user/me", fmt.Sprintf("%s  CPU/req: backend %s, load generator %s", me, us(me.cpu[beMeter]), us(me.cpu[genMeter])), "", "")
 	target := fmt.Sprintf("≥ %.1fx", minBackendVsRef)
 	for _, c := range []struct {
 		label string

@@ -80,7 +80,10 @@ func (c Console) Summary(res runner.Result) {
 	if res.Strict {
 		mode = ", strict"
 	}
-	fmt.Fprintf(c.W, "%d passed, %d failed, %d skipped (%s%s, %s)\n", passed, failed, skipped, verdict, mode, res.Duration.Round(100*time.Millisecond))
+	// The verdict first, then the counts alone on the closing line, the way
+	// test runners end, so CI logs and scripts can read it.
+	fmt.Fprintf(c.W, "verdict: %s (%s suite%s, %s)\n", verdict, suiteName(res.Suite), mode, res.Duration.Round(100*time.Millisecond))
+	fmt.Fprintf(c.W, "%d passed, %d failed, %d skipped\n", passed, failed, skipped)
 }
 
 // WriteConsole prints a whole result at once: every scenario in catalogue

@@ -123,6 +123,8 @@ func suiteName(letter string) string {
 	switch letter {
 	case "P":
 		return "proxy (P)"
+	case "PW":
+		return "proxy and browser (P, W)"
 	case "B":
 		return "backend (B)"
 	}

@@ -46,7 +46,7 @@ func TestConsoleShowsEveryScenarioFailuresAndTheClosingLine(t *testing.T) {
 		"SKIP  P8.3",
 		"skipped: the suite did not start this target",
 		"measured: median 3ms, p99 9ms",
-		"2 passed, 2 failed, 1 skipped (NOT conformant: P2.2 failed",
+		"verdict: NOT conformant: P2.2 failed", "\n2 passed, 2 failed, 1 skipped\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("console output lacks %q:\n%s", want, out)

@@ -23,6 +23,9 @@ type Options struct {
 	Suite   string
 	Proxy   *spec.ProxyConfig
 	Backend *spec.BackendConfig
+	// Browser, with Suite "P", adds the browser scenarios (group W) to the
+	// run; its Proxy is set to Options.Proxy.
+	Browser *spec.BrowserConfig
 	// Focus and Skip select scenarios with catalogue.Match patterns.
 	Focus, Skip []string
 	// Strict makes SHOULD failures fail the run.
@@ -42,6 +45,14 @@ type Options struct {
 	register func()
 }
 
+// suites are the catalogue's suite letters this run covers: "P", "PW" or "B".
+func (o *Options) suites() string {
+	if o.Suite == "P" && o.Browser != nil {
+		return "PW"
+	}
+	return o.Suite
+}
+
 var ran atomic.Bool
 
 // ErrAlreadyRan is returned by a second Run in one process: Ginkgo runs one
@@ -58,7 +69,7 @@ func (t *testingT) Fail() { t.failed = true }
 // one result per selected scenario. The error is for a run that could not be
 // set up (bad options); failing scenarios are in the Result.
 func Run(ctx context.Context, opts Options) (Result, error) {
-	selected, err := Select(opts.Suite, opts.Focus, opts.Skip)
+	selected, err := Select(opts.suites(), opts.Focus, opts.Skip)
 	if err != nil {
 		return Result{}, err
 	}
@@ -119,7 +130,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if report.SuiteDescription == "" {
 		return Result{}, fmt.Errorf("runner: Ginkgo returned no report for suite %s", opts.Suite)
 	}
-	return fromReport(report, selected, opts.Suite, opts.Strict), nil
+	return fromReport(report, selected, opts.suites(), opts.Strict), nil
 }
 
 // timeout is the suite's timeout: opts.Timeout, shortened to ctx's deadline.

@@ -9,13 +9,18 @@ import (
 	"github.com/refreshspec/refreshspec/spec/catalogue"
 )
 
-// Select returns the scenarios of suite ("P" or "B") that focus selects (all
+// Select returns the scenarios of suites (the suite letters: "P", "PW" for
+// the proxy suite with the browser scenarios, or "B") that focus selects (all
 // of them when focus is empty) and skip does not, in catalogue order.
 // Patterns are those of catalogue.Match; one that names no scenario at all is
 // an error naming it, so a typo in --focus or --skip is not silently ignored.
-func Select(suite string, focus, skip []string) ([]catalogue.Scenario, error) {
-	if len(catalogue.Suite(suite)) == 0 {
-		return nil, fmt.Errorf("suite %q: want P (proxy) or B (backend)", suite)
+func Select(suites string, focus, skip []string) ([]catalogue.Scenario, error) {
+	var all []catalogue.Scenario
+	for _, letter := range suites {
+		all = append(all, catalogue.Suite(string(letter))...)
+	}
+	if len(all) == 0 {
+		return nil, fmt.Errorf("suite %q: want P (proxy), PW (proxy and browser) or B (backend)", suites)
 	}
 	if err := catalogue.CheckPatterns(focus); err != nil {
 		return nil, fmt.Errorf("--focus: %w", err)
@@ -30,7 +35,7 @@ func Select(suite string, focus, skip []string) ([]catalogue.Scenario, error) {
 		}
 	}
 	var out []catalogue.Scenario
-	for _, s := range catalogue.Suite(suite) {
+	for _, s := range all {
 		if focusing && !catalogue.Match(s, focus) {
 			continue
 		}
@@ -40,7 +45,7 @@ func Select(suite string, focus, skip []string) ([]catalogue.Scenario, error) {
 		out = append(out, s)
 	}
 	if len(out) == 0 {
-		return nil, errors.New("--focus and --skip leave no scenario of suite " + suite + " to run")
+		return nil, errors.New("--focus and --skip leave no scenario of suite " + suites + " to run")
 	}
 	return out, nil
 }

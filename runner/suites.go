@@ -15,6 +15,13 @@ func suiteSpecs(opts *Options) (func(), error) {
 			return nil, errors.New("runner: suite P needs Options.Proxy")
 		}
 		opts.Proxy.Strict = opts.Strict
+		if opts.Browser != nil {
+			opts.Browser.Proxy = opts.Proxy
+			return func() {
+				spec.RegisterProxySpecs(opts.Proxy)
+				spec.RegisterBrowserSpecs(opts.Browser)
+			}, nil
+		}
 		return func() { spec.RegisterProxySpecs(opts.Proxy) }, nil
 	case "B":
 		if opts.Backend == nil {

@@ -63,24 +63,29 @@ func (s *leakScanner) leaks(issued map[string]bool) int {
 	return n
 }
 
-// logLeaks counts the log lines that hold an issued token.
+// logLeaks counts the log lines that hold an issued token, raw or inside
+// a base64-encoded run.
 func logLeaks(logs string, issued map[string]bool) int {
 	n := 0
 	for _, line := range strings.Split(logs, "\n") {
-		for _, h := range append([]string{line}, decodings(line)...) {
-			found := false
-			for _, run := range tokenRuns(h) {
-				if containsToken(run, issued) {
-					found = true
-				}
-			}
-			if found {
-				n++
-				break
-			}
+		if lineLeaks(line, issued) {
+			n++
 		}
 	}
 	return n
+}
+
+func lineLeaks(line string, issued map[string]bool) bool {
+	for _, run := range tokenRuns(line) {
+		for _, d := range decodings(run) {
+			for _, inner := range tokenRuns(d) {
+				if containsToken(inner, issued) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func containsToken(run string, issued map[string]bool) bool {

@@ -26,6 +26,16 @@ type proxyFlags struct {
 	targetURL          string
 	readyPath          string
 	startTimeout       time.Duration
+	browser            bool
+	chromium           string
+}
+
+// suites are the catalogue suites the run covers: P, and W with --browser.
+func (f *proxyFlags) suites() string {
+	if f.browser {
+		return "PW"
+	}
+	return "P"
 }
 
 func runProxy(ctx context.Context, args []string, e env) error {
@@ -42,6 +52,8 @@ func runProxy(ctx context.Context, args []string, e env) error {
 	fs.StringVar(&f.targetURL, "target-url", "", "`URL` of a target that already runs, pointed at the fake backend on --backend-addr")
 	fs.StringVar(&f.readyPath, "ready-path", "", "path requested until the target answers below 500 (default /login, or the profile's target.ready_path)")
 	fs.DurationVar(&f.startTimeout, "start-timeout", 0, "how long the target may take to answer (default 60s, or the profile's target.start_timeout)")
+	fs.BoolVar(&f.browser, "browser", false, "also run the browser scenarios (W) in headless Chromium")
+	fs.StringVar(&f.chromium, "chromium", "", "with --browser: the Chromium `binary` (default $REFRESHSPEC_CHROMIUM, then chromium on PATH)")
 	fs.Usage = usageFunc(fs, "refreshspec proxy (--target-cmd CMD | --target-image IMAGE | --target-url URL | --profile FILE) [flags]")
 	if err := parse(fs, args, e.stderr); err != nil {
 		return err
@@ -60,7 +72,7 @@ func runProxy(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	if _, err := runner.Select("P", f.focus, f.skip); err != nil {
+	if _, err := runner.Select(f.suites(), f.focus, f.skip); err != nil {
 		return &usageError{err}
 	}
 
@@ -110,7 +122,11 @@ func runProxy(ctx context.Context, args []string, e env) error {
 	cfg := &spec.ProxyConfig{
 		Target: started.target, Backend: fb.Control, BackendURL: fb.URL, Profile: prof,
 	}
-	return runSuite(ctx, e, f.commonFlags, runner.Options{Suite: "P", Proxy: cfg})
+	opts := runner.Options{Suite: "P", Proxy: cfg}
+	if f.browser {
+		opts.Browser = &spec.BrowserConfig{ChromiumPath: f.chromium}
+	}
+	return runSuite(ctx, e, f.commonFlags, opts)
 }
 
 // closeQuietly runs a cleanup with a context of its own (the run's may have
