@@ -57,9 +57,9 @@ SOAK_DURATION ?= 60s
 soak:
 	$(GO) run ./cmd/refreshsoak -duration $(SOAK_DURATION) $(SOAK_FLAGS)
 
-## bench: the fake backend's and the reference proxy's benchmarks
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./fakebackend/ ./reference/
+## bench: issue 7's benchmark table, bounded to 3 minutes (Go benchmarks: go test -run NONE -bench . -benchmem ./reference/ ./fakebackend/)
+bench: build
+	bin/refreshbench -bin-dir bin
 
 ## docs: regenerate docs/scenarios.md's table from the catalogue
 docs:

@@ -67,10 +67,13 @@ func fakebackendMemory(ctx context.Context, o Options, r *row) error {
 	}
 	client, tr := newClient(o.Clients)
 	defer tr.CloseIdleConnections()
-	if err := forEach(ctx, memSessions, o.Clients, func(ctx context.Context, _ int) error {
-		_, _, err := backendLogin(ctx, client, apiURL)
-		return err
-	}); err != nil {
+	logins := func() error {
+		return forEach(ctx, memSessions, o.Clients, func(ctx context.Context, _ int) error {
+			_, _, err := backendLogin(ctx, client, apiURL)
+			return err
+		})
+	}
+	if err := logins(); err != nil {
 		return fmt.Errorf("%d logins: %w", memSessions, err)
 	}
 	full, err := p.rssKiB()
@@ -93,15 +96,32 @@ func fakebackendMemory(ctx context.Context, o Options, r *row) error {
 	if err != nil {
 		return err
 	}
-	after, err := p.rssKiB()
+	afterSweep, err := p.rssKiB()
+	if err != nil {
+		return err
+	}
+	// The Go runtime keeps freed memory for a while before it returns it
+	// to the system, so RSS right after the sweep says little; what shows
+	// that the sweep freed the families is that as many new ones fit in
+	// the same memory.
+	if err := logins(); err != nil {
+		return fmt.Errorf("%d more logins: %w", memSessions, err)
+	}
+	again, err := p.rssKiB()
+	if err != nil {
+		return err
+	}
+	stats2, err := ctl.Stats(ctx)
 	if err != nil {
 		return err
 	}
 	r.add("fake backend idle", mib(idle), "", "")
 	r.add(fmt.Sprintf("fake backend with %d families", stats.Families),
-		fmt.Sprintf("%s (+%s; %d tokens, %d journal entries)", mib(full), mib(full-idle), stats.Tokens, stats.JournalEntries), "", "")
+		fmt.Sprintf("%s (+%s: %.1f KiB per family, with %d tokens and %d journal entries)", mib(full), mib(full-idle), float64(full-idle)/float64(max(stats.Families, 1)), stats.Tokens, stats.JournalEntries), "", "")
 	r.add("fake backend after AdvanceClock past the refresh TTL + Sweep",
-		fmt.Sprintf("%s (%d families, %d tokens left; the journal keeps %d entries)", mib(after), swept.Families, swept.Tokens, swept.JournalEntries), "", "")
+		fmt.Sprintf("%s (%d families, %d tokens left; the runtime has not yet returned the freed pages)", mib(afterSweep), swept.Families, swept.Tokens), "", "")
+	r.add(fmt.Sprintf("fake backend after %d new families", stats2.Families),
+		fmt.Sprintf("%s (%+.1f MiB, against %+.1f MiB for the first %d: their freed memory is reused; the journal, which no sweep drops, holds %d entries)", mib(again), float64(again-full)/1024, float64(full-idle)/1024, memSessions, stats2.JournalEntries), "", "")
 	return nil
 }
 
@@ -125,25 +145,47 @@ func referenceMemory(ctx context.Context, o Options, r *row) error {
 		return err
 	}
 	// Each session logs in and then uses its cookie once, so that every one
-	// of them is live: opened, checked and answered.
-	if err := forEach(ctx, memSessions, o.Clients, func(ctx context.Context, _ int) error {
-		c, err := proxyLogin(ctx, client, base)
-		if err != nil {
+	// of them is live: opened, checked and answered. RSS after the first
+	// tenth against RSS after all of them separates what sessions cost from
+	// what serving a load costs (buffers, goroutines, garbage not yet
+	// collected).
+	sessions := func(n int) error {
+		return forEach(ctx, n, o.Clients, func(ctx context.Context, _ int) error {
+			c, err := proxyLogin(ctx, client, base)
+			if err != nil {
+				return err
+			}
+			_, err = proxyMe(ctx, client, base, c)
 			return err
-		}
-		_, err = proxyMe(ctx, client, base, c)
+		})
+	}
+	first := memSessions / 10
+	if err := sessions(first); err != nil {
+		return fmt.Errorf("%d sessions: %w", first, err)
+	}
+	tenth, err := p.rssKiB()
+	if err != nil {
 		return err
-	}); err != nil {
+	}
+	if err := sessions(memSessions - first); err != nil {
 		return fmt.Errorf("%d sessions: %w", memSessions, err)
 	}
 	full, err := p.rssKiB()
 	if err != nil {
 		return err
 	}
-	r.add("reference idle", mib(idle), "", "")
-	r.add(fmt.Sprintf("reference with %d live sessions", memSessions), fmt.Sprintf("%s (%+.1f MiB, %.2fx idle)", mib(full), float64(full-idle)/1024, float64(full)/float64(idle)), "near idle", "")
+	perSession := float64(full-tenth) * 1024 / float64(memSessions-first)
+	r.add("reference idle (started, no request yet)", mib(idle), "", "")
+	r.add(fmt.Sprintf("reference after %d live sessions", first), fmt.Sprintf("%s (%+.1f MiB over idle)", mib(tenth), float64(tenth-idle)/1024), "", "")
+	r.add(fmt.Sprintf("reference after %d live sessions", memSessions), fmt.Sprintf("%s (%+.1f MiB over idle; %+.0f bytes per session from %d to %d)", mib(full), float64(full-idle)/1024, perSession, first, memSessions),
+		"near idle", verdict(perSession < maxBytesPerSession))
 	return nil
 }
+
+// maxBytesPerSession is what "near its idle size" is held to: the proxy
+// keeps no session state, so 9,000 more sessions may not cost more than a
+// few hundred bytes each (a bounded cache of opened cookies, noise).
+const maxBytesPerSession = 256
 
 // referenceReady reads the reference's "listening on http://[::]:port"
 // line and returns a loopback URL of it.

@@ -16,10 +16,6 @@ import (
 // container backend, container start included.
 const maxContainerSuite = 30 * time.Second
 
-// rateLimitBurst lets B2.8 run against the fake backend: more invalid
-// refresh attempts than its per-address limit (120 a minute).
-const rateLimitBurst = 200
-
 // suiteRow is row 5: wall time of the whole P suite against the reference
 // binary with the container and with the local fake backend, and of the
 // whole B suite against a fake backend binary, each by running the built
@@ -51,14 +47,16 @@ func suiteRow(ctx context.Context, o Options) row {
 		{"P suite, --backend local", "", func(ctx context.Context, rep string) (suiteRun, error) {
 			return runSuite(ctx, o.RefreshspecBin, rep, "proxy", "--target-cmd", o.ReferenceBin, "--backend", "local")
 		}},
-		{"B suite vs a fake backend binary", "", func(ctx context.Context, rep string) (suiteRun, error) {
+		{"B suite vs a fake backend binary (B2.8 is opt-in: skipped)", "", func(ctx context.Context, rep string) (suiteRun, error) {
 			p, apiURL, ctl, err := startFakebackendProcess(ctx, o.FakebackendBin)
 			if err != nil {
 				return suiteRun{}, err
 			}
 			defer p.stop()
+			// Without --rate-limit-burst: B2.8 is opt-in, and the rate limit it
+			// meets would stay in force for the scenarios after it.
 			return runSuite(ctx, o.RefreshspecBin, rep, "backend", "--target-url", apiURL, "--control-url", ctl.BaseURL(),
-				"--email", benchEmail, "--password", benchPassword, "--rate-limit-burst", fmt.Sprint(rateLimitBurst))
+				"--email", benchEmail, "--password", benchPassword)
 		}},
 	}
 	for i, run := range runs {

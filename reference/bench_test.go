@@ -1,6 +1,7 @@
 package reference
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -43,6 +44,10 @@ func BenchmarkSealSession(b *testing.B) {
 	}
 }
 
+// BenchmarkUnsealSession opens a session cookie: "first-sight" through the
+// codecs (HMAC, AES, base64, JSON), as for a cookie the proxy has not seen
+// lately, and "repeat" from the cache of opened cookies, as for a browser's
+// next request.
 func BenchmarkUnsealSession(b *testing.B) {
 	st := benchStore(b)
 	c, err := st.cookie(&benchSession)
@@ -51,13 +56,78 @@ func BenchmarkUnsealSession(b *testing.B) {
 	}
 	r := httptest.NewRequest(http.MethodGet, "/api/me", nil)
 	r.AddCookie(c)
-	b.ReportMetric(float64(len(c.String())), "cookie-bytes")
+	for _, bc := range []struct {
+		name   string
+		cached bool
+	}{{"first-sight", false}, {"repeat", true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportMetric(float64(len(c.String())), "cookie-bytes")
+			b.ReportAllocs()
+			for b.Loop() {
+				if !bc.cached {
+					st.opened.drop(c.Value)
+				}
+				if _, _, err := st.open(r); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRefresh is one refresh as a browser meets it: GET /api/me with
+// an expired access token, so that the reference calls the resource (401),
+// refreshes, retries and seals the rotated session into the Set-Cookie.
+// Expiring the token (the control API) is outside the timer.
+func BenchmarkRefresh(b *testing.B) {
+	be, ctl := startBackend(b, fakebackend.Config{RateLimit: &control.RateLimit{Enabled: false}})
+	ref := startProxy(b, be.URL, func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil)) })
+	cookie := ref.login()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		expireAccess(b, ctl)
+		b.StartTimer()
+		a := ref.get("/api/me", cookie)
+		next := a.SessionCookie()
+		if a.Status != http.StatusOK || next == nil || next.Value == cookie.Value {
+			b.Fatalf("GET /api/me with an expired access token: %d, Set-Cookie %v; want 200 and a rotated session", a.Status, a.SetCookieLines())
+		}
+		cookie = next
+	}
+}
+
+// BenchmarkRefreshCall is the refresher alone: one /auth/refresh call, its
+// answer parsed, the rotated session sealed and remembered, each iteration
+// presenting the refresh token the last one got.
+func BenchmarkRefreshCall(b *testing.B) {
+	be, _ := startBackend(b, fakebackend.Config{RateLimit: &control.RateLimit{Enabled: false}})
+	ref := startProxy(b, be.URL, func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil)) })
+	sess, _, err := ref.srv.store.open(cookieRequest(ref.login()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := st.open(r); err != nil {
-			b.Fatal(err)
+		before := *sess
+		out, err := ref.srv.refresher.refresh(ctx, sess.Refresh, func(t rotatedTokens) (*http.Cookie, error) {
+			saved := before
+			saved.Access, saved.Refresh = t.Access, t.Refresh
+			return ref.srv.store.cookie(&saved)
+		})
+		if err != nil || out.sealErr != nil {
+			b.Fatalf("refresh: %v %v", err, out.sealErr)
 		}
+		sess.Access, sess.Refresh = out.tokens.Access, out.tokens.Refresh
 	}
+}
+
+func cookieRequest(c *http.Cookie) *http.Request {
+	r := httptest.NewRequest(http.MethodGet, "/api/me", nil)
+	r.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	return r
 }
 
 // Load shape of BenchmarkProxyMe: a fixed number of requests per round

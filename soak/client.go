@@ -58,7 +58,8 @@ type counters struct {
 	initialLogins, relogins               atomic.Int64
 	loginFailures                         atomic.Int64
 	lost, revokedLoggedOut                atomic.Int64
-	unexpected, wrongUser, divergent      atomic.Int64
+	unexpected5xx, unexpectedOther        atomic.Int64
+	wrongUser, divergent                  atomic.Int64
 	transportErrors                       atomic.Int64
 }
 
@@ -189,9 +190,14 @@ func (c *client) settle(ctx context.Context, l *ledger, s *session, path string,
 		case outcomeRateLimit:
 			c.n.passed429.Add(1)
 		case outcomeUnexpected:
-			c.n.unexpected.Add(1)
-			if a.why == "another user's answer" {
+			switch {
+			case a.err != nil: // counted as a transport error
+			case a.status >= 500:
+				c.n.unexpected5xx.Add(1)
+			case a.why == "another user's answer":
 				c.n.wrongUser.Add(1)
+			default:
+				c.n.unexpectedOther.Add(1)
 			}
 			c.note("%s %s of %s: %s: %.160s", k, path, s.user.ID, a.why, a.body)
 		}

@@ -7,6 +7,8 @@ export interface Config {
   backendURL: string;
   /** iron-session password map: the first secret of SESSION_SECRET gets the highest id, so it seals. */
   passwords: Record<string, string>;
+  /** secrets are SESSION_SECRET's secrets, newest first. */
+  secrets: string[];
   /** The id sealData uses; a cookie sealed under any other id is resealed. */
   currentPasswordId: string;
   cookieName: string;
@@ -53,6 +55,7 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
   return {
     backendURL,
     passwords,
+    secrets,
     currentPasswordId: String(secrets.length),
     cookieName: env.COOKIE_NAME || "session",
     cookieSecure: (env.COOKIE_SECURE ?? "true").toLowerCase() !== "false",

@@ -36,24 +36,32 @@ export async function readSession(cookieHeader: string | null): Promise<SessionS
   if (raw.length > 4096) {
     return { kind: "anonymous", hadCookie: true };
   }
-  let data: SessionData;
-  try {
-    data = await unsealData<SessionData>(raw, { password: cfg.passwords, ttl: cfg.sessionTTL });
-  } catch {
-    // unsealData rethrows some malformed seals (bad base64, bad JSON): still only a bad cookie.
+  // An iron seal reads "Fe26.2*<password id>*...". The id is only a label:
+  // the numbering of SESSION_SECRET's list changes as secrets come and go
+  // ("old" → "new,old" → "new"), so every secret is tried under the seal's
+  // id, newest first. A cookie that only an older secret opens is resealed
+  // under the newest on the way out.
+  const passwordId = raw.split("*")[1] ?? "";
+  if (!/^\w+$/.test(passwordId)) {
     return { kind: "anonymous", hadCookie: true };
   }
-  if (typeof data?.accessToken !== "string" || typeof data?.refreshToken !== "string" || !data.accessToken || !data.refreshToken) {
-    return { kind: "anonymous", hadCookie: true };
+  for (const [i, secret] of cfg.secrets.entries()) {
+    let data: SessionData;
+    try {
+      data = await unsealData<SessionData>(raw, { password: { [passwordId]: secret }, ttl: cfg.sessionTTL });
+    } catch {
+      // unsealData rethrows some malformed seals (bad base64, bad JSON): still only a bad cookie.
+      return { kind: "anonymous", hadCookie: true };
+    }
+    if (typeof data?.accessToken === "string" && typeof data?.refreshToken === "string" && data.accessToken && data.refreshToken) {
+      return {
+        kind: "active",
+        tokens: { accessToken: data.accessToken, refreshToken: data.refreshToken },
+        resealNeeded: i > 0 || passwordId !== cfg.currentPasswordId,
+      };
+    }
   }
-  // An iron seal reads "Fe26.2*<password id>*...": a cookie sealed under an
-  // older secret of SESSION_SECRET is resealed under the newest on the way out.
-  const passwordId = raw.split("*")[1];
-  return {
-    kind: "active",
-    tokens: { accessToken: data.accessToken, refreshToken: data.refreshToken },
-    resealNeeded: passwordId !== cfg.currentPasswordId,
-  };
+  return { kind: "anonymous", hadCookie: true };
 }
 
 /** sealTokens seals a session under the newest secret. */

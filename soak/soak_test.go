@@ -1,0 +1,99 @@
+package soak
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/refreshspec/refreshspec/reference"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// TestSoakShort is the CI-sized soak: a few seconds of sessions, expiries,
+// revocations and faults through the reference in this process. Nothing
+// may be lost, no 5xx may go unexplained, no token may leak, and every
+// live family refreshed exactly once per expiry. The figures must also
+// show that the chaos happened, or the pass means nothing.
+func TestSoakShort(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var progress strings.Builder
+	rep, err := Run(ctx, Config{
+		Duration:     5 * time.Second,
+		Sessions:     40,
+		Workers:      8,
+		FaultEvery:   40 * time.Millisecond,
+		ExpireEvery:  10 * time.Millisecond,
+		AdvanceEvery: time.Second,
+		RevokeEvery:  time.Second,
+		Progress:     &progress,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	rep.Print(&out)
+	t.Log("\n" + out.String())
+	if probs := rep.Problems(); len(probs) > 0 {
+		t.Errorf("the soak found problems: %s", strings.Join(probs, "; "))
+	}
+	for what, n := range map[string]int64{
+		"requests":                     rep.Requests,
+		"faults that answered a call":  int64(rep.FaultsConsumedTotal),
+		"502/503 explained by faults":  rep.Explained5xx,
+		"expiries":                     int64(rep.Expiries),
+		"clock advances":               int64(rep.ClockAdvances),
+		"rotations":                    int64(rep.RefreshOK),
+		"deliberate logouts":           rep.RevokedLoggedOut,
+		"tokens issued (for the scan)": int64(rep.TokensIssued),
+	} {
+		if n == 0 {
+			t.Errorf("no %s: the soak did not exercise what it reports on", what)
+		}
+	}
+}
+
+// TestSoakNoticesBugs runs a short soak against the reference with one
+// deliberate bug at a time: the figure that bug breaks must show it, so a
+// passing soak means something.
+func TestSoakNoticesBugs(t *testing.T) {
+	cases := []struct {
+		bug    reference.Bug
+		figure func(*Report) int64
+		name   string
+	}{
+		{reference.BugTokenInHeader, func(r *Report) int64 { return int64(r.LeaksInAnswers) }, "leaks in answers"},
+		{reference.BugSignedOnlyCookie, func(r *Report) int64 { return int64(r.LeaksInAnswers) }, "leaks in answers (a readable cookie)"},
+		{reference.BugLogoutOn5xx, func(r *Report) int64 { return r.SessionsLost }, "sessions lost"},
+		{reference.BugNoRefreshLock, func(r *Report) int64 { return r.SessionsLost + int64(r.RefreshMismatches) + r.DivergentCookies }, "lost, double refreshes or divergent bursts"},
+	}
+	for _, tc := range cases {
+		t.Run(string(tc.bug), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			rep, err := Run(ctx, Config{
+				Duration:    2 * time.Second,
+				Sessions:    16,
+				Workers:     4,
+				Seed:        1,
+				FaultEvery:  20 * time.Millisecond,
+				ExpireEvery: 5 * time.Millisecond,
+				Proxy:       InProcess(tc.bug),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.figure(rep) == 0 || len(rep.Problems()) == 0 {
+				var out strings.Builder
+				rep.Print(&out)
+				t.Errorf("the soak did not notice %s (%s is 0):\n%s", tc.bug, tc.name, out.String())
+			}
+		})
+	}
+}
