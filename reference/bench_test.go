@@ -9,6 +9,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -73,6 +74,53 @@ func BenchmarkUnsealSession(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkServeMe is the reference's own work on one GET /api/me, without
+// the network: the handler runs on a recorder and the backend is an
+// in-memory RoundTripper with a canned /api/user/me answer. What is left is
+// opening the cookie, building the backend request, reading its answer and
+// writing the response.
+func BenchmarkServeMe(b *testing.B) {
+	srv, err := NewServer(Config{BackendURL: "http://backend.invalid", Secrets: []string{testSecret}, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	srv.backend.http.Transport = cannedMe{}
+	c, err := srv.store.cookie(&benchSession)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		r := httptest.NewRequest(http.MethodGet, "/api/me", nil)
+		r.AddCookie(c)
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			b.Fatalf("GET /api/me: %d %s", w.Code, w.Body)
+		}
+	}
+}
+
+// cannedMe answers every request as the fake backend answers
+// /api/user/me.
+type cannedMe struct{}
+
+const cannedMeBody = `{"success":true,"data":{"id":"u-1","email":"alice@example.com","firstName":"Alice","lastName":"Liddell"}}`
+
+func (cannedMe) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		_ = r.Body.Close()
+	}
+	return &http.Response{
+		StatusCode:    http.StatusOK,
+		Header:        http.Header{"Content-Type": {"application/json"}},
+		Body:          io.NopCloser(strings.NewReader(cannedMeBody)),
+		ContentLength: int64(len(cannedMeBody)),
+		Request:       r,
+	}, nil
 }
 
 // BenchmarkRefresh is one refresh as a browser meets it: GET /api/me with

@@ -2,6 +2,9 @@ package soak
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +15,49 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(EnvChild) == "reference" {
+		// The separate proxy process of TestSoakSeparateProcess: this test
+		// binary, re-executed.
+		if err := ServeReference(context.Background(), os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	goleak.VerifyTestMain(m)
+}
+
+// TestSoakSeparateProcess: the way make soak runs, with the proxy in its
+// own process (this test binary re-executed), whose memory is reported and
+// which stops when the soak ends.
+func TestSoakSeparateProcess(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rep, err := Run(ctx, Config{Duration: 1500 * time.Millisecond, Sessions: 10, Workers: 2, Proxy: Subprocess(os.Args[0])})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.SeparateProcess || rep.ProxyPID == os.Getpid() || rep.RSSStartKiB <= 0 {
+		t.Errorf("proxy pid %d (soak %d), separate %v, RSS %d KiB", rep.ProxyPID, os.Getpid(), rep.SeparateProcess, rep.RSSStartKiB)
+	}
+	if probs := rep.Problems(); len(probs) > 0 {
+		t.Errorf("problems: %v", probs)
+	}
+	if _, err := os.FindProcess(rep.ProxyPID); err == nil {
+		if raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", rep.ProxyPID)); err == nil && !strings.Contains(string(raw), "zombie") {
+			t.Errorf("the proxy process %d is still running after the soak", rep.ProxyPID)
+		}
+	}
+}
+
+func TestMainRefusesUnboundedOrBadFlags(t *testing.T) {
+	for _, args := range [][]string{{"-duration", "2h"}, {"-duration", "0s"}, {"-nope"}, {"extra"}} {
+		var stderr strings.Builder
+		err := Main(context.Background(), args, func(string) string { return "" }, os.Args[0], strings.NewReader(""), io.Discard, &stderr)
+		if err == nil {
+			t.Errorf("%v: accepted", args)
+		}
+	}
 }
 
 // TestSoakShort is the CI-sized soak: a few seconds of sessions, expiries,
