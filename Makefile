@@ -67,9 +67,9 @@ docs:
 		|| { rm -f docs/scenarios.md.tmp; exit 1; }
 	mv docs/scenarios.md.tmp docs/scenarios.md
 
-## run: the proxy suite against the reference proxy (the main job)
+## run: the main job: the proxy and browser suites against the reference proxy, with the containerized fake backend
 run:
-	$(GO) run ./cmd/refreshspec proxy --target-cmd '$(GO) run ./cmd/reference'
+	$(GO) run ./cmd/refreshspec proxy --browser --target-cmd '$(GO) run ./cmd/reference'
 
 clean:
 	rm -rf bin

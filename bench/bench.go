@@ -41,12 +41,12 @@ type Options struct {
 // DefaultOptions fit issue 7's bound: the table within 3 minutes on a
 // shared 2-core machine.
 func DefaultOptions() Options {
-	return Options{Budget: 170 * time.Second, Rounds: 7, Requests: 2000, Clients: 12}
+	return Options{Budget: 170 * time.Second, Rounds: 15, Requests: 3000, Clients: 12}
 }
 
 // rowShares is each row's share of the budget; row 5 (the suites) gets the
 // rest, whatever the rows before it left.
-var rowShares = map[int]float64{1: 0.15, 2: 0.07, 3: 0.15, 4: 0.15}
+var rowShares = map[int]float64{1: 0.25, 2: 0.08, 3: 0.22, 4: 0.12}
 
 // Main runs the benchmark program with args (without the program name) and
 // prints the table to stdout, progress to stderr. The error is a bad flag

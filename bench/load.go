@@ -189,7 +189,7 @@ func summarize(rs []roundResult) stats {
 	return st
 }
 
-// interleaved runs rounds of loads in turn (A B C A B C...) after one
+// interleaved runs rounds of loads in turn (A B C B C A...) after one
 // unmeasured warm-up round each, so that whatever else the machine does
 // hits every load alike. It stops starting rounds when ctx is done or the
 // next round would likely overrun ctx's deadline, and returns the measured
@@ -206,7 +206,7 @@ func interleaved(ctx context.Context, loads []load, rounds, requests, clients in
 	}
 	out := make([][]roundResult, len(loads))
 	var lastSet time.Duration
-	for range rounds {
+	for round := range rounds {
 		if ctx.Err() != nil {
 			break
 		}
@@ -214,8 +214,11 @@ func interleaved(ctx context.Context, loads []load, rounds, requests, clients in
 			break
 		}
 		setStart := time.Now()
-		for i, l := range loads {
-			out[i] = append(out[i], runRound(ctx, l, requests, clients, meters...))
+		// Each set starts with another load (A B C, B C A, C A B...), so
+		// that no load always follows the same one (and its garbage).
+		for k := range loads {
+			i := (k + round) % len(loads)
+			out[i] = append(out[i], runRound(ctx, loads[i], requests, clients, meters...))
 		}
 		lastSet = time.Since(setStart)
 	}
@@ -250,7 +253,7 @@ func rateOf(r roundResult) float64 { return r.rate() }
 func cpuOf(i int) func(roundResult) float64 {
 	return func(r roundResult) float64 { return float64(r.cpuPerRequest(i)) }
 }
-func p50Of(r roundResult) float64  { return float64(r.p50) }
+func p50Of(r roundResult) float64 { return float64(r.p50) }
 
 // drain reads and closes a response body so that its connection is reused.
 func drain(resp *http.Response) {
