@@ -36,7 +36,7 @@ func memoryRow(ctx context.Context, o Options) row {
 func startFakebackendProcess(ctx context.Context, bin string, extra ...string) (*process, string, *control.Client, error) {
 	var apiURL, controlURL string
 	args := append([]string{"--addr", "127.0.0.1:0", "--control-addr", "127.0.0.1:0", "--log-format", "json"}, extra...)
-	p, _, err := startProcess(ctx, bin, args, []string{"LOG_LEVEL=warn"}, func(l string) (string, bool) {
+	p, _, err := startProcess(ctx, bin, args, nil, func(l string) (string, bool) {
 		if v, ok := strings.CutPrefix(l, "api: "); ok {
 			apiURL = v
 		}
@@ -119,7 +119,7 @@ func fakebackendMemory(ctx context.Context, o Options, r *row) error {
 	r.add(fmt.Sprintf("fake backend with %d families", stats.Families),
 		fmt.Sprintf("%s (+%s: %.1f KiB per family, with %d tokens and %d journal entries)", mib(full), mib(full-idle), float64(full-idle)/float64(max(stats.Families, 1)), stats.Tokens, stats.JournalEntries), "", "")
 	r.add("fake backend after AdvanceClock past the refresh TTL + Sweep",
-		fmt.Sprintf("%s (%d families, %d tokens left; the runtime has not yet returned the freed pages)", mib(afterSweep), swept.Families, swept.Tokens), "", "")
+		fmt.Sprintf("%s (%d families, %d tokens left; RSS does not drop: the Go runtime keeps freed heap for reuse)", mib(afterSweep), swept.Families, swept.Tokens), "", "")
 	r.add(fmt.Sprintf("fake backend after %d new families", stats2.Families),
 		fmt.Sprintf("%s (%+.1f MiB, against %+.1f MiB for the first %d: their freed memory is reused; the journal, which no sweep drops, holds %d entries)", mib(again), float64(again-full)/1024, float64(full-idle)/1024, memSessions, stats2.JournalEntries), "", "")
 	return nil

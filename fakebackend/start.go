@@ -45,7 +45,7 @@ func Start(ctx context.Context, cfg Config, opts StartOptions) (*Running, error)
 	apiAddr := orLoopback(opts.APIAddr)
 	controlAddr := orLoopback(opts.ControlAddr)
 	if !opts.AllowRemoteControl && !isLoopback(controlAddr) {
-		return nil, fmt.Errorf("fakebackend: control address %q is not loopback; set AllowRemoteControl to expose it", controlAddr)
+		return nil, fmt.Errorf("fakebackend: control address %q is not loopback; pass --allow-remote-control (StartOptions.AllowRemoteControl) to expose it", controlAddr)
 	}
 	var lc net.ListenConfig
 	apiLn, err := lc.Listen(ctx, "tcp", apiAddr)

@@ -15,6 +15,12 @@
 //     response. A cookie that does not unseal, or whose session is past its
 //     refresh expiry, is an anonymous session: 401 JSON or a redirect to
 //     /login, with the cookie cleared, never a 5xx and never a backend call.
+//     What a cookie value opened to is kept in a small cache (at most 1,024
+//     values, two generations) so that a browser's next requests skip the
+//     HMAC, AES and JSON work, most of what the proxy adds to a request; it
+//     changes no answer: the session's expiry and securecookie's MaxAge are
+//     checked on every request, and a value that does not open is never
+//     cached.
 //   - The fetch path (performFetch) sends the access token as Bearer; on a
 //     401 it refreshes once and retries once with the same method and the
 //     same (buffered) body, and saves the rotated tokens in a Set-Cookie on

@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,11 +11,11 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	. "github.com/onsi/gomega"
 
-	"github.com/refreshspec/refreshspec/fakebackend"
 	"github.com/refreshspec/refreshspec/fakebackend/container"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
 	"github.com/refreshspec/refreshspec/profile"
 	"github.com/refreshspec/refreshspec/spec"
+	"github.com/refreshspec/refreshspec/spec/internal/suitetest"
 	"github.com/refreshspec/refreshspec/spec/target"
 )
 
@@ -26,13 +23,13 @@ import (
 const (
 	// envBackend is "local" to serve the fake backend in this process
 	// instead of in a container.
-	envBackend = "REFRESHSPEC_BACKEND"
+	envBackend = suitetest.EnvBackend
 	// envBackendURL and envControlURL reuse a fake backend that is already
 	// running (TestMutants passes its own to the children).
-	envBackendURL = "REFRESHSPEC_BACKEND_URL"
-	envControlURL = "REFRESHSPEC_CONTROL_URL"
+	envBackendURL = suitetest.EnvBackendURL
+	envControlURL = suitetest.EnvControlURL
 	// envMutant names the reference's deliberate bug for one run.
-	envMutant = "REFRESHSPEC_MUTANT"
+	envMutant = suitetest.EnvMutant
 	// envStrict=0 runs SHOULD scenarios non-strict; the default is strict,
 	// because the reference must pass every MUST and SHOULD.
 	envStrict = "REFRESHSPEC_STRICT"
@@ -45,15 +42,13 @@ const (
 	envAsURL = "REFRESHSPEC_TARGET_AS_URL"
 )
 
-const referencePackage = "github.com/refreshspec/refreshspec/cmd/reference"
-
 // cfg is filled in BeforeSuite; the specs read it when they run.
 var cfg = &spec.ProxyConfig{}
 
 var _ = spec.RegisterProxySpecs(cfg)
 
 func TestProxySuite(t *testing.T) {
-	if usesContainer() {
+	if suitetest.UsesContainer() {
 		container.RequireDocker(t)
 	}
 	RegisterFailHandler(Fail)
@@ -64,7 +59,7 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	backendURL, ctl := startBackend(ctx)
 	prof := profile.Default()
 	tgt, err := target.StartProcess(ctx, target.ProcessOptions{
-		Command: shellQuote(referenceBinary(ctx)),
+		Command: suitetest.ShellQuote(referenceBinary(ctx)),
 		Env: map[string]string{
 			"BACKEND_URL":     backendURL,
 			"COOKIE_SECURE":   "false", // the suite talks plain http on loopback
@@ -109,37 +104,16 @@ var _ = ReportAfterSuite("P suite wall time", func(r Report) {
 	}
 })
 
-func usesContainer() bool {
-	return os.Getenv(envBackend) != "local" && os.Getenv(envBackendURL) == ""
-}
-
 // startBackend reuses the fake backend named by the environment, or starts
 // one: in this process with REFRESHSPEC_BACKEND=local, else in a container.
 func startBackend(ctx context.Context) (string, *control.Client) {
-	if u, c := os.Getenv(envBackendURL), os.Getenv(envControlURL); u != "" {
-		Expect(c).NotTo(BeEmpty(), "%s is set, so %s must be too", envBackendURL, envControlURL)
-		ctl := control.New(c, nil)
-		Expect(ctl.Healthy(ctx)).To(Succeed(), "the fake backend at %s", c)
-		return u, ctl
+	b, err := suitetest.BackendFromEnv(ctx)
+	Expect(err).NotTo(HaveOccurred(), "the fake backend")
+	DeferCleanup(b.Close)
+	if b.Kind == "reused" {
+		Expect(b.Control.Healthy(ctx)).To(Succeed(), "the fake backend at %s", b.ControlURL)
 	}
-	if !usesContainer() {
-		r, err := fakebackend.Start(ctx, fakebackend.Config{}, fakebackend.StartOptions{})
-		Expect(err).NotTo(HaveOccurred(), "starting the fake backend in this process")
-		DeferCleanup(func(ctx SpecContext) error { return r.Close(ctx) })
-		return r.URL, r.Control
-	}
-	bin, err := container.BuildBinary(ctx, GinkgoT().TempDir())
-	Expect(err).NotTo(HaveOccurred(), "building the fake backend")
-	c, err := container.Run(ctx, container.WithStaticBinary(bin))
-	if c != nil {
-		DeferCleanup(func(ctx SpecContext) error { return c.Terminate(ctx) })
-	}
-	Expect(err).NotTo(HaveOccurred(), "starting the fake backend container")
-	apiURL, err := c.URL(ctx)
-	Expect(err).NotTo(HaveOccurred())
-	ctl, err := c.Control(ctx)
-	Expect(err).NotTo(HaveOccurred())
-	return apiURL, ctl
+	return b.URL, b.Control
 }
 
 // referenceBinary is the reference built with its deliberate bugs compiled
@@ -148,19 +122,7 @@ func referenceBinary(ctx context.Context) string {
 	if bin := os.Getenv(envReferenceBin); bin != "" {
 		return bin
 	}
-	bin, err := buildReference(ctx, GinkgoT().TempDir())
+	bin, err := suitetest.BuildReference(ctx, GinkgoT().TempDir())
 	Expect(err).NotTo(HaveOccurred())
 	return bin
 }
-
-func buildReference(ctx context.Context, dir string) (string, error) {
-	bin := filepath.Join(dir, "reference")
-	out, err := exec.CommandContext(ctx, "go", "build", "-tags", "mutation", "-o", bin, referencePackage).CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("go build -tags mutation %s: %w\n%s", referencePackage, err, out)
-	}
-	return bin, nil
-}
-
-// shellQuote quotes a path for `sh -c`.
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
