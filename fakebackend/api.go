@@ -25,6 +25,9 @@ type call struct {
 	addr string           // client address without the port: the rate limit's key
 	set  control.Settings // settings when the handler started
 	e    control.Entry
+	// journaled is set once finish has recorded e, so that a fault that
+	// must journal before it answers (a drop) is not recorded twice.
+	journaled bool
 }
 
 func (c *call) has(b control.Break) bool {
@@ -78,6 +81,10 @@ func (s *Server) route(route control.Route, handle func(*Server, *call)) http.Ha
 // finish journals the request and, for a refresh, logs the one line that
 // contract.md §1 asks for, with a fingerprint instead of the token.
 func (s *Server) finish(c *call) {
+	if c.journaled {
+		return
+	}
+	c.journaled = true
 	if len(c.body) > journalBodyLimit {
 		c.e.Body = string(c.body[:journalBodyLimit])
 	} else {

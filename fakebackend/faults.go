@@ -40,6 +40,10 @@ func (s *Server) serveFault(c *call, f *control.Fault) bool {
 		c.e.Outcome = control.OutcomeFault
 		if hj, ok := c.w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
+				// Journal first: the client sees the closed connection at
+				// once, and a spec that then reads the journal must find
+				// this request in it, in order.
+				s.finish(c)
 				_ = conn.Close()
 				return false
 			}

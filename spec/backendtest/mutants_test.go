@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -19,6 +17,7 @@ import (
 	"github.com/refreshspec/refreshspec/fakebackend/control"
 	"github.com/refreshspec/refreshspec/spec"
 	"github.com/refreshspec/refreshspec/spec/catalogue"
+	"github.com/refreshspec/refreshspec/spec/internal/suitetest"
 )
 
 // expectedCatch is the scenario that must fail when the fake backend is
@@ -75,11 +74,10 @@ func TestBackendMutants(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
 	var runs []childRun
 
 	for _, dialect := range []string{"json", "oauth2"} {
-		run := runChild(t, b, dir, "no break, "+dialect, envDialect+"="+dialect)
+		run := runChild(t, b, "no break, "+dialect, envDialect+"="+dialect)
 		runs = append(runs, run)
 		if len(run.failed) > 0 || len(run.skipped) > 0 || run.passed != len(catalogue.Suite("B")) {
 			t.Errorf("%s: want all %d B specs to pass, got %d passed, failed %v, skipped %v\n%s",
@@ -88,12 +86,12 @@ func TestBackendMutants(t *testing.T) {
 	}
 	// Checks that need time to pass: with a short access TTL they wait and
 	// pass; with no way to let time pass they are skipped with the reason.
-	wait := runChild(t, b, dir, "no control, short TTL", envTiming+"=wait")
+	wait := runChild(t, b, "no control, short TTL", envTiming+"=wait")
 	runs = append(runs, wait)
 	if len(wait.failed) > 0 || len(wait.skipped) > 0 {
 		t.Errorf("%s: want every B spec to pass, failed %v, skipped %v\n%s", wait.mode, wait.failed, wait.skipped, tail(wait.output))
 	}
-	none := runChild(t, b, dir, "nothing opted in", envTiming+"=none")
+	none := runChild(t, b, "nothing opted in", envTiming+"=none")
 	runs = append(runs, none)
 	if len(none.failed) > 0 || !slices.Equal(none.skipped, []string{"B2.8", "B2.9", "B2.12"}) {
 		t.Errorf("%s: want only B2.8, B2.9 and B2.12 skipped and nothing failed, failed %v, skipped %v\n%s",
@@ -113,7 +111,7 @@ func TestBackendMutants(t *testing.T) {
 			t.Errorf("break %s has no expected scenario in expectedCatch", br)
 			continue
 		}
-		run := runChild(t, b, dir, string(br), envBreak+"="+string(br))
+		run := runChild(t, b, string(br), envBreak+"="+string(br))
 		runs = append(runs, run)
 		if !slices.Contains(run.failed, want) {
 			t.Errorf("break %s: want %s to fail, failed %v\n%s", br, want, run.failed, tail(run.output))
@@ -131,7 +129,7 @@ func TestBackendMutants(t *testing.T) {
 	}
 	received := regexp.MustCompile(`answered \d{3}|no answer within`)
 	for _, h := range hostile {
-		run := runChild(t, b, dir, "hostile "+h.mode, envHostile+"="+h.mode)
+		run := runChild(t, b, "hostile "+h.mode, envHostile+"="+h.mode)
 		runs = append(runs, run)
 		for _, s := range catalogue.Suite("B") {
 			if s.Level != catalogue.Must {
@@ -161,36 +159,29 @@ func TestBackendMutants(t *testing.T) {
 			r.passed, len(r.skipped), r.requests, r.suite.Round(time.Millisecond), r.wall.Round(time.Millisecond))
 	}
 	tw.Flush()
-	t.Logf("backend suite against the fake backend (%s at %s), once per mode:\n%s", b.kind, b.url, sb.String())
+	t.Logf("backend suite against the fake backend (%s at %s), once per mode:\n%s", b.Kind, b.URL, sb.String())
 }
 
 // runChild re-executes this test binary to run TestBackendSuite once, with
 // the shared backend's URLs and extra environment, and reads its Ginkgo JSON
 // report.
-func runChild(t *testing.T, b *backendUnderTest, dir, mode string, env ...string) childRun {
+func runChild(t *testing.T, b *suitetest.Backend, mode string, env ...string) childRun {
 	t.Helper()
-	report := filepath.Join(dir, strings.NewReplacer(" ", "-", ",", "").Replace(mode)+".json")
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0],
-		"-test.run=^TestBackendSuite$", "-test.timeout=3m",
-		"-ginkgo.json-report="+report, "-ginkgo.no-color")
-	cmd.Env = append(withoutModeEnv(os.Environ()),
-		envBackendURL+"="+b.url, envControlURL+"="+b.controlURL)
-	cmd.Env = append(cmd.Env, env...)
+	child := suitetest.Child{
+		Test: "TestBackendSuite",
+		Env:  append(append(withoutModeEnv(os.Environ()), envBackendURL+"="+b.URL, envControlURL+"="+b.ControlURL), env...),
+		Args: []string{"-test.timeout=3m", "-ginkgo.no-color"},
+	}
 	start := time.Now()
-	out, err := cmd.CombinedOutput()
-	run := childRun{mode: mode, wall: time.Since(start), output: string(out)}
+	reports, out, err := child.Run(ctx)
+	run := childRun{mode: mode, wall: time.Since(start), output: out}
 	if ctx.Err() != nil {
 		t.Fatalf("%s: the child run did not finish within 4 minutes\n%s", mode, tail(run.output))
 	}
-	raw, rerr := os.ReadFile(report)
-	if rerr != nil {
-		t.Fatalf("%s: no Ginkgo report (child: %v): %v\n%s", mode, err, rerr, tail(run.output))
-	}
-	var reports []types.Report
-	if err := json.Unmarshal(raw, &reports); err != nil {
-		t.Fatalf("%s: reading the Ginkgo report: %v", mode, err)
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", mode, err, tail(run.output))
 	}
 	for _, r := range reports {
 		run.suite += r.RunTime
@@ -221,7 +212,7 @@ func (run *childRun) read(s types.SpecReport) {
 		}
 		return
 	}
-	id, _, _ := strings.Cut(s.LeafNodeText, " ")
+	id := suitetest.ScenarioID(s)
 	switch {
 	case s.State.Is(types.SpecStateFailureStates):
 		run.failed = append(run.failed, id)

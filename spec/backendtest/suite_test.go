@@ -11,13 +11,13 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"github.com/testcontainers/testcontainers-go"
 
 	"github.com/refreshspec/refreshspec/fakebackend"
 	"github.com/refreshspec/refreshspec/fakebackend/container"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
 	"github.com/refreshspec/refreshspec/profile"
 	"github.com/refreshspec/refreshspec/spec"
+	"github.com/refreshspec/refreshspec/spec/internal/suitetest"
 )
 
 // The environment that chooses the backend and the mode of a run. The
@@ -25,10 +25,10 @@ import (
 const (
 	// envBackend is "local" for an in-process fake backend; anything else
 	// (the default) starts it as a container.
-	envBackend = "REFRESHSPEC_BACKEND"
+	envBackend = suitetest.EnvBackend
 	// envBackendURL and envControlURL reuse a fake backend that is running.
-	envBackendURL = "REFRESHSPEC_BACKEND_URL"
-	envControlURL = "REFRESHSPEC_CONTROL_URL"
+	envBackendURL = suitetest.EnvBackendURL
+	envControlURL = suitetest.EnvControlURL
 	// envBreak switches the fake backend into one of control.AllBreaks
 	// after every reset.
 	envBreak = "REFRESHSPEC_BREAK"
@@ -104,12 +104,12 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 		Expect(err).NotTo(HaveOccurred(), "%s", envBreak)
 		breaks = parsed
 	}
-	backendControl = b.control
-	cfg.Control = b.control
-	cfg.URL = b.url
+	backendControl = b.Control
+	cfg.Control = b.Control
+	cfg.URL = b.URL
 	prof := profile.Default()
 	if os.Getenv(envDialect) == string(profile.DialectOAuth2) {
-		adapter, err := newOAuth2Adapter(b.url, oauth2ClientID, oauth2ClientSecret)
+		adapter, err := newOAuth2Adapter(b.URL, oauth2ClientID, oauth2ClientSecret)
 		Expect(err).NotTo(HaveOccurred())
 		srv := httptest.NewServer(adapter)
 		DeferCleanup(srv.Close)
@@ -170,19 +170,11 @@ var _ = BeforeEach(func(ctx SpecContext) {
 	}
 })
 
-// backendUnderTest is a fake backend this process uses.
-type backendUnderTest struct {
-	kind            string // how it runs, for the logs
-	url, controlURL string
-	control         *control.Client
-	close           func(context.Context) error
-}
-
 // shared is the one fake backend of this process: TestBackendSuite and
 // TestBackendMutants (and all its children, through the environment) use it.
 var shared struct {
 	once sync.Once
-	b    *backendUnderTest
+	b    *suitetest.Backend
 	skip string
 	err  error
 }
@@ -190,77 +182,33 @@ var shared struct {
 // sharedBackend starts (once) or reuses the fake backend, as the
 // environment says. skip is set when there is no Docker engine and the run
 // may skip.
-func sharedBackend(ctx context.Context) (b *backendUnderTest, skip string, err error) {
+func sharedBackend(ctx context.Context) (b *suitetest.Backend, skip string, err error) {
 	shared.once.Do(func() {
 		shared.b, shared.skip, shared.err = startBackend(context.WithoutCancel(ctx))
 	})
 	return shared.b, shared.skip, shared.err
 }
 
-func startBackend(ctx context.Context) (*backendUnderTest, string, error) {
-	if u, cu := os.Getenv(envBackendURL), os.Getenv(envControlURL); u != "" || cu != "" {
-		if u == "" || cu == "" {
-			return nil, "", fmt.Errorf("set both %s and %s to reuse a running fake backend", envBackendURL, envControlURL)
+func startBackend(ctx context.Context) (*suitetest.Backend, string, error) {
+	if suitetest.UsesContainer() {
+		if err := container.DockerAvailable(ctx); err != nil {
+			if os.Getenv(container.RequireDockerEnv) == "1" {
+				return nil, "", fmt.Errorf("no Docker engine, and %s=1 requires one: %w", container.RequireDockerEnv, err)
+			}
+			return nil, fmt.Sprintf("no Docker engine reachable (%v): set %s=local to run the fake backend in-process, "+
+				"or %s=1 to make this a failure", err, envBackend, container.RequireDockerEnv), nil
 		}
-		return &backendUnderTest{kind: "reused", url: u, controlURL: cu, control: control.New(cu, nil)}, "", nil
 	}
-	if os.Getenv(envBackend) == "local" {
-		r, err := fakebackend.Start(ctx, fakebackend.Config{}, fakebackend.StartOptions{})
-		if err != nil {
-			return nil, "", fmt.Errorf("starting the fake backend in-process: %w", err)
-		}
-		return &backendUnderTest{kind: "in-process", url: r.URL, controlURL: r.ControlURL, control: r.Control, close: r.Close}, "", nil
-	}
-	return startContainer(ctx)
-}
-
-func startContainer(ctx context.Context) (*backendUnderTest, string, error) {
-	if err := container.DockerAvailable(ctx); err != nil {
-		if os.Getenv(container.RequireDockerEnv) == "1" {
-			return nil, "", fmt.Errorf("no Docker engine, and %s=1 requires one: %w", container.RequireDockerEnv, err)
-		}
-		return nil, fmt.Sprintf("no Docker engine reachable (%v): set %s=local to run the fake backend in-process, "+
-			"or %s=1 to make this a failure", err, envBackend, container.RequireDockerEnv), nil
-	}
-	dir, err := os.MkdirTemp("", "refreshspec-backendtest-")
-	if err != nil {
-		return nil, "", err
-	}
-	binary, err := container.BuildBinary(ctx, dir)
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, "", err
-	}
-	c, err := container.Run(ctx, container.WithStaticBinary(binary))
-	cleanup := func(context.Context) error {
-		defer os.RemoveAll(dir)
-		if c == nil {
-			return nil
-		}
-		return testcontainers.TerminateContainer(c)
-	}
-	if err != nil {
-		_ = cleanup(ctx)
-		return nil, "", fmt.Errorf("starting the fake backend container: %w", err)
-	}
-	b := &backendUnderTest{kind: "container", close: cleanup}
-	if b.url, err = c.URL(ctx); err == nil {
-		b.controlURL, err = c.ControlURL(ctx)
-	}
-	if err != nil {
-		_ = cleanup(ctx)
-		return nil, "", err
-	}
-	b.control = control.New(b.controlURL, nil)
-	return b, "", nil
+	b, err := suitetest.BackendFromEnv(ctx)
+	return b, "", err
 }
 
 // TestMain stops the shared fake backend after every test has run.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if shared.b != nil && shared.b.close != nil {
+	if shared.b != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		if err := shared.b.close(ctx); err != nil {
+		if err := shared.b.Close(ctx); err != nil {
 			fmt.Fprintln(os.Stderr, "stopping the fake backend:", err)
 		}
 		cancel()

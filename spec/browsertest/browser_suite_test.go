@@ -5,18 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/refreshspec/refreshspec/fakebackend"
 	"github.com/refreshspec/refreshspec/fakebackend/container"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
 	"github.com/refreshspec/refreshspec/spec"
+	"github.com/refreshspec/refreshspec/spec/internal/suitetest"
 	"github.com/refreshspec/refreshspec/spec/target"
 )
 
@@ -24,15 +22,13 @@ import (
 const (
 	// envMutant names the reference's deliberate bug (reference.AllBugs)
 	// for one run; TestBrowserMutants sets it when it re-runs the suite.
-	envMutant = "REFRESHSPEC_MUTANT"
+	envMutant = suitetest.EnvMutant
 	// envBackend is "local" to serve the fake backend in this process
 	// instead of in a container.
-	envBackend = "REFRESHSPEC_BACKEND"
+	envBackend = suitetest.EnvBackend
 	// envRequireBrowser=1 turns a missing Chromium from a skip into a failure.
 	envRequireBrowser = "REFRESHSPEC_REQUIRE_BROWSER"
 )
-
-const referencePackage = "github.com/refreshspec/refreshspec/cmd/reference"
 
 // cfg is filled in BeforeSuite; the specs read it when they run.
 var cfg = &spec.BrowserConfig{Proxy: &spec.ProxyConfig{}}
@@ -67,9 +63,10 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	cfg.Proxy.Backend = ctl
 	cfg.Proxy.BackendURL = backendURL
 
-	bin := buildReference(ctx)
+	bin, err := suitetest.BuildReference(ctx, GinkgoT().TempDir())
+	Expect(err).NotTo(HaveOccurred())
 	tgt, err := target.StartProcess(ctx, target.ProcessOptions{
-		Command: "'" + bin + "'",
+		Command: suitetest.ShellQuote(bin),
 		Env: map[string]string{
 			target.EnvBackendURL:   backendURL,
 			target.EnvCookieSecure: "false", // the browser talks plain http on loopback
@@ -87,38 +84,16 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 // startBackend starts the fake backend, in a container unless
 // REFRESHSPEC_BACKEND=local, and returns its API URL and control client.
 func startBackend(ctx context.Context) (string, *control.Client) {
-	if os.Getenv(envBackend) == "local" {
-		r, err := fakebackend.Start(ctx, fakebackend.Config{}, fakebackend.StartOptions{})
-		Expect(err).NotTo(HaveOccurred(), "starting the fake backend in this process")
-		DeferCleanup(func(ctx SpecContext) error { return r.Close(ctx) })
-		return r.URL, r.Control
-	}
-	if err := container.DockerAvailable(ctx); err != nil {
-		if os.Getenv(container.RequireDockerEnv) == "1" {
-			Fail(fmt.Sprintf("no Docker engine, and %s=1 requires one: %v", container.RequireDockerEnv, err))
+	if os.Getenv(envBackend) != "local" {
+		if err := container.DockerAvailable(ctx); err != nil {
+			if os.Getenv(container.RequireDockerEnv) == "1" {
+				Fail(fmt.Sprintf("no Docker engine, and %s=1 requires one: %v", container.RequireDockerEnv, err))
+			}
+			Skip(fmt.Sprintf("no Docker engine for the fake backend container (%v); set %s=local to run it in this process", err, envBackend))
 		}
-		Skip(fmt.Sprintf("no Docker engine for the fake backend container (%v); set %s=local to run it in this process", err, envBackend))
 	}
-	bin, err := container.BuildBinary(ctx, GinkgoT().TempDir())
-	Expect(err).NotTo(HaveOccurred(), "building the fake backend")
-	c, err := container.Run(ctx, container.WithStaticBinary(bin))
-	if c != nil {
-		DeferCleanup(func(ctx SpecContext) error { return c.Terminate(ctx) })
-	}
-	Expect(err).NotTo(HaveOccurred(), "starting the fake backend container")
-	apiURL, err := c.URL(ctx)
-	Expect(err).NotTo(HaveOccurred())
-	ctl, err := c.Control(ctx)
-	Expect(err).NotTo(HaveOccurred())
-	return apiURL, ctl
-}
-
-// buildReference builds the reference proxy with its deliberate bugs
-// compiled in (-tags mutation), so that REFERENCE_BREAK can switch one on.
-func buildReference(ctx context.Context) string {
-	bin := filepath.Join(GinkgoT().TempDir(), "reference")
-	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "mutation", "-o", bin, referencePackage)
-	out, err := cmd.CombinedOutput()
-	Expect(err).NotTo(HaveOccurred(), "go build -tags mutation %s:\n%s", referencePackage, out)
-	return bin
+	b, err := suitetest.StartBackend(ctx)
+	Expect(err).NotTo(HaveOccurred(), "the fake backend")
+	DeferCleanup(b.Close)
+	return b.URL, b.Control
 }

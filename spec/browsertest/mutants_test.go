@@ -2,10 +2,7 @@ package browsertest
 
 import (
 	"context"
-	"encoding/json"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +12,7 @@ import (
 
 	"github.com/refreshspec/refreshspec/fakebackend/container"
 	"github.com/refreshspec/refreshspec/reference"
+	"github.com/refreshspec/refreshspec/spec/internal/suitetest"
 )
 
 // browserBugs are the reference's deliberate defects that only a browser
@@ -108,23 +106,16 @@ func runMutant(t *testing.T, bug string) types.SpecReports {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), mutantTimeout)
 	defer cancel()
-	report := filepath.Join(t.TempDir(), "report.json")
-	cmd := exec.CommandContext(ctx, os.Args[0],
-		"-test.run=^TestBrowserSuite$",
-		"-test.timeout="+mutantTimeout.String(),
-		"-ginkgo.json-report="+report,
-	)
-	cmd.Env = append(os.Environ(), envMutant+"="+bug)
-	out, err := cmd.CombinedOutput()
+	child := suitetest.Child{
+		Test: "TestBrowserSuite",
+		Env:  append(os.Environ(), envMutant+"="+bug),
+		Args: []string{"-test.timeout=" + mutantTimeout.String()},
+	}
 	// The run fails when the mutant is caught, so its exit status says
 	// nothing; the report says what failed.
-	raw, readErr := os.ReadFile(report)
-	if readErr != nil {
-		t.Fatalf("the mutant run wrote no report (%v; exit: %v); its output:\n%s", readErr, err, out)
-	}
-	var reports []types.Report
-	if err := json.Unmarshal(raw, &reports); err != nil {
-		t.Fatalf("reading the mutant run's report: %v", err)
+	reports, out, err := child.Run(ctx)
+	if err != nil {
+		t.Fatalf("the mutant run: %v; its output:\n%s", err, out)
 	}
 	if len(reports) != 1 {
 		t.Fatalf("the mutant run's report holds %d suites, want 1; its output:\n%s", len(reports), out)

@@ -1,13 +1,9 @@
 package proxytest
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,10 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/onsi/ginkgo/v2/types"
-
-	"github.com/refreshspec/refreshspec/fakebackend"
 	"github.com/refreshspec/refreshspec/fakebackend/container"
+	"github.com/refreshspec/refreshspec/spec/internal/suitetest"
 )
 
 // mutants are the reference's deliberate defects (REFERENCE_BREAK, built
@@ -85,7 +79,7 @@ func TestMutants(t *testing.T) {
 	start := time.Now()
 
 	dir := t.TempDir()
-	bin, err := buildReference(ctx, dir)
+	bin, err := suitetest.BuildReference(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +105,7 @@ func TestMutants(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			results[i] = runMutant(ctx, dir, m.bug, m.id, env)
+			results[i] = runMutant(ctx, m.bug, m.id, env)
 		}()
 	}
 	wg.Wait()
@@ -134,94 +128,42 @@ func TestMutants(t *testing.T) {
 // returns the environment that points them at it.
 func sharedBackend(ctx context.Context, t *testing.T) []string {
 	t.Helper()
-	if os.Getenv(envBackend) == "local" {
-		r, err := fakebackend.Start(ctx, fakebackend.Config{}, fakebackend.StartOptions{})
-		if err != nil {
-			t.Fatalf("starting the fake backend: %v", err)
-		}
-		t.Cleanup(func() { _ = r.Close(context.Background()) })
-		return []string{envBackendURL + "=" + r.URL, envControlURL + "=" + r.ControlURL}
+	if os.Getenv(envBackend) != "local" {
+		container.RequireDocker(t)
 	}
-	container.RequireDocker(t)
-	bin, err := container.BuildBinary(ctx, t.TempDir())
-	if err != nil {
-		t.Fatalf("building the fake backend: %v", err)
-	}
-	c, err := container.Run(ctx, container.WithStaticBinary(bin))
-	if c != nil {
-		t.Cleanup(func() { _ = c.Terminate(context.Background()) })
-	}
-	if err != nil {
-		t.Fatalf("starting the fake backend container: %v", err)
-	}
-	apiURL, err := c.URL(ctx)
+	b, err := suitetest.StartBackend(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	controlURL, err := c.ControlURL(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return []string{envBackendURL + "=" + apiURL, envControlURL + "=" + controlURL}
+	t.Cleanup(func() { _ = b.Close(context.Background()) })
+	return []string{envBackendURL + "=" + b.URL, envControlURL + "=" + b.ControlURL}
 }
 
 // runMutant re-runs TestProxySuite with REFRESHSPEC_MUTANT=bug and reads
 // which specs failed from its Ginkgo JSON report.
-func runMutant(ctx context.Context, dir, bug, id string, env []string) mutantResult {
+func runMutant(ctx context.Context, bug, id string, env []string) mutantResult {
 	res := mutantResult{bug: bug, id: id}
 	start := time.Now()
-	defer func() { res.took = time.Since(start) }()
 	ctx, cancel := context.WithTimeout(ctx, mutantTimeout)
 	defer cancel()
-	report := filepath.Join(dir, bug+".json")
-	cmd := exec.CommandContext(ctx, os.Args[0],
-		"-test.run=^TestProxySuite$", "-test.count=1",
-		"-ginkgo.json-report="+report, "-ginkgo.no-color")
-	cmd.Env = append(append(os.Environ(), env...), envMutant+"="+bug)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	_ = cmd.Run() // a caught mutant fails the child's suite: read the report
-	failed, err := failedIDs(report)
+	child := suitetest.Child{
+		Test: "TestProxySuite",
+		Env:  append(append(os.Environ(), env...), envMutant+"="+bug),
+		Args: []string{"-test.count=1", "-ginkgo.no-color"},
+	}
+	reports, out, err := child.Run(ctx)
+	var failed []string
+	if err == nil {
+		failed, err = suitetest.FailedIDs(reports)
+	}
 	res.took = time.Since(start)
 	if err != nil {
-		res.problem = fmt.Sprintf("%v; the child's output ends:\n%s", err, tail(out.String(), 40))
+		res.problem = fmt.Sprintf("%v; the child's output ends:\n%s", err, tail(out, 40))
 		return res
 	}
 	res.failed = failed
 	res.caught = slices.Contains(failed, id)
 	return res
-}
-
-// failedIDs reads a Ginkgo JSON report and returns the scenario IDs of the
-// specs that failed, in order, without repeats.
-func failedIDs(path string) ([]string, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("no Ginkgo report: %w", err)
-	}
-	var reports []types.Report
-	if err := json.Unmarshal(raw, &reports); err != nil {
-		return nil, fmt.Errorf("reading the Ginkgo report %s: %w", path, err)
-	}
-	var ids []string
-	for _, r := range reports {
-		if !r.SuiteSucceeded && len(r.SpecReports) == 0 {
-			return nil, fmt.Errorf("the suite failed before any spec ran: %v", r.SpecialSuiteFailureReasons)
-		}
-		for _, s := range r.SpecReports {
-			if s.LeafNodeType != types.NodeTypeIt || !s.State.Is(types.SpecStateFailureStates) {
-				if s.LeafNodeType == types.NodeTypeBeforeSuite && s.State.Is(types.SpecStateFailureStates) {
-					return nil, fmt.Errorf("BeforeSuite failed: %s", s.Failure.Message)
-				}
-				continue
-			}
-			id, _, _ := strings.Cut(s.LeafNodeText, " ")
-			if !slices.Contains(ids, id) {
-				ids = append(ids, id)
-			}
-		}
-	}
-	return ids, nil
 }
 
 func tail(s string, n int) string {

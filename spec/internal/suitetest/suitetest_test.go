@@ -1,0 +1,109 @@
+package suitetest
+
+import (
+	"context"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/onsi/ginkgo/v2/types"
+)
+
+func TestShellQuoteSurvivesTheShell(t *testing.T) {
+	for _, s := range []string{"/tmp/plain/reference", "/tmp/with space/ref", "/tmp/it's/ref", `/tmp/"$HOME"/;ref`} {
+		out, err := exec.Command("sh", "-c", "printf %s "+ShellQuote(s)).Output()
+		if err != nil {
+			t.Fatalf("sh -c with %q: %v", s, err)
+		}
+		if string(out) != s {
+			t.Errorf("sh read ShellQuote(%q) as %q", s, out)
+		}
+	}
+}
+
+func spec(node types.NodeType, text string, state types.SpecState) types.SpecReport {
+	return types.SpecReport{LeafNodeType: node, LeafNodeText: text, State: state}
+}
+
+func TestFailedIDsInOrderWithoutRepeats(t *testing.T) {
+	reports := []types.Report{{SpecReports: types.SpecReports{
+		spec(types.NodeTypeBeforeSuite, "", types.SpecStatePassed),
+		spec(types.NodeTypeIt, "P1.1 cookie is encrypted", types.SpecStatePassed),
+		spec(types.NodeTypeIt, "P2.3 body kept [POST]", types.SpecStateFailed),
+		spec(types.NodeTypeIt, "P1.2 cookie is HttpOnly", types.SpecStateTimedout),
+		spec(types.NodeTypeIt, "P2.3 body kept [PUT]", types.SpecStateFailed),
+		spec(types.NodeTypeIt, "P5.1 session ends", types.SpecStateSkipped),
+		spec(types.NodeTypeAfterEach, "", types.SpecStateFailed),
+	}}}
+	got, err := FailedIDs(reports)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"P2.3", "P1.2"}; !slices.Equal(got, want) {
+		t.Errorf("FailedIDs = %v, want %v", got, want)
+	}
+}
+
+// A run whose set-up failed caught nothing, however many specs it marks
+// failed: FailedIDs must say so rather than report them.
+func TestFailedIDsRefusesARunWhoseSetupFailed(t *testing.T) {
+	beforeSuite := spec(types.NodeTypeBeforeSuite, "", types.SpecStateFailed)
+	beforeSuite.Failure.Message = "starting the reference proxy"
+	for name, r := range map[string]types.Report{
+		"BeforeSuite failed": {SpecReports: types.SpecReports{beforeSuite, spec(types.NodeTypeIt, "P1.1 x", types.SpecStateFailed)}},
+		"no spec ran":        {SuiteSucceeded: false, SpecialSuiteFailureReasons: []string{"interrupted"}},
+	} {
+		if ids, err := FailedIDs([]types.Report{r}); err == nil {
+			t.Errorf("%s: FailedIDs = %v and no error", name, ids)
+		}
+	}
+}
+
+func TestBackendFromEnvWantsBothURLs(t *testing.T) {
+	t.Setenv(EnvBackendURL, "http://127.0.0.1:1")
+	t.Setenv(EnvControlURL, "")
+	if UsesContainer() {
+		t.Error("UsesContainer with a backend URL set")
+	}
+	if _, err := BackendFromEnv(context.Background()); err == nil || !strings.Contains(err.Error(), EnvControlURL) {
+		t.Errorf("BackendFromEnv with only %s set: err = %v, want one naming %s", EnvBackendURL, err, EnvControlURL)
+	}
+	t.Setenv(EnvControlURL, "http://127.0.0.1:2")
+	b, err := BackendFromEnv(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Kind != "reused" || b.URL != "http://127.0.0.1:1" || b.ControlURL != "http://127.0.0.1:2" || b.Control == nil {
+		t.Errorf("BackendFromEnv = %+v, want the reused backend the variables name", b)
+	}
+	if err := b.Close(context.Background()); err != nil {
+		t.Errorf("closing a reused backend, which this process does not own: %v", err)
+	}
+}
+
+func TestStartBackendInProcess(t *testing.T) {
+	t.Setenv(EnvBackend, "local")
+	t.Setenv(EnvBackendURL, "")
+	t.Setenv(EnvControlURL, "")
+	if UsesContainer() {
+		t.Errorf("UsesContainer with %s=local", EnvBackend)
+	}
+	ctx := context.Background()
+	b, err := BackendFromEnv(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Kind != "in-process" {
+		t.Errorf("Kind = %q, want in-process", b.Kind)
+	}
+	if err := b.Control.Healthy(ctx); err != nil {
+		t.Errorf("the started backend is not healthy: %v", err)
+	}
+	if err := b.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Control.Healthy(ctx); err == nil {
+		t.Error("the backend still answers after Close")
+	}
+}
