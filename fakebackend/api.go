@@ -97,6 +97,11 @@ func (s *Server) finish(c *call) {
 	if c.e.Route == control.RouteRefresh {
 		level, msg = slog.LevelInfo, "refresh attempt"
 	}
+	// Building the line (and the fingerprint's hash) costs more than the
+	// rest of a /api/user/me answer: skip it when nobody reads it.
+	if !s.log.Enabled(c.r.Context(), level) {
+		return
+	}
 	s.log.Log(c.r.Context(), level, msg,
 		"seq", seq, "route", string(c.e.Route), "status", c.e.Status, "outcome", string(c.e.Outcome),
 		"fault", string(c.e.Fault), "token", fingerprint(c.e.Token), "family", c.e.Family,

@@ -1,7 +1,6 @@
 package fakebackend
 
 import (
-	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -39,7 +38,7 @@ func newServer(cfg Config, sweepPeriod time.Duration) *Server {
 	cfg.Users = cfg.seedUsers()
 	logger := cfg.Logger
 	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{
 		cfg:            cfg,
