@@ -6,14 +6,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
+
+	"github.com/refreshspec/refreshspec/internal/tail"
 )
 
 // process is a binary the bench started: the reference or the fake backend
@@ -21,7 +21,7 @@ import (
 // the bench reads from /proc.
 type process struct {
 	cmd    *exec.Cmd
-	stderr *tailBuffer
+	stderr *tail.Buffer
 	lines  chan string // stdout, line by line
 	done   chan struct{}
 	err    error
@@ -37,7 +37,7 @@ func startProcess(ctx context.Context, bin string, args, env []string, ready fun
 	if err != nil {
 		return nil, "", err
 	}
-	p := &process{cmd: cmd, stderr: &tailBuffer{max: 8 << 10}, lines: make(chan string, 16), done: make(chan struct{})}
+	p := &process{cmd: cmd, stderr: tail.New(8 << 10), lines: make(chan string, 16), done: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		return nil, "", fmt.Errorf("starting %s: %w", bin, err)
@@ -105,28 +105,3 @@ func parseVmRSS(status []byte) (int64, error) {
 	}
 	return 0, errors.New("no VmRSS line in /proc/<pid>/status")
 }
-
-// tailBuffer keeps the last max bytes written to it, for error messages.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	b   []byte
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.b = append(t.b, p...)
-	if over := len(t.b) - t.max; over > 0 {
-		t.b = append(t.b[:0], t.b[over:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return strings.TrimSpace(string(t.b))
-}
-
-var _ io.Writer = (*tailBuffer)(nil)

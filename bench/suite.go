@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
+	"github.com/refreshspec/refreshspec/internal/tail"
 )
 
 // maxContainerSuite is issue 7's target for the proxy suite with the
@@ -280,7 +281,7 @@ func runSuite(ctx context.Context, bin, reportPath string, args ...string) (suit
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	out := &tailBuffer{max: 4 << 10}
+	out := tail.New(4 << 10)
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.WaitDelay = 5 * time.Second
 	start := time.Now()

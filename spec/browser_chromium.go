@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"sync"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/refreshspec/refreshspec/internal/tail"
 )
 
 // EnvChromium names the browser the W specs run when BrowserConfig.ChromiumPath
@@ -60,7 +61,7 @@ const brStartTimeout = 60 * time.Second
 // probing, background fetches): the suite runs offline and must not call out.
 // chromedp adds only --remote-debugging-pipe, a fresh temporary
 // --user-data-dir (removed when the browser stops) and about:blank.
-func brAllocatorOptions(path string, output *brTail) []chromedp.ExecAllocatorOption {
+func brAllocatorOptions(path string, output *tail.Buffer) []chromedp.ExecAllocatorOption {
 	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(path), chromedp.CombinedOutput(output)}
 	for _, flag := range brChromiumFlags {
 		opts = append(opts, chromedp.Flag(flag, true))
@@ -93,12 +94,12 @@ type brBrowser struct {
 	ctx         context.Context // holds the browser; a new chromedp context of it is a new tab
 	cancel      context.CancelFunc
 	cancelAlloc context.CancelFunc
-	output      *brTail
+	output      *tail.Buffer
 }
 
 // brStartBrowser starts Chromium at path and waits for its first tab.
 func brStartBrowser(path string) (*brBrowser, error) {
-	output := &brTail{max: 8 << 10}
+	output := tail.New(8 << 10) // Chromium's stderr is noisy; only its end explains a failed start
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), brAllocatorOptions(path, output)...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	b := &brBrowser{ctx: ctx, cancel: cancel, cancelAlloc: cancelAlloc, output: output}
@@ -126,28 +127,4 @@ func brStartBrowser(path string) (*brBrowser, error) {
 func (b *brBrowser) close() {
 	b.cancel()
 	b.cancelAlloc()
-}
-
-// brTail keeps the last max bytes the browser printed, for error messages:
-// Chromium's stderr is noisy, and only its end explains a failed start.
-type brTail struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-}
-
-func (t *brTail) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if over := len(t.buf) - t.max; over > 0 {
-		t.buf = append(t.buf[:0], t.buf[over:]...)
-	}
-	return len(p), nil
-}
-
-func (t *brTail) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.buf)
 }

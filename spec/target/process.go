@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/refreshspec/refreshspec/internal/tail"
 	"github.com/refreshspec/refreshspec/profile"
 	"github.com/refreshspec/refreshspec/spec"
 )
@@ -71,7 +72,7 @@ type ProcessOptions struct {
 // port across restarts, so its URL (and the cookies scoped to it) stays the same.
 type Process struct {
 	opts ProcessOptions
-	out  *ringBuffer
+	out  *tail.Buffer
 
 	mu   sync.Mutex
 	env  map[string]string // by the contract's names
@@ -115,7 +116,7 @@ func StartProcess(ctx context.Context, opts ProcessOptions) (*Process, error) {
 	if env[EnvBackendTimeout] == "" {
 		env[EnvBackendTimeout] = profile.Default().Target.BackendTimeout.Std().String()
 	}
-	p := &Process{opts: opts, out: &ringBuffer{max: outputKeep}, env: env}
+	p := &Process{opts: opts, out: tail.New(outputKeep), env: env}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err := p.startLocked(ctx); err != nil {
@@ -247,10 +248,10 @@ func (p *Process) waitReady(ctx context.Context) error {
 		select {
 		case <-p.done:
 			return fmt.Errorf("target process: %q exited before it answered GET %s (%v); its last output:\n%s",
-				p.opts.Command, p.opts.ReadyPath, p.err, p.out.lastLines(outputLines))
+				p.opts.Command, p.opts.ReadyPath, p.err, indentedLines(p.out, outputLines))
 		case <-ctx.Done():
 			return fmt.Errorf("target process: %q did not answer GET %s within %s (last: %v); its last output:\n%s",
-				p.opts.Command, p.opts.ReadyPath, p.opts.StartTimeout, last, p.out.lastLines(outputLines))
+				p.opts.Command, p.opts.ReadyPath, p.opts.StartTimeout, last, indentedLines(p.out, outputLines))
 		case <-tick.C:
 		}
 	}
@@ -292,33 +293,7 @@ func freeProcessPort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-// ringBuffer keeps the last max bytes written to it.
-type ringBuffer struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-}
-
-func (r *ringBuffer) Write(b []byte) (int, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.buf = append(r.buf, b...)
-	if over := len(r.buf) - r.max; over > 0 {
-		r.buf = append(r.buf[:0], r.buf[over:]...)
-	}
-	return len(b), nil
-}
-
-func (r *ringBuffer) String() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return string(r.buf)
-}
-
-func (r *ringBuffer) lastLines(n int) string {
-	lines := strings.Split(strings.TrimRight(r.String(), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return "  " + strings.Join(lines, "\n  ")
+// indentedLines is the end of a target's output, indented for an error message.
+func indentedLines(out *tail.Buffer, n int) string {
+	return "  " + strings.Join(out.LastLines(n), "\n  ")
 }

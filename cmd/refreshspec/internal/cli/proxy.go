@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/refreshspec/refreshspec/internal/tail"
 	"github.com/refreshspec/refreshspec/runner"
 	"github.com/refreshspec/refreshspec/spec"
 	"github.com/refreshspec/refreshspec/spec/target"
@@ -78,7 +79,7 @@ func runProxy(ctx context.Context, args []string, e env) error {
 
 	ctx, cancel := context.WithTimeoutCause(ctx, f.timeout, fmt.Errorf("--timeout %s elapsed", f.timeout))
 	defer cancel()
-	logs := newTail(64 << 10)
+	logs := tail.New(64 << 10)
 	var logOut io.Writer = logs
 	if f.verbose {
 		logOut = io.MultiWriter(logs, e.stderr)
