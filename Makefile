@@ -69,7 +69,7 @@ docs:
 
 ## run: the main job: the proxy and browser suites against the reference proxy, with the containerized fake backend
 run:
-	$(GO) run ./cmd/refreshspec proxy --browser --target-cmd '$(GO) run ./cmd/reference'
+	CGO_ENABLED=0 $(GO) run ./cmd/refreshspec proxy --browser --target-cmd '$(GO) run ./cmd/reference'
 
 clean:
 	rm -rf bin
