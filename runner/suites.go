@@ -3,6 +3,8 @@ package runner
 import (
 	"errors"
 
+	"github.com/onsi/ginkgo/v2"
+
 	"github.com/refreshspec/refreshspec/spec"
 )
 
@@ -17,9 +19,11 @@ func suiteSpecs(opts *Options) (func(), error) {
 		opts.Proxy.Strict = opts.Strict
 		if opts.Browser != nil {
 			opts.Browser.Proxy = opts.Proxy
+			// Ginkgo shuffles top-level containers; SpecPriority runs
+			// the proxy specs first, which reads best.
 			return func() {
-				spec.RegisterProxySpecs(opts.Proxy)
-				spec.RegisterBrowserSpecs(opts.Browser)
+				ginkgo.Describe("refreshspec", ginkgo.SpecPriority(1), func() { spec.RegisterProxySpecs(opts.Proxy) })
+				ginkgo.Describe("refreshspec", func() { spec.RegisterBrowserSpecs(opts.Browser) })
 			}, nil
 		}
 		return func() { spec.RegisterProxySpecs(opts.Proxy) }, nil

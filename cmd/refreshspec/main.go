@@ -20,7 +20,12 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Each of these ends the run the same way: the suite stops and the fake
+	// backend's container, the target and their network are removed. SIGPIPE
+	// is among them because `refreshspec ... | head` would otherwise kill the
+	// process on its next write and leave the containers running; SIGHUP for
+	// a closed terminal.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGPIPE, syscall.SIGHUP)
 	code := cli.Main(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
