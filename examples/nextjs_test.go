@@ -22,6 +22,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/refreshspec/refreshspec/spec"
 )
 
 const nextDir = "nextjs-iron-session"
@@ -30,10 +32,13 @@ func TestNextJSIronSession(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the Next.js build takes about a minute")
 	}
-	for _, tool := range []string{"npm", "chromium", "docker"} {
+	for _, tool := range []string{"npm", "docker"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			skipOrFail(t, tool+" not found: the example needs Node.js 20 with npm, Chromium and a Docker engine")
 		}
+	}
+	if _, err := spec.FindChromium(""); err != nil {
+		skipOrFail(t, err.Error())
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 8*time.Minute)
 	defer cancel()
