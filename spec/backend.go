@@ -182,18 +182,22 @@ func (c *beClient) checkLoginEnvelope() {
 	} else if t.Access == t.Refresh {
 		problems.add("the access token and the refresh token are the same string %s", beFingerprint(t.Access))
 	}
+	// The seed's JSON contract documents token_type, expires_in and the user
+	// in the login answer: there they must be present. Elsewhere (OAuth2
+	// servers, a JSON login in front of them) they are checked when present.
+	documented := c.prof.Backend.Dialect == profile.DialectJSON
 	tokenType := beSibling(c.prof.Backend.Paths.AccessToken, "token_type")
-	if v, ok := a.lookup(tokenType); ok || c.passwordGrant() {
+	if v, ok := a.lookup(tokenType); ok || c.passwordGrant() || documented {
 		if s, _ := v.(string); !strings.EqualFold(s, "Bearer") {
 			problems.add("want token_type \"Bearer\" at %q, got %v", tokenType, v)
 		}
 	}
-	if v, ok := a.lookup(c.prof.Backend.Paths.ExpiresIn); ok {
+	if v, ok := a.lookup(c.prof.Backend.Paths.ExpiresIn); ok || documented {
 		if n, isNum := v.(float64); !isNum || n <= 0 {
 			problems.add("want expires_in a positive number of seconds at %q, got %v", c.prof.Backend.Paths.ExpiresIn, v)
 		}
 	}
-	if v, ok := a.lookup(c.prof.Backend.Paths.FirstName); ok {
+	if v, ok := a.lookup(c.prof.Backend.Paths.FirstName); ok || documented {
 		if s, _ := v.(string); s == "" {
 			problems.add("want the user's first name (a non-empty string) at %q, got %v", c.prof.Backend.Paths.FirstName, v)
 		}
