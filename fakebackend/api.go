@@ -381,21 +381,24 @@ func logout(s *Server, c *call) {
 // itself when the token does not work.
 func (s *Server) authorize(c *call) (*User, bool) {
 	h := c.r.Header.Get("Authorization")
-	if h == "" {
+	scheme, value, _ := strings.Cut(h, " ")
+	value = strings.TrimSpace(value)
+	if !strings.EqualFold(scheme, "Bearer") || value == "" {
+		// RFC 6750 §3.1 and contract.md §1: a request that carries no Bearer
+		// token (no header, "Bearer" alone, another scheme) gets the bare
+		// challenge, without an error code.
+		if h != "" {
+			c.e.Token = h // journaled as presented, for the leak and reuse checks
+		}
 		c.w.Header().Set("WWW-Authenticate", "Bearer")
 		c.fail(http.StatusUnauthorized, control.OutcomeMissingToken, "missing_token", "no Bearer token was sent")
 		return nil, false
-	}
-	scheme, value, _ := strings.Cut(h, " ")
-	value = strings.TrimSpace(value)
-	if !strings.EqualFold(scheme, "Bearer") {
-		value = h
 	}
 	s.mu.Lock()
 	t := s.st.tokens[value]
 	c.present(value, t, control.Access)
 	var u *User
-	if t != nil && t.kind == control.Access && !t.fam.revoked && !t.expired(s.now()) && strings.EqualFold(scheme, "Bearer") {
+	if t != nil && t.kind == control.Access && !t.fam.revoked && !t.expired(s.now()) {
 		u = s.st.userByID(t.fam.userID)
 	}
 	s.mu.Unlock()

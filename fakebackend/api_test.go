@@ -321,8 +321,15 @@ func TestUnknownTokensAreRejected(t *testing.T) {
 	// An access token is not a refresh token, nor the other way round.
 	expectStatus(t, b.refresh(p.access), 401, "invalid_grant")
 	expectStatus(t, b.me(p.refresh), 401, "invalid_token")
-	expectStatus(t, b.do("GET", "/api/user/me", "", "Authorization", "Basic "+p.access), 401, "invalid_token")
-	expectStatus(t, b.do("GET", "/api/user/me", "", "Authorization", "Bearer"), 401, "invalid_token")
+	// No Bearer token at all (another scheme, or "Bearer" alone) is RFC 6750
+	// §3.1's request without authentication: the bare challenge, no error code.
+	for _, h := range []string{"Basic " + p.access, "Bearer", "Bearer "} {
+		a := b.do("GET", "/api/user/me", "", "Authorization", h)
+		expectStatus(t, a, 401, "missing_token")
+		if got := a.header.Get("WWW-Authenticate"); got != "Bearer" {
+			t.Errorf("Authorization %q: WWW-Authenticate = %q, want Bearer with no error", h, got)
+		}
+	}
 }
 
 func TestMeWithoutATokenGetsABareChallenge(t *testing.T) {

@@ -30,8 +30,10 @@
 //
 // Refresh attempts are counted on the fake clock in a sliding window per
 // client address (every attempt, well-formed or not, known token or not)
-// and per family (attempts with a known token). Over either bound the answer
-// is 429 {"error":"rate_limited"} with Retry-After in whole seconds.
+// and per family (attempts with a known token). Over either bound a
+// well-formed attempt is answered 429 {"error":"rate_limited"} with
+// Retry-After in whole seconds; a malformed one still gets its 400 (it is
+// counted all the same).
 // Advancing the clock past the window or a reset clears the counts.
 //
 // # Faults

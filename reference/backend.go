@@ -90,9 +90,13 @@ func (b *backendClient) do(ctx context.Context, method, path, bearer string, bod
 		return nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBackendBody))
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBackendBody+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: reading answer: %w", method, path, err)
+	}
+	if len(raw) > maxBackendBody {
+		// Passing a cut answer on as if whole would be worse than a 502.
+		return nil, fmt.Errorf("%s %s: the answer is over %d bytes", method, path, maxBackendBody)
 	}
 	return &backendAnswer{
 		Status:      resp.StatusCode,

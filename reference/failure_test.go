@@ -231,3 +231,40 @@ func TestSessionTooLarge(t *testing.T) {
 		t.Errorf("the refusal was not logged:\n%s", p.logs.String())
 	}
 }
+
+// TestRetryWithoutAnswerKeepsRotatedSession: the refresh succeeds but the
+// retry gets no answer (a timeout). That is a transient failure: the client
+// gets 502 with the rotated session saved, not a logout, and the rotated
+// cookie then works without another refresh.
+func TestRetryWithoutAnswerKeepsRotatedSession(t *testing.T) {
+	for _, path := range []string{"/api/me", "/profile"} {
+		t.Run(path, func(t *testing.T) {
+			be, ctl := startBackend(t, fakebackend.Config{})
+			p := startProxy(t, be.URL, func(c *Config) { c.BackendTimeout = 300 * time.Millisecond })
+			cookie := p.login()
+			queueFault(t, ctl, control.Fault{Route: control.RouteMe, Kind: control.FaultStatus, Status: 401})
+			queueFault(t, ctl, control.Fault{Route: control.RouteMe, Kind: control.FaultDelay, Delay: control.Duration(time.Minute)})
+
+			a := p.get(path, cookie)
+			if a.Status != http.StatusBadGateway {
+				t.Errorf("status %d, want 502 for a retry that got no answer: %.300s", a.Status, a.Body)
+			}
+			if a.Cleared() {
+				t.Fatal("the session was destroyed by a transient failure of the retry")
+			}
+			rotated := a.SessionCookie()
+			if rotated == nil || rotated.Value == cookie.Value {
+				t.Fatalf("the rotated session was not saved on the 502: %v", a.SetCookieLines())
+			}
+
+			since := lastSeq(t, ctl)
+			b := p.get(path, rotated)
+			if b.Status != http.StatusOK {
+				t.Fatalf("the rotated cookie after recovery: %d", b.Status)
+			}
+			if n := len(byRoute(journal(t, ctl, since), control.RouteRefresh)); n != 0 {
+				t.Errorf("the rotated cookie needed %d more refreshes, want 0", n)
+			}
+		})
+	}
+}

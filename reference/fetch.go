@@ -43,6 +43,11 @@ func (s *Server) performFetch(ctx context.Context, sess *session, method, path s
 	for {
 		ans, err := s.backend.do(ctx, method, path, access, body)
 		if err != nil {
+			// No answer this time: an earlier attempt's 401 must not be
+			// taken for the outcome, or a retry that timed out after a
+			// successful refresh would end the session (a transient
+			// failure keeps it, with the rotated tokens saved).
+			res.answer = nil
 			res.resourceErr = err
 			s.log.Warn("resource call failed", "method", method, "path", path, "error", err)
 			return res
