@@ -39,6 +39,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		perAddress    = fs.Int("rate-limit-per-address", DefaultRateLimit().PerAddress, "refresh attempts per client address per window")
 		window        = fs.Duration("rate-limit-window", DefaultRateLimit().Window.Std(), "rate limit window")
 		usersFile     = fs.String("users", "", "JSON file with an array of users ({id,email,password,firstName,lastName}); default alice@example.com")
+		usersJSON     = fs.String("users-json", "", "the same array of users given inline, for a container's command line (refreshspec proxy seeds its profile's credentials so)")
 		breakList     = fs.String("break", "", "comma-separated defects to switch on: "+breakNames())
 		logFormat     = fs.String("log-format", "text", "log format: text or json")
 		shutdownGrace = fs.Duration("shutdown-timeout", 10*time.Second, "how long a graceful shutdown waits for requests in flight")
@@ -78,9 +79,16 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		return usage("break", "%v", err)
 	}
 	var users []User
-	if *usersFile != "" {
+	switch {
+	case *usersFile != "" && *usersJSON != "":
+		return usage("users-json", "give either -users or -users-json, not both")
+	case *usersFile != "":
 		if users, err = LoadUsers(*usersFile); err != nil {
 			return usage("users", "%v", err)
+		}
+	case *usersJSON != "":
+		if users, err = ReadUsers(strings.NewReader(*usersJSON)); err != nil {
+			return usage("users-json", "%v", err)
 		}
 	}
 	var level slog.Level

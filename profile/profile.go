@@ -34,7 +34,7 @@ type Target struct {
 	URL string `json:"url,omitempty"`
 	// Command is a shell command that starts the target; it gets the
 	// variables of contract.md §2 (BACKEND_URL, PORT, SESSION_SECRET,
-	// COOKIE_SECURE) in its environment.
+	// COOKIE_SECURE) and BACKEND_TIMEOUT in its environment.
 	Command string `json:"command,omitempty"`
 	// Dir is the working directory of Command, relative to the profile file.
 	Dir string `json:"dir,omitempty"`
@@ -44,7 +44,9 @@ type Target struct {
 	Env map[string]string `json:"env,omitempty"`
 	// EnvNames renames the variables of contract.md §2 for targets that read others.
 	EnvNames EnvNames `json:"env_names,omitempty"`
-	// ReadyPath is requested until it answers (any status below 500) to know the target is up.
+	// ReadyPath is requested until it answers (any status below 500) to know
+	// the target is up; it defaults to the login page's path, which every
+	// target serves without a session.
 	ReadyPath string `json:"ready_path,omitempty"`
 	// StartTimeout bounds the wait for ReadyPath.
 	StartTimeout Duration `json:"start_timeout,omitempty"`
@@ -59,6 +61,8 @@ type EnvNames struct {
 	Port          string `json:"port,omitempty"`
 	SessionSecret string `json:"session_secret,omitempty"`
 	CookieSecure  string `json:"cookie_secure,omitempty"`
+	// BackendTimeout names the variable that carries Target.BackendTimeout.
+	BackendTimeout string `json:"backend_timeout,omitempty"`
 }
 
 // Credentials are a user the backend knows.
@@ -278,7 +282,6 @@ func (p *Profile) applyDefaults() {
 		def(&e.Body, body)
 		e.Method = strings.ToUpper(e.Method)
 	}
-	def(&p.Target.ReadyPath, "/login")
 	if p.Target.StartTimeout == 0 {
 		p.Target.StartTimeout = Duration(60 * time.Second)
 	}
@@ -289,12 +292,14 @@ func (p *Profile) applyDefaults() {
 	def(&p.Target.EnvNames.Port, "PORT")
 	def(&p.Target.EnvNames.SessionSecret, "SESSION_SECRET")
 	def(&p.Target.EnvNames.CookieSecure, "COOKIE_SECURE")
+	def(&p.Target.EnvNames.BackendTimeout, "BACKEND_TIMEOUT")
 
 	def(&p.Credentials.Email, "alice@example.com")
 	def(&p.Credentials.Password, "correct horse")
 	def(&p.Credentials.FirstName, "Alice")
 
 	defEndpoint(&p.Proxy.LoginPage, "GET", "/login", "")
+	def(&p.Target.ReadyPath, p.Proxy.LoginPage.Path)
 	defEndpoint(&p.Proxy.Login, "POST", "/login", "json")
 	def(&p.Proxy.LoginFields.Email, "email")
 	def(&p.Proxy.LoginFields.Password, "password")

@@ -55,6 +55,10 @@ func (c Console) Scenario(r runner.ScenarioResult) {
 	}
 }
 
+// InconclusiveVerdict is the verdict of a run in which every selected
+// scenario was skipped (runner.Result.Inconclusive): it checked nothing.
+const InconclusiveVerdict = "inconclusive: every selected scenario was skipped"
+
 // Summary prints the failures outside any scenario and the closing line.
 func (c Console) Summary(res runner.Result) {
 	for _, f := range res.SuiteFailures {
@@ -62,17 +66,19 @@ func (c Console) Summary(res runner.Result) {
 	}
 	passed, failed, skipped := res.Counts()
 	verdict := "conformant"
-	if !res.Conformant() {
+	switch {
+	case res.Inconclusive():
+		verdict = InconclusiveVerdict
+	case !res.Conformant():
 		var fatal []string
 		for _, s := range res.Scenarios {
 			if s.FailsRun {
 				fatal = append(fatal, s.ID)
 			}
 		}
-		switch {
-		case len(fatal) > 0:
+		if len(fatal) > 0 {
 			verdict = "NOT conformant: " + strings.Join(fatal, ", ") + " failed"
-		default:
+		} else {
 			verdict = "NOT conformant: " + summaryLine(res.SuiteFailures[0])
 		}
 	}

@@ -32,12 +32,15 @@ type JSONScenario struct {
 
 // JSONSummary counts the scenarios and gives the verdict.
 type JSONSummary struct {
-	Passed     int     `json:"passed"`
-	Failed     int     `json:"failed"`
-	Skipped    int     `json:"skipped"`
-	Strict     bool    `json:"strict"`
-	Conformant bool    `json:"conformant"`
-	Duration   float64 `json:"duration"` // seconds
+	Passed     int  `json:"passed"`
+	Failed     int  `json:"failed"`
+	Skipped    int  `json:"skipped"`
+	Strict     bool `json:"strict"`
+	Conformant bool `json:"conformant"`
+	// Inconclusive is true when every selected scenario was skipped: the
+	// run checked nothing, so it is not conformant either.
+	Inconclusive bool    `json:"inconclusive"`
+	Duration     float64 `json:"duration"` // seconds
 }
 
 // NewJSONReport converts a result to the JSON report's shape.
@@ -50,7 +53,7 @@ func NewJSONReport(res runner.Result) JSONReport {
 		})
 	}
 	p, f, s := res.Counts()
-	rep.Summary = JSONSummary{Passed: p, Failed: f, Skipped: s, Strict: res.Strict, Conformant: res.Conformant(), Duration: res.Duration.Seconds()}
+	rep.Summary = JSONSummary{Passed: p, Failed: f, Skipped: s, Strict: res.Strict, Conformant: res.Conformant(), Inconclusive: res.Inconclusive(), Duration: res.Duration.Seconds()}
 	return rep
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/refreshspec/refreshspec/runner"
+	"github.com/refreshspec/refreshspec/spec/catalogue"
 )
 
 // The Surefire schema's elements: one testsuite per run, one testcase per
@@ -58,9 +59,16 @@ type junitSkipped struct {
 // WriteJUnit writes res as a Surefire JUnit XML document. A SHOULD failure
 // outside strict mode is a <failure> too (its type says it is not fatal): it
 // is a finding a team wants to see in its test view, while the exit code
-// carries whether it fails the run.
+// carries whether it fails the run. An INFO scenario that failed is not: INFO
+// never fails the run, so it is a passing testcase whose <system-out> says
+// what it could not measure.
 func WriteJUnit(w io.Writer, res runner.Result) error {
 	_, failed, skipped := res.Counts()
+	for _, r := range res.Scenarios {
+		if r.State == runner.Failed && r.Level == catalogue.Info {
+			failed-- // written as a passing testcase, below
+		}
+	}
 	s := junitSuite{
 		Name:     "refreshspec " + suiteName(res.Suite),
 		Tests:    len(res.Scenarios) + len(res.SuiteFailures),
@@ -71,6 +79,7 @@ func WriteJUnit(w io.Writer, res runner.Result) error {
 		Properties: []junitProperty{
 			{Name: "strict", Value: fmt.Sprint(res.Strict)},
 			{Name: "conformant", Value: fmt.Sprint(res.Conformant())},
+			{Name: "inconclusive", Value: fmt.Sprint(res.Inconclusive())},
 		},
 	}
 	if !res.Started.IsZero() {
@@ -82,8 +91,16 @@ func WriteJUnit(w io.Writer, res runner.Result) error {
 		for _, m := range r.Measured {
 			out = append(out, "measured: "+m)
 		}
-		switch r.State {
-		case runner.Failed:
+		switch {
+		case r.State == runner.Failed && r.Level == catalogue.Info:
+			// An INFO scenario never fails the run: a <failure> would turn
+			// CI test views red for a run that exits 0. What it could not
+			// measure goes to its output instead.
+			out = append(out, "INFO, never fails the run: "+r.Message)
+			if j := strings.TrimSpace(r.Journal); j != "" {
+				out = append(out, "what the spec recorded (backend journal):\n"+j)
+			}
+		case r.State == runner.Failed:
 			typ := string(r.Level)
 			if note := FailureNote(r); note != "" {
 				typ += " (" + note + ")"
@@ -93,7 +110,7 @@ func WriteJUnit(w io.Writer, res runner.Result) error {
 				text += "\n\nwhat the spec recorded (backend journal):\n" + j
 			}
 			c.Failure = &junitProblem{Message: xmlSafe(summaryLine(r.Message)), Type: typ, Text: xmlSafe(text)}
-		case runner.Skipped:
+		case r.State == runner.Skipped:
 			c.Skipped = &junitSkipped{Message: xmlSafe(r.Message)}
 		}
 		if len(out) > 0 {

@@ -15,7 +15,10 @@ func WriteMarkdown(w io.Writer, res runner.Result) error {
 	passed, failed, skipped := res.Counts()
 	var b strings.Builder
 	verdict := "✅ conformant"
-	if !res.Conformant() {
+	switch {
+	case res.Inconclusive():
+		verdict = "⚠️ " + InconclusiveVerdict
+	case !res.Conformant():
 		verdict = "❌ not conformant"
 	}
 	strict := ""

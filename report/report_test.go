@@ -186,3 +186,74 @@ func TestFilesReplaceOrAppend(t *testing.T) {
 		t.Errorf("error for an unwritable path = %v, want one naming it", err)
 	}
 }
+
+func TestInfoFailureIsNoJUnitFailure(t *testing.T) {
+	info := scenario("P9.1", runner.Failed, "could not measure: no expires_in", false)
+	info.Journal = "GET /profile -> 200"
+	should := scenario("P1.4", runner.Failed, "cookie is 5000 bytes", false)
+	res := runner.Result{Suite: "P", Scenarios: []runner.ScenarioResult{scenario("P2.1", runner.Passed, "", false), should, info}}
+	var b bytes.Buffer
+	if err := WriteJUnit(&b, res); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Failures int `xml:"failures,attr"`
+		Cases    []struct {
+			Name      string    `xml:"name,attr"`
+			Failure   *struct{} `xml:"failure"`
+			SystemOut string    `xml:"system-out"`
+		} `xml:"testcase"`
+	}
+	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatalf("JUnit output does not parse: %v\n%s", err, b.String())
+	}
+	if doc.Failures != 1 {
+		t.Errorf("failures=%d, want 1 (the SHOULD scenario; INFO never fails)", doc.Failures)
+	}
+	for _, c := range doc.Cases {
+		switch {
+		case strings.HasPrefix(c.Name, "P9.1 "):
+			if c.Failure != nil || !strings.Contains(c.SystemOut, "could not measure: no expires_in") || !strings.Contains(c.SystemOut, "GET /profile -> 200") {
+				t.Errorf("INFO testcase: failure=%v system-out=%q, want no failure and the message in system-out", c.Failure != nil, c.SystemOut)
+			}
+		case strings.HasPrefix(c.Name, "P1.4 "):
+			if c.Failure == nil {
+				t.Error("a non-strict SHOULD failure is not a JUnit <failure>")
+			}
+		}
+	}
+}
+
+func TestEverySkippedIsInconclusive(t *testing.T) {
+	res := runner.Result{Suite: "PW", Scenarios: []runner.ScenarioResult{
+		scenario("W1.1", runner.Skipped, "no Chromium", false),
+		scenario("W1.2", runner.Skipped, "no Chromium", false),
+	}}
+	var console, js, md bytes.Buffer
+	WriteConsole(&console, res, false)
+	if !strings.Contains(console.String(), "verdict: inconclusive: every selected scenario was skipped") {
+		t.Errorf("console verdict:\n%s", console.String())
+	}
+	if err := WriteJSON(&js, res); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Summary map[string]any `json:"summary"`
+	}
+	if err := json.Unmarshal(js.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Summary["conformant"] != false || doc.Summary["inconclusive"] != true {
+		t.Errorf("JSON summary = %v, want conformant false and inconclusive true", doc.Summary)
+	}
+	if err := WriteMarkdown(&md, res); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "inconclusive") || strings.Contains(md.String(), "✅") {
+		t.Errorf("markdown:\n%s", md.String())
+	}
+	js.Reset()
+	if err := WriteJSON(&js, sample()); err != nil || !strings.Contains(js.String(), `"inconclusive": false`) {
+		t.Errorf("a run that checked something: %v\n%s", err, js.String())
+	}
+}

@@ -176,3 +176,24 @@ func TestSelect(t *testing.T) {
 		}
 	}
 }
+
+func TestEverySkippedIsInconclusiveNotConformant(t *testing.T) {
+	res := fromReport(types.Report{SpecReports: []types.SpecReport{
+		itReport("P8.2 cookie sealed with another secret is anonymous", types.SpecStateSkipped, "the suite did not start this target"),
+	}}, lookupAll(t, "P8.2", "P8.3"), "P", false)
+	if !res.Inconclusive() || res.Conformant() {
+		t.Errorf("all skipped: inconclusive=%v conformant=%v, want true, false", res.Inconclusive(), res.Conformant())
+	}
+	info := fromReport(types.Report{SpecReports: []types.SpecReport{
+		itReport("P9.1 proactive refresh", types.SpecStateFailed, "could not measure"),
+	}}, lookupAll(t, "P9.1"), "P", false)
+	if info.Inconclusive() || !info.Conformant() {
+		t.Errorf("an INFO failure: inconclusive=%v conformant=%v, want false, true", info.Inconclusive(), info.Conformant())
+	}
+	suite := fromReport(types.Report{SpecReports: []types.SpecReport{
+		{LeafNodeType: types.NodeTypeBeforeSuite, State: types.SpecStateFailed, Failure: types.Failure{Message: "backend unreachable"}},
+	}}, lookupAll(t, "P2.1"), "P", false)
+	if suite.Inconclusive() || suite.Conformant() {
+		t.Errorf("a suite failure with nothing run: inconclusive=%v conformant=%v, want false, false", suite.Inconclusive(), suite.Conformant())
+	}
+}

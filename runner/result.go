@@ -76,10 +76,22 @@ func (r Result) Counts() (passed, failed, skipped int) {
 	return passed, failed, skipped
 }
 
-// Conformant reports whether the run found no failure that counts at the
-// run's strictness.
-func (r Result) Conformant() bool {
+// Inconclusive reports whether the run gives no verdict: every selected
+// scenario was skipped (for instance --browser without Chromium, or only
+// scenarios that need a target the suite starts) and nothing failed outside
+// them. Such a run is not conformant either: it showed nothing.
+func (r Result) Inconclusive() bool {
 	if len(r.SuiteFailures) > 0 {
+		return false
+	}
+	passed, failed, _ := r.Counts()
+	return passed == 0 && failed == 0
+}
+
+// Conformant reports whether the run found no failure that counts at the
+// run's strictness, and checked something (it is not Inconclusive).
+func (r Result) Conformant() bool {
+	if len(r.SuiteFailures) > 0 || r.Inconclusive() {
 		return false
 	}
 	for _, s := range r.Scenarios {

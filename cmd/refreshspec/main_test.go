@@ -14,6 +14,8 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -416,5 +418,68 @@ func TestBackendSuiteAgainstTheFakeBackend(t *testing.T) {
 	j := readJSON(t, jsonPath)
 	if len(j.Scenarios) != len(catalogue.Suite("B")) || !j.Summary.Conformant {
 		t.Errorf("JSON: %d scenarios, summary %+v", len(j.Scenarios), j.Summary)
+	}
+}
+
+// TestProfileCredentialsSeedTheFakeBackend runs the P suite logged in as a
+// user of the profile's that is not the fake backend's default Alice: the
+// CLI seeds the fake backend with it, so login works and the pages show his
+// first name.
+func TestProfileCredentialsSeedTheFakeBackend(t *testing.T) {
+	ref := binary(t, "reference", "./cmd/reference")
+	prof := filepath.Join(t.TempDir(), "bob.yaml")
+	yaml := fmt.Sprintf("target:\n  command: %q\ncredentials:\n  email: bob@example.com\n  password: another pass\n  first_name: Bob\n", ref)
+	if err := os.WriteFile(prof, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, nil, "proxy", "--backend", "local", "--profile", prof)
+	want := fmt.Sprintf("%d passed, 0 failed, 0 skipped", len(catalogue.Suite("P")))
+	if r.code != 0 || !strings.Contains(r.stdout, want) {
+		t.Fatalf("exit %d with the profile's user Bob, want 0 and %q\nstdout:\n%s\nstderr:\n%s", r.code, want, r.stdout, r.stderr)
+	}
+}
+
+// TestCredentialFlagsSeedTheContainerBackend gives the user as flags, with
+// the fake backend in its container: the CLI passes the user on the
+// container's command line.
+func TestCredentialFlagsSeedTheContainerBackend(t *testing.T) {
+	fbcontainer.RequireDocker(t)
+	ref := binary(t, "reference", "./cmd/reference")
+	r := runCLI(t, nil, "proxy", "--target-cmd", ref, "--focus", "P1.1,P2.1,P2.2",
+		"--email", "bob@example.com", "--password", "another pass", "--first-name", "Bob")
+	if r.code != 0 || !strings.Contains(r.stdout, "3 passed, 0 failed, 0 skipped") {
+		t.Fatalf("exit %d with --email bob@example.com, want 0\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	// The same user in the fake backend run in this process.
+	r = runCLI(t, nil, "proxy", "--target-cmd", ref, "--focus", "P2.1", "--backend", "local",
+		"--email", "bob@example.com", "--password", "another pass", "--first-name", "Bob")
+	if r.code != 0 {
+		t.Fatalf("exit %d with --backend local\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestEverySkippedIsInconclusive selects only scenarios that need a target
+// the suite starts, against a --target-url: nothing runs, and that is no
+// pass.
+func TestEverySkippedIsInconclusive(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))
+	defer srv.Close()
+	jsonPath := filepath.Join(t.TempDir(), "r.json")
+	r := runCLI(t, nil, "proxy", "--backend", "local", "--target-url", srv.URL,
+		"--backend-addr", "127.0.0.1:0", "--backend-control-addr", "127.0.0.1:0",
+		"--focus", "P8.2,P8.3", "--json-report", jsonPath)
+	if r.code != 2 || !strings.Contains(r.stdout, "verdict: inconclusive: every selected scenario was skipped") ||
+		!strings.Contains(r.stdout, "0 passed, 0 failed, 2 skipped") {
+		t.Fatalf("exit %d, want 2 and an inconclusive verdict\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	raw, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Summary struct{ Conformant, Inconclusive bool } `json:"summary"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil || doc.Summary.Conformant || !doc.Summary.Inconclusive {
+		t.Errorf("JSON summary = %+v (%v), want conformant false, inconclusive true", doc.Summary, err)
 	}
 }

@@ -133,6 +133,7 @@ func (c *Container) startLocked(ctx context.Context) error {
 	rename := map[string]string{
 		EnvBackendURL: names.BackendURL, EnvPort: names.Port,
 		EnvSessionSecret: names.SessionSecret, EnvCookieSecure: names.CookieSecure,
+		EnvBackendTimeout: names.BackendTimeout,
 	}
 	env := map[string]string{}
 	for k, v := range c.env {

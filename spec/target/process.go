@@ -175,6 +175,7 @@ func (p *Process) environ() []string {
 	rename := map[string]string{
 		EnvBackendURL: names.BackendURL, EnvPort: names.Port,
 		EnvSessionSecret: names.SessionSecret, EnvCookieSecure: names.CookieSecure,
+		EnvBackendTimeout: names.BackendTimeout,
 	}
 	environ := os.Environ()
 	for k, v := range p.env {

@@ -14,6 +14,9 @@ const (
 	ExitConformant = 0 // every scenario that counts passed
 	ExitFailure    = 1 // a scenario that counts failed
 	ExitUsage      = 2 // a bad flag or profile, or a set-up that failed
+	// ExitInconclusive is a run in which every selected scenario was
+	// skipped: it checked nothing, so it is no pass.
+	ExitInconclusive = 2
 )
 
 // usageError is a bad command line or profile; setupError is a run that could
@@ -39,6 +42,9 @@ func setupf(format string, args ...any) error {
 
 // errNonConformant is a run that found a failure that counts.
 var errNonConformant = errors.New("not conformant")
+
+// errInconclusive is a run in which every selected scenario was skipped.
+var errInconclusive = errors.New("inconclusive: every selected scenario was skipped; see the reasons above, or select scenarios that can run")
 
 // env is what a subcommand gets from the process.
 type env struct {
@@ -91,6 +97,9 @@ func exitCode(err error, name string, stderr io.Writer) int {
 		return ExitConformant
 	case errors.Is(err, errNonConformant):
 		return ExitFailure
+	case errors.Is(err, errInconclusive):
+		fmt.Fprintf(stderr, "refreshspec %s: %v\n", name, err)
+		return ExitInconclusive
 	case errors.As(err, &usage):
 		fmt.Fprintf(stderr, "refreshspec %s: %v\n(run 'refreshspec %s -h' for usage)\n", name, err, name)
 		return ExitUsage
@@ -109,6 +118,6 @@ func printUsage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(&b, "  %-12s %s\n", c.name, c.summary)
 	}
-	b.WriteString("\nRun 'refreshspec <command> -h' for a command's flags. Exit status: 0 conformant, 1 a conformance failure, 2 a usage or set-up error.\n")
+	b.WriteString("\nRun 'refreshspec <command> -h' for a command's flags. Exit status: 0 conformant, 1 a conformance failure, 2 a usage or set-up error, or a run in which every selected scenario was skipped.\n")
 	io.WriteString(w, b.String())
 }

@@ -30,7 +30,7 @@ func TestNextJSExampleProfileLoads(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, key := range []string{"target.command", "target.dir", "target.image", "target.url", "target.env", "target.env_names.backend_url",
-		"target.ready_path", "target.start_timeout", "target.backend_timeout", "credentials.first_name", "proxy.cookie_name",
+		"target.env_names.backend_timeout", "target.ready_path", "target.start_timeout", "target.backend_timeout", "credentials.first_name", "proxy.cookie_name",
 		"proxy.login_fields.email", "proxy.selectors.submit", "backend.dialect", "backend.control_url", "backend.paths.first_name",
 		"backend.client_secret", "backend.short_access_ttl", "backend.rate_limit_burst"} {
 		if !strings.Contains(string(docs), "`"+key+"`") {
@@ -141,5 +141,20 @@ func TestListPrintsTheCatalogue(t *testing.T) {
 	_, out, _ = run(t, "list", "--markdown")
 	if out != catalogue.Markdown() {
 		t.Error("list --markdown differs from catalogue.Markdown()")
+	}
+}
+
+func TestFakeUsersAddTheProfilesUser(t *testing.T) {
+	if got := fakeUsers(profile.Default().Credentials); got != nil {
+		t.Errorf("the default credentials seed %+v, want nil (the backend's defaults)", got)
+	}
+	got := fakeUsers(profile.Credentials{Email: "bob@example.com", Password: "another pass", FirstName: "Bob"})
+	if len(got) != 2 || got[0].Email != "alice@example.com" || got[1].Email != "bob@example.com" ||
+		got[1].Password != "another pass" || got[1].FirstName != "Bob" || got[1].ID == got[0].ID || got[1].LastName == "" {
+		t.Errorf("Bob's credentials seed %+v, want Alice and Bob", got)
+	}
+	got = fakeUsers(profile.Credentials{Email: "Alice@Example.com", Password: "other", FirstName: "Al"})
+	if len(got) != 1 || got[0].Password != "other" || got[0].FirstName != "Al" {
+		t.Errorf("Alice with another password seeds %+v, want Alice changed", got)
 	}
 }

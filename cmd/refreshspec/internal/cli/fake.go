@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +24,7 @@ import (
 	"github.com/refreshspec/refreshspec/fakebackend"
 	fbcontainer "github.com/refreshspec/refreshspec/fakebackend/container"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
+	"github.com/refreshspec/refreshspec/profile"
 	"github.com/refreshspec/refreshspec/spec/target"
 )
 
@@ -43,8 +45,10 @@ type fakeOptions struct {
 	// apiAddr and controlAddr are fixed loopback addresses to listen on (a
 	// container's ports are published there); empty means free ports.
 	apiAddr, controlAddr string
-	log                  io.Writer // the backend's log; nil discards it
-	stderr               io.Writer // progress notes for the user
+	// users seed the backend; nil means its default users (Alice).
+	users  []fakebackend.User
+	log    io.Writer // the backend's log; nil discards it
+	stderr io.Writer // progress notes for the user
 }
 
 // fake is a running fake backend.
@@ -88,6 +92,28 @@ func checkLoopbackAddr(flagName, addr string) error {
 	return nil
 }
 
+// fakeUsers are the users to seed the fake backend with so that the suite
+// can log in with the profile's credentials: its default users, with the
+// profile's user added (or, for a default user's email, its password and
+// first name changed). nil when the credentials are a default user's as is,
+// so that the backend starts exactly as its defaults say.
+func fakeUsers(c profile.Credentials) []fakebackend.User {
+	users := fakebackend.DefaultUsers()
+	for i, u := range users {
+		if strings.EqualFold(u.Email, c.Email) {
+			if u.Password == c.Password && u.FirstName == c.FirstName {
+				return nil
+			}
+			users[i].Password, users[i].FirstName = c.Password, c.FirstName
+			return users
+		}
+	}
+	return append(users, fakebackend.User{
+		ID: fmt.Sprintf("u-%d", len(users)+1), Email: c.Email, Password: c.Password,
+		FirstName: c.FirstName, LastName: "Tester",
+	})
+}
+
 func startFake(ctx context.Context, o fakeOptions) (*fake, error) {
 	if o.log == nil {
 		// testcontainers logs every step by default; -v shows it.
@@ -100,7 +126,7 @@ func startFake(ctx context.Context, o fakeOptions) (*fake, error) {
 }
 
 func startLocalFake(ctx context.Context, o fakeOptions) (*fake, error) {
-	cfg := fakebackend.Config{}
+	cfg := fakebackend.Config{Users: o.users}
 	if o.log != nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(o.log, nil))
 	}
@@ -121,6 +147,14 @@ func startContainerFake(ctx context.Context, o fakeOptions) (*fake, error) {
 		return nil, err
 	}
 	opts := []testcontainers.ContainerCustomizer{image}
+	if o.users != nil {
+		raw, err := json.Marshal(o.users)
+		if err != nil {
+			cleanup()
+			return nil, setupf("--backend container: users: %v", err)
+		}
+		opts = append(opts, fbcontainer.WithArgs("--users-json="+string(raw)))
+	}
 	if o.apiAddr != "" {
 		opts = append(opts, publishOn(o.apiAddr, o.controlAddr))
 	}

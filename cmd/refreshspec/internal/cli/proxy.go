@@ -29,6 +29,9 @@ type proxyFlags struct {
 	startTimeout       time.Duration
 	browser            bool
 	chromium           string
+	// email, password and firstName override the profile's credentials: the
+	// user the suite logs in as, whom the fake backend is seeded with.
+	email, password, firstName string
 }
 
 // suites are the catalogue suites the run covers: P, and W with --browser.
@@ -51,10 +54,13 @@ func runProxy(ctx context.Context, args []string, e env) error {
 	fs.StringVar(&f.targetDir, "target-dir", "", "working `directory` of --target-cmd")
 	fs.StringVar(&f.targetImage, "target-image", "", "local container `image` of the target, started with the same variables (needs --backend container)")
 	fs.StringVar(&f.targetURL, "target-url", "", "`URL` of a target that already runs, pointed at the fake backend on --backend-addr")
-	fs.StringVar(&f.readyPath, "ready-path", "", "path requested until the target answers below 500 (default /login, or the profile's target.ready_path)")
+	fs.StringVar(&f.readyPath, "ready-path", "", "path requested until the target answers below 500 (default the profile's target.ready_path, else its proxy.login_page.path: /login)")
 	fs.DurationVar(&f.startTimeout, "start-timeout", 0, "how long the target may take to answer (default 60s, or the profile's target.start_timeout)")
 	fs.BoolVar(&f.browser, "browser", false, "also run the browser scenarios (W) in headless Chromium")
 	fs.StringVar(&f.chromium, "chromium", "", "with --browser: the Chromium `binary` (default $REFRESHSPEC_CHROMIUM, then chromium on PATH)")
+	fs.StringVar(&f.email, "email", "", "email of the user the suite logs in as; the fake backend is seeded with it (default the profile's credentials.email, alice@example.com)")
+	fs.StringVar(&f.password, "password", "", "that user's password (default the profile's credentials.password)")
+	fs.StringVar(&f.firstName, "first-name", "", "that user's first name, which the pages show (default the profile's credentials.first_name)")
 	fs.Usage = usageFunc(fs, "refreshspec proxy (--target-cmd CMD | --target-image IMAGE | --target-url URL | --profile FILE) [flags]")
 	if err := parse(fs, args, e.stderr); err != nil {
 		return err
@@ -69,7 +75,14 @@ func runProxy(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	t, err := f.resolveTarget(prof, dir, setFlags(fs))
+	set := setFlags(fs)
+	prof.Credentials.Email = profileOrFlag(set, "email", f.email, prof.Credentials.Email)
+	prof.Credentials.Password = profileOrFlag(set, "password", f.password, prof.Credentials.Password)
+	prof.Credentials.FirstName = profileOrFlag(set, "first-name", f.firstName, prof.Credentials.FirstName)
+	if prof.Credentials.Email == "" || prof.Credentials.Password == "" {
+		return usagef("--email and --password must not be empty")
+	}
+	t, err := f.resolveTarget(prof, dir, set)
 	if err != nil {
 		return err
 	}
@@ -84,7 +97,7 @@ func runProxy(ctx context.Context, args []string, e env) error {
 	if f.verbose {
 		logOut = io.MultiWriter(logs, e.stderr)
 	}
-	fo := fakeOptions{kind: f.backend, image: f.backendImage, stderr: e.stderr}
+	fo := fakeOptions{kind: f.backend, image: f.backendImage, users: fakeUsers(prof.Credentials), stderr: e.stderr}
 	if f.verbose {
 		fo.log = e.stderr
 	}

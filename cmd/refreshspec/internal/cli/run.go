@@ -11,7 +11,8 @@ import (
 
 // runSuite runs one suite with the common flags, prints the console report
 // as the scenarios finish, writes the report files, and returns
-// errNonConformant when a failure counts.
+// errNonConformant when a failure counts, errInconclusive when every
+// selected scenario was skipped.
 func runSuite(ctx context.Context, e env, f commonFlags, opts runner.Options) error {
 	console := report.Console{W: e.stdout, Verbose: f.verbose}
 	opts.Focus, opts.Skip, opts.Strict, opts.Verbose = f.focus, f.skip, f.strict, f.verbose
@@ -57,6 +58,9 @@ func runSuite(ctx context.Context, e env, f commonFlags, opts runner.Options) er
 	if err := ctx.Err(); err != nil {
 		// Interrupted or out of time: the scenarios not run are no verdict.
 		return setupf("the run did not complete (%v); the reports hold what ran", context.Cause(ctx))
+	}
+	if res.Inconclusive() {
+		return errInconclusive
 	}
 	if !res.Conformant() {
 		return errNonConformant
