@@ -19,6 +19,7 @@ const (
 	BugNone Bug = ""
 
 	BugSignedOnlyCookie     Bug = "signed-only-cookie"      // P1.1: hash key only, the session JSON is readable in the cookie
+	BugSignedZlibCookie     Bug = "signed-zlib-cookie"      // P1.1: the session is "."+base64url(zlib(json))+"."+hmac (Flask/Django style): signed, compressed, readable
 	BugNoHTTPOnly           Bug = "no-httponly"             // P1.2: the cookie lacks HttpOnly
 	BugCookieOnBadLogin     Bug = "cookie-on-bad-login"     // P1.3: a 401 login still sets a session cookie
 	BugCookieBloat          Bug = "cookie-bloat"            // P1.4: the whole login answer plus padding is stored; the cookie exceeds 4096 bytes
@@ -55,7 +56,7 @@ const (
 
 // AllBugs lists every defect, in scenario order.
 var AllBugs = []Bug{
-	BugSignedOnlyCookie, BugNoHTTPOnly, BugCookieOnBadLogin, BugCookieBloat,
+	BugSignedOnlyCookie, BugSignedZlibCookie, BugNoHTTPOnly, BugCookieOnBadLogin, BugCookieBloat,
 	BugNoRetryPage, BugNoRetry, BugBodyDroppedOnRetry, BugOldTokenOnRetry,
 	BugRetryLoop, BugRefreshOn403,
 	BugTokensNotSaved, BugRefreshTokenNotSaved,
@@ -68,7 +69,7 @@ var AllBugs = []Bug{
 
 // BugScenario maps each defect to the scenario ID that must catch it.
 var BugScenario = map[Bug]string{
-	BugSignedOnlyCookie: "P1.1", BugNoHTTPOnly: "P1.2", BugCookieOnBadLogin: "P1.3", BugCookieBloat: "P1.4",
+	BugSignedOnlyCookie: "P1.1", BugSignedZlibCookie: "P1.1", BugNoHTTPOnly: "P1.2", BugCookieOnBadLogin: "P1.3", BugCookieBloat: "P1.4",
 	BugNoRetryPage: "P2.1", BugNoRetry: "P2.2", BugBodyDroppedOnRetry: "P2.3", BugOldTokenOnRetry: "P2.4",
 	BugRetryLoop: "P3.1", BugRefreshOn403: "P3.2",
 	BugTokensNotSaved: "P4.1", BugRefreshTokenNotSaved: "P4.2",

@@ -1,6 +1,10 @@
 package reference
 
 import (
+	"bytes"
+	"compress/zlib"
+	"encoding/base64"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -50,7 +54,7 @@ var bugChecks = map[string]bugCheck{
 		p, ctl := withBug(t, bug)
 		c := p.login()
 		for _, tok := range issuedTokens(t, ctl) {
-			for _, d := range decodings(c.Value) {
+			for _, d := range append(decodings(c.Value), zlibDecodings(c.Value)...) {
 				if strings.Contains(d, tok.Value) {
 					return true
 				}
@@ -288,4 +292,25 @@ func TestEachBugIsObservable(t *testing.T) {
 			}
 		})
 	}
+}
+
+// zlibDecodings are what the "."-separated base64url parts of v inflate to
+// as zlib: the readable payload of a Flask- or Django-style signed cookie
+// (the signed-zlib-cookie bug).
+func zlibDecodings(v string) []string {
+	var out []string
+	for _, part := range strings.Split(v, ".") {
+		raw, err := base64.RawURLEncoding.DecodeString(part)
+		if err != nil {
+			continue
+		}
+		r, err := zlib.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			continue
+		}
+		if b, err := io.ReadAll(io.LimitReader(r, 1<<20)); err == nil {
+			out = append(out, string(b))
+		}
+	}
+	return out
 }

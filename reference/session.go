@@ -2,12 +2,15 @@ package reference
 
 import (
 	"bytes"
+	"compress/zlib"
 	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -80,6 +83,7 @@ func newSessionStore(cfg Config) (*sessionStore, error) {
 		secrets = secrets[:1]
 	}
 	pairs := make([][]byte, 0, 2*len(secrets))
+	var zlibSigned []securecookie.Codec
 	for _, s := range secrets {
 		hashKey, err := hkdf.Key(sha256.New, []byte(s), nil, hashKeyLabel, 32)
 		if err != nil {
@@ -93,8 +97,14 @@ func newSessionStore(cfg Config) (*sessionStore, error) {
 			blockKey = nil // signed, not encrypted: the session is readable
 		}
 		pairs = append(pairs, hashKey, blockKey)
+		zlibSigned = append(zlibSigned, zlibSignedCodec{hashKey: hashKey})
 	}
 	codecs := securecookie.CodecsFromPairs(pairs...)
+	if cfg.Bug == BugSignedZlibCookie {
+		// The defect: Flask's and Django's signed-cookie format, compressed
+		// and signed but not encrypted, so the tokens are readable.
+		return &sessionStore{codecs: zlibSigned, secure: cfg.CookieSecure, bug: cfg.Bug, now: cfg.now, opened: newOpenedCookies(openedCookiesLimit)}, nil
+	}
 	for _, c := range codecs {
 		sc := c.(*securecookie.SecureCookie)
 		sc.SetSerializer(jsonSerializer{})
@@ -291,4 +301,53 @@ func (c *openedCookies) size() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.cur) + len(c.prev)
+}
+
+// zlibSignedCodec seals as "." + base64url(zlib(json)) + "." +
+// base64url(hmac), the shape of Flask's and Django's signed cookies: only the
+// signed-zlib-cookie bug uses it, to show that the leak scan sees through
+// compression.
+type zlibSignedCodec struct{ hashKey []byte }
+
+func (c zlibSignedCodec) mac(name, payload string) string {
+	m := hmac.New(sha256.New, c.hashKey)
+	m.Write([]byte(name + "|" + payload))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func (c zlibSignedCodec) Encode(name string, value any) (string, error) {
+	js, err := json.Marshal(value)
+	if err != nil {
+		return "", fmt.Errorf("encoding session: %w", err)
+	}
+	var buf bytes.Buffer
+	w := zlib.NewWriter(&buf)
+	if _, err := w.Write(js); err != nil {
+		return "", fmt.Errorf("compressing session: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return "", fmt.Errorf("compressing session: %w", err)
+	}
+	payload := base64.RawURLEncoding.EncodeToString(buf.Bytes())
+	return "." + payload + "." + c.mac(name, payload), nil
+}
+
+func (c zlibSignedCodec) Decode(name, value string, dst any) error {
+	payload, sig, ok := strings.Cut(strings.TrimPrefix(value, "."), ".")
+	if !ok || !hmac.Equal([]byte(sig), []byte(c.mac(name, payload))) {
+		return errors.New("signed-zlib cookie: bad signature")
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil {
+		return fmt.Errorf("signed-zlib cookie: %w", err)
+	}
+	r, err := zlib.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return fmt.Errorf("signed-zlib cookie: %w", err)
+	}
+	js, err := io.ReadAll(io.LimitReader(r, MaxCookieBytes*8))
+	if err != nil {
+		return fmt.Errorf("signed-zlib cookie: %w", err)
+	}
+	return json.Unmarshal(js, dst)
 }

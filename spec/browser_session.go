@@ -173,7 +173,10 @@ func (s *brSession) login() brLogin {
 }
 
 // brSessionCookies names the session cookies: the profile's cookie name, or
-// the cookies that the login added or changed.
+// the cookies that the login added or changed. When any of those is
+// HttpOnly, only the HttpOnly ones count: a cookie the app means scripts to
+// read (Laravel's XSRF-TOKEN) is not a session cookie, and whether it leaks
+// a token is the token scan's business, not the cookie-name check's.
 func brSessionCookies(named string, before, after []*network.Cookie) []string {
 	if named != "" {
 		return []string{named}
@@ -182,13 +185,19 @@ func brSessionCookies(named string, before, after []*network.Cookie) []string {
 	for _, c := range before {
 		had[c.Name] = c.Value
 	}
-	var names []string
+	var all, httpOnly []string
 	for _, c := range after {
 		if v, ok := had[c.Name]; !ok || v != c.Value {
-			names = append(names, c.Name)
+			all = append(all, c.Name)
+			if c.HTTPOnly {
+				httpOnly = append(httpOnly, c.Name)
+			}
 		}
 	}
-	return names
+	if len(httpOnly) > 0 {
+		return httpOnly
+	}
+	return all
 }
 
 // cookies returns every cookie the browser would send to the target.
@@ -243,8 +252,9 @@ func (s *brSession) expectNoTokenInScriptStorage() {
 	}
 	var leaks []string
 	for where, value := range places {
+		decoded := pxDecodings(value)
 		for _, t := range tokens {
-			if brHoldsToken(value, t.Value) {
+			if t.Value != "" && pxAnyContains(decoded, t.Value) {
 				leaks = append(leaks, fmt.Sprintf("%s holds the %s token %s of family %s (generation %d)", where, t.Kind, brFingerprint(t.Value), t.Family, t.Generation))
 			}
 		}

@@ -64,6 +64,21 @@ func TestBrSessionCookiesAreWhatTheLoginSetOrChanged(t *testing.T) {
 	}
 }
 
+// TestBrSessionCookiesPreferHttpOnly: a login that sets an HttpOnly session
+// and a script-readable CSRF cookie (Laravel's XSRF-TOKEN) has one session
+// cookie, the HttpOnly one; a login whose only new cookie lacks HttpOnly
+// still names it, so that W1.2 fails on it.
+func TestBrSessionCookiesPreferHttpOnly(t *testing.T) {
+	after := []*network.Cookie{{Name: "XSRF-TOKEN", Value: "x1"}, {Name: "laravel_session", Value: "s1", HTTPOnly: true}}
+	if got, want := brSessionCookies("", nil, after), []string{"laravel_session"}; !slices.Equal(got, want) {
+		t.Errorf("brSessionCookies = %v, want %v", got, want)
+	}
+	scriptOnly := []*network.Cookie{{Name: "session", Value: "s1"}}
+	if got, want := brSessionCookies("", nil, scriptOnly), []string{"session"}; !slices.Equal(got, want) {
+		t.Errorf("with no HttpOnly cookie, brSessionCookies = %v, want %v", got, want)
+	}
+}
+
 func TestFindChromium(t *testing.T) {
 	dir := t.TempDir()
 	fake := filepath.Join(dir, "my-chrome")

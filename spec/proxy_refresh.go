@@ -24,8 +24,9 @@ func pxRefreshSpecs(s *pxSuite, strict func() bool) {
 		p := s.profile()
 		Expect(resp.Status).To(Equal(http.StatusOK), "P2.1: the page should answer 200 after a transparent refresh; %s", resp)
 		Expect(resp.Header.Get("Content-Type")).To(ContainSubstring("text/html"), "P2.1: the page should be HTML")
-		Expect(pxFirstName(resp.Body, p.Proxy.Selectors.FirstName, p.Credentials.FirstName)).To(BeTrue(),
-			"P2.1: the page should show the user's first name %q in %s; body: %.500s", p.Credentials.FirstName, p.Proxy.Selectors.FirstName, resp.Body)
+		shown, detail := pxFirstName(resp.Body, p.Proxy.Selectors.FirstName, p.Credentials.FirstName)
+		Expect(shown).To(BeTrue(),
+			"P2.1: the page should show the user's first name %q in %s (%s); body: %.500s", p.Credentials.FirstName, p.Proxy.Selectors.FirstName, detail, resp.Body)
 		c := s.expectRefreshCycle("P2.1", s.journal(mark), control.RouteMe, login)
 		s.expectResealed("P2.1", resp, before, c.NewAccess)
 	}, Offset(1))

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
@@ -209,17 +208,34 @@ func (ss *pxSession) login() pxLogin {
 }
 
 // learnCookieName takes the session cookie's name from the first successful
-// login, unless the profile names it.
+// login, unless the profile names it. When the login sets any HttpOnly
+// cookie, only HttpOnly cookies are candidates: an app may also set a cookie
+// that scripts must read (Laravel's XSRF-TOKEN), and that one is not the
+// session. A target whose only cookie lacks HttpOnly still has it learned,
+// so that P1.2 can fail on it.
 func (s *pxSuite) learnCookieName(r *pxResponse) {
 	if s.profile().Proxy.CookieName != "" || s.cookieName != "" {
 		return
 	}
-	for _, c := range r.Cookies {
-		if c.Value != "" && !pxIsClearing(c) {
-			s.cookieName = c.Name
-			return
+	s.cookieName = pxGuessSessionCookie(r.Cookies)
+}
+
+// pxGuessSessionCookie is the first cookie with a value that the response
+// sets, preferring HttpOnly ones; "" when it sets none.
+func pxGuessSessionCookie(cookies []*http.Cookie) string {
+	first := ""
+	for _, c := range cookies {
+		if c.Value == "" || pxIsClearing(c) {
+			continue
+		}
+		if c.HttpOnly {
+			return c.Name
+		}
+		if first == "" {
+			first = c.Name
 		}
 	}
+	return first
 }
 
 // sessionCookieName is the profile's cookie name or the one learned at login.
@@ -295,17 +311,6 @@ func (r *pxResponse) isLoginRedirect(loginPath string) bool {
 	}
 	loc, err := url.Parse(r.Header.Get("Location"))
 	return err == nil && loc.Path == loginPath
-}
-
-// pxFirstName reports whether an HTML page shows name in the element the
-// selector names (an "#id" selector; any other selector only checks that
-// the page contains the name).
-func pxFirstName(body []byte, selector, name string) bool {
-	if !strings.HasPrefix(selector, "#") {
-		return bytes.Contains(body, []byte(name))
-	}
-	re := regexp.MustCompile(`id\s*=\s*["']?` + regexp.QuoteMeta(selector[1:]) + `["']?[^>]*>\s*(?:<[^>]*>\s*)*` + regexp.QuoteMeta(name))
-	return re.Match(body)
 }
 
 // expire expires the access tokens of a family now, through the backend's control API.

@@ -114,6 +114,12 @@ type pxDirect struct {
 	access, refreshToken string
 }
 
+// pxFakeContract is the backend contract the direct calls speak: the fake
+// backend always answers the default one (contract.md), whatever the
+// profile's backend section says about the user's own backend (that section
+// is for `refreshspec backend`).
+var pxFakeContract = profile.Default().Backend
+
 func (d *pxDirect) call(method, path, bearer string, body any) (int, any) {
 	GinkgoHelper()
 	var rd io.Reader
@@ -144,7 +150,7 @@ func (d *pxDirect) call(method, path, bearer string, body any) (int, any) {
 
 func (d *pxDirect) tokens(doc any) {
 	GinkgoHelper()
-	paths := d.s.profile().Backend.Paths
+	paths := pxFakeContract.Paths
 	var ok bool
 	d.access, ok = profile.LookupString(doc, paths.AccessToken)
 	Expect(ok).To(BeTrue(), "the backend's token answer should carry %s", paths.AccessToken)
@@ -155,10 +161,10 @@ func (d *pxDirect) tokens(doc any) {
 // login logs in directly and returns the family.
 func (d *pxDirect) login() string {
 	GinkgoHelper()
-	p := d.s.profile()
+	b, cred := pxFakeContract, d.s.profile().Credentials
 	mark := d.s.mark()
-	status, doc := d.call(p.Backend.Login.Method, p.Backend.Login.Path, "", map[string]string{
-		p.Backend.LoginFields.Email: p.Credentials.Email, p.Backend.LoginFields.Password: p.Credentials.Password,
+	status, doc := d.call(b.Login.Method, b.Login.Path, "", map[string]string{
+		b.LoginFields.Email: cred.Email, b.LoginFields.Password: cred.Password,
 	})
 	Expect(status).To(Equal(http.StatusOK), "logging in directly at the backend")
 	d.tokens(doc)
@@ -174,14 +180,14 @@ func (d *pxDirect) login() string {
 
 func (d *pxDirect) me() int {
 	GinkgoHelper()
-	e := d.s.profile().Backend.Me
+	e := pxFakeContract.Me
 	status, _ := d.call(e.Method, e.Path, d.access, nil)
 	return status
 }
 
 func (d *pxDirect) refresh() {
 	GinkgoHelper()
-	p := d.s.profile().Backend
+	p := pxFakeContract
 	status, doc := d.call(p.Refresh.Method, p.Refresh.Path, "", map[string]string{p.Fields.RefreshToken: d.refreshToken})
 	Expect(status).To(Equal(http.StatusOK), "refreshing directly at the backend")
 	d.tokens(doc)

@@ -19,6 +19,7 @@ import (
 // with -tags mutation), each with the P scenario that must catch it.
 var mutants = []struct{ bug, id string }{
 	{"signed-only-cookie", "P1.1"},
+	{"signed-zlib-cookie", "P1.1"},
 	{"no-httponly", "P1.2"},
 	{"cookie-on-bad-login", "P1.3"},
 	{"cookie-bloat", "P1.4"},
