@@ -321,26 +321,33 @@ func (s *soaker) injectFault(ctx context.Context, r *rand.Rand) {
 // expireOne expires the access token of one random session's family,
 // while no action of that session is in flight.
 func (s *soaker) expireOne(ctx context.Context, r *rand.Rand) {
+	s.withRandomFamily(r, func(sess *session, k famKey, family string) {
+		n, err := s.ctl.Expire(ctx, family, control.Access)
+		if err != nil {
+			s.chaosError("expiring a family", err)
+			return
+		}
+		if n > 0 {
+			s.ledger.with(k, func(b *famBook) { b.expiries++ })
+			s.chaosMu.Lock()
+			s.expireEvents++
+			s.chaosMu.Unlock()
+		}
+	})
+}
+
+// withRandomFamily runs f for one random session whose login the journal
+// has shown, holding that session so that none of its actions is in flight
+// (and the world, so that no clock advance is).
+func (s *soaker) withRandomFamily(r *rand.Rand, f func(sess *session, k famKey, family string)) {
 	sess := s.sessions[r.IntN(len(s.sessions))]
 	s.world.RLock()
 	defer s.world.RUnlock()
 	sess.mu.Lock()
 	defer sess.mu.Unlock()
 	k := sess.key()
-	family, ok := s.ledger.family(k)
-	if !ok {
-		return // the journal has not shown this login yet
-	}
-	n, err := s.ctl.Expire(ctx, family, control.Access)
-	if err != nil {
-		s.chaosError("expiring a family", err)
-		return
-	}
-	if n > 0 {
-		s.ledger.with(k, func(b *famBook) { b.expiries++ })
-		s.chaosMu.Lock()
-		s.expireEvents++
-		s.chaosMu.Unlock()
+	if family, ok := s.ledger.family(k); ok {
+		f(sess, k, family)
 	}
 }
 
@@ -394,25 +401,20 @@ func (s *soaker) advanceClock(ctx context.Context, _ *rand.Rand) {
 // revokeOne revokes one random session's family on purpose: its next
 // answer must log it out, which is not a lost session.
 func (s *soaker) revokeOne(ctx context.Context, r *rand.Rand) {
-	sess := s.sessions[r.IntN(len(s.sessions))]
-	s.world.RLock()
-	defer s.world.RUnlock()
-	sess.mu.Lock()
-	defer sess.mu.Unlock()
-	k := sess.key()
-	family, ok := s.ledger.family(k)
-	if !ok || sess.revoked {
-		return
-	}
-	if _, err := s.ctl.Revoke(ctx, family); err != nil {
-		s.chaosError("revoking a family", err)
-		return
-	}
-	sess.revoked = true
-	s.ledger.with(k, func(b *famBook) { b.revoked = true })
-	s.chaosMu.Lock()
-	s.revokes++
-	s.chaosMu.Unlock()
+	s.withRandomFamily(r, func(sess *session, k famKey, family string) {
+		if sess.revoked {
+			return
+		}
+		if _, err := s.ctl.Revoke(ctx, family); err != nil {
+			s.chaosError("revoking a family", err)
+			return
+		}
+		sess.revoked = true
+		s.ledger.with(k, func(b *famBook) { b.revoked = true })
+		s.chaosMu.Lock()
+		s.revokes++
+		s.chaosMu.Unlock()
+	})
 }
 
 func (s *soaker) pollJournal(ctx context.Context) {
