@@ -33,9 +33,6 @@ export async function readSession(cookieHeader: string | null): Promise<SessionS
   if (raw === undefined || raw === "") {
     return { kind: "anonymous", hadCookie: raw !== undefined };
   }
-  if (raw.length > 4096) {
-    return { kind: "anonymous", hadCookie: true };
-  }
   // An iron seal reads "Fe26.2*<password id>*...". The id is only a label:
   // the numbering of SESSION_SECRET's list changes as secrets come and go
   // ("old" → "new,old" → "new"), so every secret is tried under the seal's
