@@ -1,7 +1,19 @@
-// Package examples holds real applications that follow the pattern, and the
-// test that runs refreshspec against them the way a team would in CI.
+// Package examples holds real applications that follow the pattern on real
+// session libraries, and the tests that run refreshspec against them the way
+// a team would in CI. They are the suite's own check on code it was not
+// written with: every verdict on them is either right or explained.
 //
-// nextjs-iron-session/ is a Next.js (App Router) app with iron-session; its
-// README explains the design and shows, scenario by scenario, what the
-// seed design's code as written fails.
+//   - nextjs-iron-session/: Next.js (App Router) with iron-session's
+//     sealData/unsealData; its README explains the design and shows, scenario
+//     by scenario, what the seed design's code as written fails.
+//   - express-iron-session/: Express 5 with stock getIronSession, the
+//     sealed-cookie model, key rotation through iron-session's password map.
+//   - express-session/: Express 5 with express-session, the server-side
+//     model (the cookie holds a signed session id), csrf-sync on the login
+//     form, behind a TLS-terminating proxy (trust proxy).
+//
+// Each Express app has planted bugs (PLANTED_BUG=name) with the scenario
+// that must catch each. TestNextJSIronSession and TestExpressExamples run
+// them; each app's README has its verdict table, and the tests list the
+// scenarios a correct app may fail today, each with its reason.
 package examples
