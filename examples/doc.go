@@ -11,6 +11,7 @@
 //   - express-session/: Express 5 with express-session, the server-side
 //     model (the cookie holds a signed session id), csrf-sync on the login
 //     form, behind a TLS-terminating proxy (trust proxy).
+//   - bff-common/: what the two Express apps share, none of it session code.
 //
 // Each Express app has planted bugs (PLANTED_BUG=name) with the scenario
 // that must catch each. TestNextJSIronSession and TestExpressExamples run

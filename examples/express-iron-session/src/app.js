@@ -3,9 +3,18 @@
 // shows for Express.
 
 import express from "express";
-import { backendClient, jsonBody, parseJSON, str } from "./backend.js";
-import { errorPage, loginPage, profilePage } from "./pages.js";
-import { refresher } from "./refresh.js";
+import {
+  backendClient,
+  errorHandler,
+  jsonBody,
+  loginPage,
+  parseJSON,
+  refresher,
+  sendAPI,
+  sendProfilePage,
+  str,
+  unavailable,
+} from "refreshspec-example-bff-common";
 import { sessionStore } from "./session.js";
 
 export function createApp(cfg, log = (entry) => console.log(JSON.stringify(entry))) {
@@ -91,13 +100,13 @@ export function createApp(cfg, log = (entry) => console.log(JSON.stringify(entry
     const { email, password } = req.body ?? {};
     if (typeof email !== "string" || typeof password !== "string" || email === "" || password === "") {
       return form
-        ? res.status(400).type("html").send(loginPage("Enter your email and password."))
+        ? res.status(400).type("html").send(loginPage({ message: "Enter your email and password." }))
         : res.status(400).json({ success: false, message: "email and password are required" });
     }
     const answer = await call({ method: "POST", path: "/auth/login", body: jsonBody({ email, password }) });
     if (answer.ok && (answer.status === 401 || answer.status === 400)) {
       return form
-        ? res.status(401).type("html").send(loginPage("Wrong email or password."))
+        ? res.status(401).type("html").send(loginPage({ message: "Wrong email or password." }))
         : res.status(401).json({ success: false, message: "wrong email or password" });
     }
     const doc = answer.ok && answer.status === 200 ? parseJSON(answer.body) : undefined;
@@ -106,7 +115,7 @@ export function createApp(cfg, log = (entry) => console.log(JSON.stringify(entry
     if (!accessToken || !refreshToken) {
       const status = answer.ok ? 502 : answer.reason === "timeout" ? 504 : 502;
       return form
-        ? res.status(status).type("html").send(loginPage("The sign-in service is unavailable, try again."))
+        ? res.status(status).type("html").send(loginPage({ message: "The sign-in service is unavailable, try again." }))
         : res.status(status).json({ success: false, message: "the backend is unavailable, try again" });
     }
     const { session } = await sessions.open(req, res);
@@ -120,21 +129,7 @@ export function createApp(cfg, log = (entry) => console.log(JSON.stringify(entry
   });
 
   app.get("/profile", async (req, res) => {
-    const result = await authed(req, res, { method: "GET", path: "/api/user/me" });
-    if (result.kind === "ended") {
-      return res.redirect(303, "/login");
-    }
-    if (result.kind === "unavailable") {
-      retryAfter(res, result.retryAfter);
-      return res.status(result.status).type("html").send(errorPage(result.status, "The service is unavailable, try again."));
-    }
-    const user = result.status === 200 ? parseJSON(result.body)?.data : undefined;
-    if (!user) {
-      const status = result.status >= 500 || result.status === 200 ? 502 : result.status;
-      retryAfter(res, result.headers.get("retry-after"));
-      return res.status(status).type("html").send(errorPage(status, "Your profile could not be loaded."));
-    }
-    res.type("html").send(profilePage(user));
+    sendProfilePage(res, await authed(req, res, { method: "GET", path: "/api/user/me" }));
   });
 
   app.get("/api/me", async (req, res) => {
@@ -165,39 +160,7 @@ export function createApp(cfg, log = (entry) => console.log(JSON.stringify(entry
     res.json({ success: true });
   });
 
-  app.use((err, req, res, next) => {
-    if (res.headersSent) {
-      return next(err);
-    }
-    const status = Number.isInteger(err.status) && err.status >= 400 && err.status < 500 ? err.status : 500;
-    if (status === 500) {
-      log({ msg: "internal error", error: String(err?.stack ?? err) });
-    }
-    res.status(status).json({ success: false, message: status === 500 ? "internal error" : err.message });
-  });
+  app.use(errorHandler(log));
 
   return app;
-}
-
-function unavailable(reason) {
-  return { kind: "unavailable", status: reason === "timeout" ? 504 : 502 };
-}
-
-function retryAfter(res, value) {
-  if (value) {
-    res.set("Retry-After", value);
-  }
-}
-
-/** sendAPI answers an api route: the backend's answer as it is, 401 for an ended session, 502-504 for an outage. */
-function sendAPI(res, result) {
-  if (result.kind === "ended") {
-    return res.status(401).json({ success: false });
-  }
-  if (result.kind === "unavailable") {
-    retryAfter(res, result.retryAfter);
-    return res.status(result.status).json({ success: false, message: "the backend is unavailable, try again" });
-  }
-  retryAfter(res, result.headers.get("retry-after"));
-  res.status(result.status).type(result.headers.get("content-type") ?? "application/json").send(result.body);
 }

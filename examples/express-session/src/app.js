@@ -6,16 +6,31 @@
 import express from "express";
 import session from "express-session";
 import { csrfSync } from "csrf-sync";
-import { backendClient, jsonBody, parseJSON, str } from "./backend.js";
-import { errorPage, loginPage, profilePage } from "./pages.js";
-import { refresher } from "./refresh.js";
+import {
+  backendClient,
+  errorHandler,
+  jsonBody,
+  loginPage,
+  parseJSON,
+  refreshOnce,
+  refresher,
+  sendAPI,
+  sendProfilePage,
+  str,
+  unavailable,
+} from "refreshspec-example-bff-common";
 
 /** The cookie, and the session behind it, last as long as the refresh token (7 days). */
 const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
 
 export function createApp(cfg, log = (entry) => console.log(JSON.stringify(entry))) {
   const call = backendClient(cfg);
-  const { refresh, latest } = refresher(call, log, { shared: cfg.plantedBug !== "unshared-refresh" });
+  const shared = refresher(call, log);
+  const { latest } = shared;
+  // PLANTED BUG unshared-refresh: every request refreshes on its own,
+  // trusting the session store to serialise a session's requests, which
+  // express-session's stores do not do.
+  const refresh = cfg.plantedBug === "unshared-refresh" ? (rt) => refreshOnce(call, log, rt) : shared.refresh;
   const cookie = { httpOnly: true, secure: cfg.cookieSecure, sameSite: "lax", path: "/", maxAge: SESSION_TTL_MS };
   const cookieName = "connect.sid";
 
@@ -113,7 +128,7 @@ export function createApp(cfg, log = (entry) => console.log(JSON.stringify(entry
   }
 
   app.get("/login", (req, res) => {
-    res.type("html").send(loginPage(cfg.csrfProtection ? generateToken(req) : ""));
+    res.type("html").send(loginPage({ csrfToken: cfg.csrfProtection ? generateToken(req) : "" }));
   });
 
   app.post("/login", express.urlencoded({ extended: false }), express.json(), csrfProtection, async (req, res) => {
@@ -122,7 +137,7 @@ export function createApp(cfg, log = (entry) => console.log(JSON.stringify(entry
       if (!form) {
         return res.status(status).json({ success: false, message });
       }
-      res.status(status).type("html").send(loginPage(cfg.csrfProtection ? generateToken(req) : "", message));
+      res.status(status).type("html").send(loginPage({ csrfToken: cfg.csrfProtection ? generateToken(req) : "", message }));
     };
     const { email, password } = req.body ?? {};
     if (typeof email !== "string" || typeof password !== "string" || email === "" || password === "") {
@@ -149,21 +164,7 @@ export function createApp(cfg, log = (entry) => console.log(JSON.stringify(entry
   });
 
   app.get("/profile", requireLogin("page"), async (req, res) => {
-    const result = await callWithRefresh(req, res, { method: "GET", path: "/api/user/me" });
-    if (result.kind === "ended") {
-      return res.redirect(303, "/login");
-    }
-    if (result.kind === "unavailable") {
-      retryAfter(res, result.retryAfter);
-      return res.status(result.status).type("html").send(errorPage(result.status, "The service is unavailable, try again."));
-    }
-    const user = result.status === 200 ? parseJSON(result.body)?.data : undefined;
-    if (!user) {
-      const status = result.status >= 500 || result.status === 200 ? 502 : result.status;
-      retryAfter(res, result.headers.get("retry-after"));
-      return res.status(status).type("html").send(errorPage(status, "Your profile could not be loaded."));
-    }
-    res.type("html").send(profilePage(user));
+    sendProfilePage(res, await callWithRefresh(req, res, { method: "GET", path: "/api/user/me" }));
   });
 
   app.get("/api/me", requireLogin("api"), async (req, res) => {
@@ -196,39 +197,7 @@ export function createApp(cfg, log = (entry) => console.log(JSON.stringify(entry
     res.json({ success: true });
   });
 
-  app.use((err, req, res, next) => {
-    if (res.headersSent) {
-      return next(err);
-    }
-    const status = Number.isInteger(err.status) && err.status >= 400 && err.status < 500 ? err.status : 500;
-    if (status === 500) {
-      log({ msg: "internal error", error: String(err?.stack ?? err) });
-    }
-    res.status(status).json({ success: false, message: status === 500 ? "internal error" : err.message });
-  });
+  app.use(errorHandler(log));
 
   return app;
-}
-
-function unavailable(reason) {
-  return { kind: "unavailable", status: reason === "timeout" ? 504 : 502 };
-}
-
-function retryAfter(res, value) {
-  if (value) {
-    res.set("Retry-After", value);
-  }
-}
-
-/** sendAPI answers an api route: the backend's answer as it is, 401 for an ended session, 502-504 for an outage. */
-function sendAPI(res, result) {
-  if (result.kind === "ended") {
-    return res.status(401).json({ success: false });
-  }
-  if (result.kind === "unavailable") {
-    retryAfter(res, result.retryAfter);
-    return res.status(result.status).json({ success: false, message: "the backend is unavailable, try again" });
-  }
-  retryAfter(res, result.headers.get("retry-after"));
-  res.status(result.status).type(result.headers.get("content-type") ?? "application/json").send(result.body);
 }

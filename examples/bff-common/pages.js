@@ -1,13 +1,17 @@
-// The HTML of contract.md §2: the login form, the profile page with its
-// #first-name, #reload and #logout, and an error page. The tokens never
-// appear in any of them.
+// The HTML of contract.md §2: the login form (with a CSRF token when the
+// app has one), the profile page with its #first-name, #reload and #logout,
+// and an error page. The tokens never appear in any of them.
 
-export function loginPage(message = "") {
+/**
+ * loginPage is the login form; a csrfToken goes into a hidden input named
+ * _csrf, as csrf-sync's README shows for forms.
+ */
+export function loginPage({ csrfToken = "", message = "" } = {}) {
   return layout("Log in", `
 <h1>Log in</h1>
 ${message ? `<p role="alert">${escapeHTML(message)}</p>` : ""}
 <form method="post" action="/login">
-  <label>Email <input type="email" name="email" autocomplete="username" required></label>
+${csrfToken ? `  <input type="hidden" name="_csrf" value="${escapeHTML(csrfToken)}">\n` : ""}  <label>Email <input type="email" name="email" autocomplete="username" required></label>
   <label>Password <input type="password" name="password" autocomplete="current-password" required></label>
   <button type="submit">Log in</button>
 </form>`);

@@ -18,6 +18,7 @@ import { fingerprint, jsonBody, parseJSON, str } from "./backend.js";
 /** How long a finished refresh answers for its spent refresh token. */
 const RECENT_MS = 10_000;
 
+/** refresher returns refresh and latest over the backend client call (backend.js). */
 export function refresher(call, log) {
   const inflight = new Map();
   const recent = new Map();
@@ -44,7 +45,7 @@ export function refresher(call, log) {
     }
     let running = inflight.get(refreshToken);
     if (!running) {
-      running = callRefresh(refreshToken)
+      running = refreshOnce(call, log, refreshToken)
         .then((outcome) => {
           // A transient failure is not remembered: the next request may try again.
           if (outcome.kind !== "unavailable") {
@@ -71,14 +72,19 @@ export function refresher(call, log) {
     return rt;
   }
 
-  async function callRefresh(refreshToken) {
-    const answer = await call({ method: "POST", path: "/auth/refresh", body: jsonBody({ refresh_token: refreshToken }) });
-    const outcome = judge(answer);
-    log({ msg: "refresh", refresh_token_fp: await fingerprint(refreshToken), outcome: outcome.kind, reason: outcome.reason });
-    return outcome;
-  }
-
   return { refresh, latest };
+}
+
+/**
+ * refreshOnce is one /auth/refresh call and its outcome, shared with no one:
+ * refresher's building block. Called per request, it is the bug refresher
+ * exists to prevent.
+ */
+export async function refreshOnce(call, log, refreshToken) {
+  const answer = await call({ method: "POST", path: "/auth/refresh", body: jsonBody({ refresh_token: refreshToken }) });
+  const outcome = judge(answer);
+  log({ msg: "refresh", refresh_token_fp: await fingerprint(refreshToken), outcome: outcome.kind, reason: outcome.reason });
+  return outcome;
 }
 
 function judge(answer) {
