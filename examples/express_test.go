@@ -39,9 +39,11 @@ const (
 
 var expressApps = []expressApp{
 	{
-		dir:     "express-iron-session",
-		profile: "refreshspec.yaml",
-		allowed: map[string]string{"P6.2": timeout504, "P8.1": oversized},
+		dir:          "express-iron-session",
+		profile:      "refreshspec.yaml",
+		today:        "refreshspec-today.yaml",
+		allowed:      map[string]string{"P6.2": timeout504, "P8.1": oversized},
+		allowedToday: map[string]string{"P6.2": timeout504, "P8.1": oversized},
 		bugs: []plantedBug{
 			{name: "unsaved-rotation", id: "P4.1"},
 			{name: "logout-on-any-error", id: "P6.1"},
