@@ -17,7 +17,7 @@ func runList(_ context.Context, args []string, e env) error {
 	fs.Var(&focus, "focus", "list only these scenarios: IDs, groups, suites or levels, comma-separated")
 	fs.Var(&skip, "skip", "leave these scenarios out")
 	fs.StringVar(&suite, "suite", "", "list one suite: P (proxy), W (browser) or B (backend)")
-	fs.BoolVar(&markdown, "markdown", false, "print the whole catalogue as the Markdown table of docs/scenarios.md")
+	fs.BoolVar(&markdown, "markdown", false, "print docs/scenarios.md: the whole catalogue as Markdown, requirements in full")
 	fs.Usage = usageFunc(fs, "refreshspec list [--suite P|W|B] [--focus ...] [--skip ...] [--markdown]")
 	if err := parse(fs, args, e.stderr); err != nil {
 		return err

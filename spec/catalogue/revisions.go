@@ -1,0 +1,43 @@
+package catalogue
+
+// Revision records a change to the catalogue's requirements: the IDs stay, the
+// text moved. Users who pinned an ID read here why its verdict may have changed.
+type Revision struct {
+	Date    string   // YYYY-MM-DD
+	Why     string   // what prompted the revision
+	Changes []Change // what changed, ID by ID
+	Added   []string // IDs new in this revision
+}
+
+// Change is one clarified requirement (or group of them) of a revision.
+type Change struct {
+	IDs  []string // scenario IDs ("P2.1") or whole groups ("P6")
+	What string
+}
+
+// revisions are newest first.
+var revisions = []Revision{{
+	Date: "2026-11-29",
+	Why: "Running the suite against stacks it was not written with (server-side session stores, " +
+		"stock iron-session, logins behind CSRF protection, deployments behind a TLS-terminating " +
+		"load balancer, OAuth 2.0 servers) showed checks that failed correct apps. Each requirement " +
+		"below now says in full what it accepts, and the text rules: where a check is stricter than " +
+		"its text, or looks at one kind of route where the text covers all, the check is wrong.",
+	Changes: []Change{
+		{[]string{"P1.2"}, "the attributes hold for every `Set-Cookie` that carries the session (login, rotation, reseal), and `Secure` is checked the way a TLS-terminating load balancer talks: plain HTTP with `X-Forwarded-Proto: https`."},
+		{[]string{"P1.3"}, "only a JSON login must answer 401; a form login may answer 4xx, re-render its form or redirect to the login page. No session cookie in any case."},
+		{[]string{"P2.1", "P2.2"}, "the retried resource may be called more than once, as long as every call carries the new access token; a server-side-session target may keep its cookie, and replaying it must present the new token."},
+		{[]string{"P2.3"}, "the retry keeps the `Content-Type` too."},
+		{[]string{"P3.1", "P3.2"}, "on page and api routes alike; a page does not turn a 403, 404, 429 or 500 into a redirect to `/login`."},
+		{[]string{"P5.4"}, "redirects are allowed when they end on a 200 page within 5 hops with the session cleared; `/login` straight back to `/login` fails."},
+		{[]string{"P6"}, "every check on page and api routes alike; 504 joins 502 and 503; the timeout is the target's own `BACKEND_TIMEOUT`; more malformed answers (no `refresh_token`, empty strings, `success:false`)."},
+		{[]string{"P7.1"}, "staggered requests, and stragglers that still carry the pre-rotation cookie up to 2 s after the refresh, must not cause a second refresh; the check repeats, since races are flaky."},
+		{[]string{"P8.1"}, "junk of several KB that holds no valid seal is anonymous; a valid seal with bytes appended is measured, not failed, when it opens to exactly its own session (stock iron-session reads up to its version suffix)."},
+		{[]string{"P8.2"}, "with P8.3, skipped with the reason (never passed) for a server-side-session target whose sessions do not survive a restart or whose cookie does not depend on `SESSION_SECRET`."},
+		{[]string{"P8.4"}, "in the browser group, every response the page loaded is scanned too."},
+		{[]string{"P8.5"}, "the backend must see `/auth/logout` with the session's current refresh token."},
+		{[]string{"B2.3"}, "a backend may declare a reuse leeway (Auth0's reuse interval); the rejection is checked after it."},
+		{[]string{"B2.4", "B2.10"}, "the family's newest refresh token must stop working; whether its access token stops is measured, since JWT access tokens live until they expire. B2.10 covers RFC 7009 revocation in the OAuth 2.0 dialect."},
+		{[]string{"B2.6"}, "415 is accepted for a body type the endpoint does not take."},
+	},
+}}
