@@ -38,7 +38,7 @@ type Options struct {
 	ReferenceBin, FakebackendBin, RefreshspecBin string
 }
 
-// DefaultOptions fit issue 7's bound: the table within 3 minutes on a
+// DefaultOptions fit the bench's bound: the table within 3 minutes on a
 // shared 2-core machine. The budget leaves 20 s for what a row may take to
 // stop once its bound is reached (a request's timeout, a process's exit).
 func DefaultOptions() Options {

@@ -1,4 +1,4 @@
-// Package bench is the benchmark program behind `make bench` (issue 7): it
+// Package bench is the benchmark program behind `make bench`: it
 // measures, in one run on one machine, what the reference proxy costs over
 // a bare proxy and whether the fake backend (contract.md §1) has the
 // headroom never to be the bottleneck of a load test, and prints one table.

@@ -15,7 +15,7 @@ import (
 	"github.com/refreshspec/refreshspec/internal/tail"
 )
 
-// maxContainerSuite is issue 7's target for the proxy suite with the
+// maxContainerSuite is the target wall time of the proxy suite with the
 // container backend, container start included.
 const maxContainerSuite = 30 * time.Second
 

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Targets of rows 1 and 3 (issue 7).
+// Targets of rows 1 and 3: what the table marks as met or missed.
 const (
 	minRefVsBareRate = 0.8  // the reference reaches at least 0.8x the bare proxy's req/s
 	maxRefVsBareP50  = 1.25 // and at most 1.25x its p50

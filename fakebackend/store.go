@@ -13,7 +13,7 @@ import (
 )
 
 // Bounds that keep the store from growing without limit however long the
-// backend runs (issue 2: the store does not grow without bound).
+// backend runs: a soak or a long-lived container must not exhaust memory.
 const (
 	defaultJournalCap      = 100_000  // newest entries kept
 	defaultJournalBodyCap  = 64 << 20 // bytes of journaled bodies kept

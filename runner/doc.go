@@ -2,8 +2,8 @@
 // in-process with Ginkgo and turns Ginkgo's report into one result per
 // scenario of the catalogue, with each scenario's level applied: a MUST
 // failure fails the run, a SHOULD failure only in strict mode, and an INFO
-// scenario never does (see ../shared/scenarios.md for the levels and
-// contract.md for what the specs check).
+// scenario never does (docs/scenarios.md explains the levels, and
+// docs/contract.md what the specs check).
 //
 // The CLI (cmd/refreshspec) is its user; the reports (package report) write
 // its Result. Ginkgo allows RunSpecs once per process, so Run may be called

@@ -1,4 +1,4 @@
-// Package soak runs a bounded soak of the reference proxy (issue 8): many
+// Package soak runs a bounded soak of the reference proxy (`make soak`): many
 // sessions through the reference in front of an in-process fake backend,
 // with access tokens expired at random moments (control Expire per family
 // and AdvanceClock for all), families revoked on purpose, and faults

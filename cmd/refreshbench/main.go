@@ -1,7 +1,7 @@
-// Command refreshbench measures the reference proxy and the fake backend
-// (issue 7) and prints one table: the reference against a bare proxy, a
-// refresh storm, the fake backend's headroom, resident memory, and the
-// suites' wall time. `make bench` runs it; see package bench.
+// Command refreshbench measures the reference proxy and the fake backend and
+// prints one table: the reference against a bare proxy, a refresh storm, the
+// fake backend's headroom, resident memory, and the suites' wall time.
+// `make bench` runs it; see package bench.
 //
 //	refreshbench -bin-dir bin            # the binaries make build wrote
 //	refreshbench -rows 1,3 -cpuprofile cpu.out

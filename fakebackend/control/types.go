@@ -104,7 +104,7 @@ type RateLimit struct {
 // them. A correct run sets none.
 type Break string
 
-// The defects of the backend suite's mutation self-test (issue 5).
+// The defects of the backend suite's mutation self-test: each must fail a B scenario.
 const (
 	BreakNoRotation         Break = "no-rotation"          // refresh returns the same refresh token
 	BreakNoInvalidation     Break = "no-invalidation"      // the presented refresh token keeps working
