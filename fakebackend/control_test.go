@@ -296,7 +296,7 @@ func TestControlErrorsAreJSON(t *testing.T) {
 		raw, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		var e control.Error
-		if resp.StatusCode != c.status || json.Unmarshal(raw, &e) != nil || e.Error == "" || e.Message == "" || e.Success {
+		if resp.StatusCode != c.status || json.Unmarshal(raw, &e) != nil || e.Code == "" || e.Message == "" || e.Success {
 			t.Errorf("%s %s %s: %d %s, want %d and a control.Error", c.method, c.path, c.body, resp.StatusCode, raw, c.status)
 		}
 	}

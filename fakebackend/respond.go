@@ -55,7 +55,7 @@ func cleanPathsOnly(mux http.Handler, notFound http.Handler) http.Handler {
 }
 
 func writeControlError(w http.ResponseWriter, status int, code, message string) {
-	writeJSON(w, status, control.Error{Success: false, Error: code, Message: message})
+	writeJSON(w, status, control.Error{Success: false, Code: code, Message: message})
 }
 
 func controlNotFound(w http.ResponseWriter, r *http.Request) {

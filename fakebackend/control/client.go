@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The paths of the control API, relative to its base URL.
@@ -46,6 +47,15 @@ type Affected struct {
 }
 
 // Client talks to one fake backend's control API.
+//
+// A call the control API refuses returns an *Error, which carries the HTTP
+// status and the API's error code:
+//
+//	var ce *control.Error
+//	if errors.As(err, &ce) && ce.Code == "unknown_family" { ... }
+//
+// A call that never got an answer (connection refused, timeout, a cancelled
+// context) returns the transport's error wrapped with the call, for errors.Is.
 type Client struct {
 	base string
 	http *http.Client
@@ -171,40 +181,78 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
-			return fmt.Errorf("control %s %s: %w", method, path, err)
+			return fmt.Errorf("control: %s %s: %w", method, path, err)
 		}
 		body = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {
-		return fmt.Errorf("control %s %s: %w", method, path, err)
+		return fmt.Errorf("control: %s %s: %w", method, path, err)
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("control %s %s: %w", method, path, err)
+		return fmt.Errorf("control: %s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return fmt.Errorf("control %s %s: reading answer: %w", method, path, err)
+		return fmt.Errorf("control: %s %s: reading answer: %w", method, path, err)
 	}
 	if resp.StatusCode/100 != 2 {
-		var e Error
-		if json.Unmarshal(raw, &e) == nil && e.Message != "" {
-			return fmt.Errorf("control %s %s: %d %s: %s", method, path, resp.StatusCode, e.Error, e.Message)
-		}
-		return fmt.Errorf("control %s %s: %d: %.200s", method, path, resp.StatusCode, raw)
+		return answerError(method, path, resp.StatusCode, raw)
 	}
 	if out == nil {
 		return nil
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
-		return fmt.Errorf("control %s %s: decoding answer: %w", method, path, err)
+		return fmt.Errorf("control: %s %s: decoding answer: %w", method, path, err)
 	}
 	return nil
+}
+
+// answerError turns a non-2xx answer into an *Error. An answer that is not the
+// control API's JSON (a proxy's error page, a server that is not a fake
+// backend) still gives one, with its status and the start of its body as the
+// message, so callers can branch on Status alone.
+func answerError(method, path string, status int, raw []byte) *Error {
+	e := &Error{}
+	if json.Unmarshal(raw, e) != nil || (e.Code == "" && e.Message == "") {
+		e = &Error{Message: truncate(strings.TrimSpace(string(raw)), 200)}
+	}
+	e.Success, e.Status, e.Method, e.Path = false, status, method, path
+	return e
+}
+
+// truncate cuts s to at most n bytes on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
+}
+
+// Error says which call failed and why, prefixed "control: " as the errors of
+// golang.org/x/oauth2 are prefixed with their package.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("control: ")
+	if e.Method != "" || e.Path != "" {
+		fmt.Fprintf(&b, "%s %s: ", e.Method, e.Path)
+	}
+	fmt.Fprintf(&b, "%d", e.Status)
+	if e.Code != "" {
+		b.WriteString(" " + e.Code)
+	}
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	return b.String()
 }
 
 // ParseURL checks that raw is an absolute http(s) URL, for flags and

@@ -262,9 +262,17 @@ type Stats struct {
 	JournalEntries int `json:"journal_entries"`
 }
 
-// Error is the JSON body of a control API error.
+// Error is a control API error: on the wire, the JSON body the control API
+// answers a failed call with; in a Go program, the error a Client returns for
+// it, which callers inspect with errors.As (see Client).
 type Error struct {
 	Success bool   `json:"success"`
-	Error   string `json:"error"`
+	Code    string `json:"error"` // "invalid_request", "unknown_family", "not_found", ...
 	Message string `json:"message"`
+
+	// Status is the HTTP status of the answer, Method and Path the call it
+	// answered. Client fills them in; they are not part of the body.
+	Status int    `json:"-"`
+	Method string `json:"-"`
+	Path   string `json:"-"`
 }
