@@ -118,12 +118,13 @@ func (b *lockedBuffer) String() string {
 
 // soaker is one soak in progress.
 type soaker struct {
-	cfg      Config
-	ctl      *control.Client
-	ledger   *ledger
-	client   *client
-	n        counters
-	sessions []*session
+	cfg       Config
+	ctl       *control.Client
+	ledger    *ledger
+	client    *client
+	transport *http.Transport // client's, whose idle connections Run closes
+	n         counters
+	sessions  []*session
 	// world is held shared by every action and exclusively by the chaos
 	// that concerns every session at once (AdvanceClock).
 	world sync.RWMutex
@@ -141,131 +142,31 @@ type soaker struct {
 // problems the soak found are in Report.Problems.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	cfg.defaults()
-	users := make([]fakebackend.User, cfg.Sessions)
-	for i := range users {
-		users[i] = fakebackend.User{
-			ID: fmt.Sprintf("u-%d", i+1), Email: fmt.Sprintf("user%d@soak.test", i+1),
-			Password: fmt.Sprintf("password-%d", i+1), FirstName: fmt.Sprintf("First%d", i+1), LastName: "Soak",
-		}
-	}
-	be, err := fakebackend.Start(ctx, fakebackend.Config{
-		Users:     users,
-		RateLimit: &control.RateLimit{Enabled: false}, // the 429s come from injected faults
-	}, fakebackend.StartOptions{})
+	users := soakUsers(cfg.Sessions)
+	be, err := startBackend(ctx, users)
 	if err != nil {
-		return nil, fmt.Errorf("starting the fake backend: %w", err)
+		return nil, err
 	}
-	defer func() {
-		closeCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
-		_ = be.Close(closeCtx)
-	}()
+	defer withTimeout(15*time.Second, be.Close)
 
 	logs := &lockedBuffer{}
 	proxy, err := cfg.Proxy(ctx, ProxyEnv{BackendURL: be.URL, Secret: soakSecret, BackendTimeout: cfg.BackendTimeout, Logs: logs})
 	if err != nil {
 		return nil, fmt.Errorf("starting the proxy: %w", err)
 	}
-	stopped := false
-	stopProxy := func() error {
-		if stopped {
-			return nil
-		}
-		stopped = true
-		stopCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		return proxy.Stop(stopCtx)
-	}
-	defer func() { _ = stopProxy() }()
+	// The proxy stops before the report, to see its stop fail; the defer
+	// covers the early returns.
+	stopProxy := sync.OnceValue(func() error { return withTimeout(20*time.Second, proxy.Stop) })
+	defer stopProxy()
 
-	transport := &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 2 * cfg.Workers * 4}
-	defer transport.CloseIdleConnections()
-	s := &soaker{
-		cfg:            cfg,
-		ctl:            be.Control,
-		ledger:         newLedger(be.Control),
-		faultsInjected: map[string]int{},
-	}
-	s.client = &client{
-		base:  proxy.URL,
-		leaks: newLeakScanner(),
-		n:     &s.n,
-		http: &http.Client{
-			Transport:     transport,
-			Timeout:       3*cfg.BackendTimeout + 30*time.Second,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
-	}
-
-	// Log every session in, a few at a time.
-	s.sessions = make([]*session, cfg.Sessions)
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < cfg.Workers; w++ {
-		wg.Go(func() {
-			for i := range next {
-				sess := &session{user: users[i]}
-				if s.client.login(ctx, sess) {
-					s.n.initialLogins.Add(1)
-				}
-				s.sessions[i] = sess
-			}
-		})
-	}
-	for i := range users {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if s.n.loginFailures.Load() > 0 {
-		return nil, fmt.Errorf("%d of %d initial logins failed: %v", s.n.loginFailures.Load(), cfg.Sessions, s.client.details)
-	}
-	if _, err := s.ledger.poll(ctx); err != nil {
+	s := newSoaker(cfg, be.Control, proxy.URL)
+	defer s.transport.CloseIdleConnections()
+	if err := s.loginAll(ctx, users); err != nil {
 		return nil, err
 	}
 	rssStart, _ := rss(proxy.PID)
-
-	// Traffic and chaos until the deadline.
-	start := time.Now()
-	trafficCtx, stopTraffic := context.WithTimeout(ctx, cfg.Duration)
-	defer stopTraffic()
-	var chaos, traffic sync.WaitGroup
-	chaos.Go(func() { s.pollJournal(trafficCtx) })
-	chaos.Go(func() { s.every(trafficCtx, cfg.FaultEvery, 1, s.injectFault) })
-	for stream := range uint64(expireStreams) {
-		// Several streams, each at expireStreams × the mean, so a slow
-		// control call (a loaded machine) does not thin the expiries out.
-		chaos.Go(func() { s.every(trafficCtx, expireStreams*cfg.ExpireEvery, 10+stream, s.expireOne) })
-	}
-	chaos.Go(func() { s.every(trafficCtx, cfg.AdvanceEvery, 3, s.advanceClock) })
-	chaos.Go(func() {
-		// One advance at a third of the run whatever the random ones do,
-		// so even a short soak moves every session past its access token.
-		select {
-		case <-trafficCtx.Done():
-		case <-time.After(cfg.Duration / 3):
-		}
-		s.advanceClock(context.WithoutCancel(trafficCtx), nil)
-	})
-	chaos.Go(func() { s.every(trafficCtx, cfg.RevokeEvery, 4, s.revokeOne) })
-	chaos.Go(func() { s.progress(trafficCtx, start) })
-	for w := 0; w < cfg.Workers; w++ {
-		traffic.Go(func() { s.work(trafficCtx, w) })
-	}
-	traffic.Wait()
-	chaos.Wait()
-	elapsed := time.Since(start)
-
-	// Drain: no faults left, and one request per session consumes the
-	// expiries not yet met, so every live family's refreshes can be
-	// counted against its expiries.
-	drainCtx, cancelDrain := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancelDrain()
-	if err := s.ctl.ClearFaults(drainCtx); err != nil {
-		return nil, fmt.Errorf("clearing faults: %w", err)
-	}
-	s.drain(drainCtx)
-	if err := s.settleJournal(drainCtx); err != nil {
+	elapsed := s.runTraffic(ctx)
+	if err := s.drainAll(ctx); err != nil {
 		return nil, err
 	}
 	rssEnd, rssPeak := rss(proxy.PID)
@@ -273,6 +174,154 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		s.chaosErrors = append(s.chaosErrors, "stopping the proxy: "+err.Error())
 	}
 	return s.report(proxy, elapsed, logs.String(), rssStart, rssEnd, rssPeak), nil
+}
+
+// soakUsers are the n accounts of the soak, one per session.
+func soakUsers(n int) []fakebackend.User {
+	users := make([]fakebackend.User, n)
+	for i := range users {
+		users[i] = fakebackend.User{
+			ID: fmt.Sprintf("u-%d", i+1), Email: fmt.Sprintf("user%d@soak.test", i+1),
+			Password: fmt.Sprintf("password-%d", i+1), FirstName: fmt.Sprintf("First%d", i+1), LastName: "Soak",
+		}
+	}
+	return users
+}
+
+// startBackend starts the in-process fake backend that knows users. Its rate
+// limit is off: the 429s of a soak come from injected faults, which the
+// books can explain.
+func startBackend(ctx context.Context, users []fakebackend.User) (*fakebackend.Running, error) {
+	be, err := fakebackend.Start(ctx, fakebackend.Config{
+		Users:     users,
+		RateLimit: &control.RateLimit{Enabled: false},
+	}, fakebackend.StartOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("starting the fake backend: %w", err)
+	}
+	return be, nil
+}
+
+// withTimeout runs a stop or close function with its own deadline, since the
+// soak's context may be over by the time it runs.
+func withTimeout(d time.Duration, f func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return f(ctx)
+}
+
+// newSoaker prepares a soak against the proxy at proxyURL, with a client
+// that keeps enough idle connections for every worker's bursts.
+func newSoaker(cfg Config, ctl *control.Client, proxyURL string) *soaker {
+	s := &soaker{
+		cfg:            cfg,
+		ctl:            ctl,
+		ledger:         newLedger(ctl),
+		faultsInjected: map[string]int{},
+		transport:      &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 2 * cfg.Workers * 4},
+	}
+	s.client = &client{
+		base:  proxyURL,
+		leaks: newLeakScanner(),
+		n:     &s.n,
+		http: &http.Client{
+			Transport:     s.transport,
+			Timeout:       3*cfg.BackendTimeout + 30*time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+	}
+	return s
+}
+
+// parallel calls f(0) to f(n-1) on the soak's workers and returns when all
+// calls have returned.
+func (s *soaker) parallel(n int, f func(i int)) {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range s.cfg.Workers {
+		wg.Go(func() {
+			for i := range next {
+				f(i)
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// loginAll logs every user in, a few at a time, and reads the logins from
+// the journal so that each session's family is known before chaos starts.
+func (s *soaker) loginAll(ctx context.Context, users []fakebackend.User) error {
+	s.sessions = make([]*session, len(users))
+	s.parallel(len(users), func(i int) {
+		sess := &session{user: users[i]}
+		if s.client.login(ctx, sess) {
+			s.n.initialLogins.Add(1)
+		}
+		s.sessions[i] = sess
+	})
+	if failed := s.n.loginFailures.Load(); failed > 0 {
+		return fmt.Errorf("%d of %d initial logins failed: %v", failed, len(users), s.client.details)
+	}
+	_, err := s.ledger.poll(ctx)
+	return err
+}
+
+// runTraffic sends traffic with chaos until cfg.Duration has passed, and
+// returns how long that took.
+func (s *soaker) runTraffic(ctx context.Context) time.Duration {
+	start := time.Now()
+	ctx, stop := context.WithTimeout(ctx, s.cfg.Duration)
+	defer stop()
+	var chaos, traffic sync.WaitGroup
+	s.startChaos(ctx, &chaos, start)
+	for w := range s.cfg.Workers {
+		traffic.Go(func() { s.work(ctx, w) })
+	}
+	traffic.Wait()
+	chaos.Wait()
+	return time.Since(start)
+}
+
+// startChaos starts on wg, until ctx ends, the journal's poller, the
+// progress lines, and every stream of chaos events.
+func (s *soaker) startChaos(ctx context.Context, wg *sync.WaitGroup, start time.Time) {
+	cfg := s.cfg
+	wg.Go(func() { s.pollJournal(ctx) })
+	wg.Go(func() { s.every(ctx, cfg.FaultEvery, 1, s.injectFault) })
+	for stream := range uint64(expireStreams) {
+		// Several streams, each at expireStreams × the mean, so a slow
+		// control call (a loaded machine) does not thin the expiries out.
+		wg.Go(func() { s.every(ctx, expireStreams*cfg.ExpireEvery, 10+stream, s.expireOne) })
+	}
+	wg.Go(func() { s.every(ctx, cfg.AdvanceEvery, 3, s.advanceClock) })
+	wg.Go(func() {
+		// One advance at a third of the run whatever the random ones do,
+		// so even a short soak moves every session past its access token.
+		select {
+		case <-ctx.Done():
+		case <-time.After(cfg.Duration / 3):
+		}
+		s.advanceClock(context.WithoutCancel(ctx), nil)
+	})
+	wg.Go(func() { s.every(ctx, cfg.RevokeEvery, 4, s.revokeOne) })
+	wg.Go(func() { s.progress(ctx, start) })
+}
+
+// drainAll ends the soak's books: with no fault left, one request per
+// session consumes the expiries not yet met, so that every live family's
+// refreshes can be counted against its expiries; then the journal settles.
+func (s *soaker) drainAll(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if err := s.ctl.ClearFaults(ctx); err != nil {
+		return fmt.Errorf("clearing faults: %w", err)
+	}
+	s.drain(ctx)
+	return s.settleJournal(ctx)
 }
 
 // every runs f at random intervals around mean until ctx ends.
@@ -527,24 +576,14 @@ func (s *soaker) act(ctx context.Context, r *rand.Rand, sess *session) {
 // drain sends one /api/me per session with no fault queued: every session
 // must answer 200 (or, revoked on purpose, log out).
 func (s *soaker) drain(ctx context.Context) {
-	var wg sync.WaitGroup
-	next := make(chan *session)
-	for w := 0; w < s.cfg.Workers; w++ {
-		wg.Go(func() {
-			for sess := range next {
-				sess.mu.Lock()
-				if sess.cookie != "" {
-					s.client.settle(ctx, s.ledger, sess, "/api/me", []*answer{s.client.do(ctx, http.MethodGet, "/api/me", sess.cookie, nil)})
-				}
-				sess.mu.Unlock()
-			}
-		})
-	}
-	for _, sess := range s.sessions {
-		next <- sess
-	}
-	close(next)
-	wg.Wait()
+	s.parallel(len(s.sessions), func(i int) {
+		sess := s.sessions[i]
+		sess.mu.Lock()
+		defer sess.mu.Unlock()
+		if sess.cookie != "" {
+			s.client.settle(ctx, s.ledger, sess, "/api/me", []*answer{s.client.do(ctx, http.MethodGet, "/api/me", sess.cookie, nil)})
+		}
+	})
 }
 
 func (s *soaker) report(proxy *Proxy, elapsed time.Duration, logs string, rssStart, rssEnd, rssPeak int64) *Report {
@@ -580,11 +619,20 @@ func (s *soaker) report(proxy *Proxy, elapsed time.Duration, logs string, rssSta
 	for _, v := range consumed {
 		rep.FaultsConsumedTotal += v
 	}
-	// A 5xx other than 502/503 is never explained; 502/503 incidents are,
-	// up to the faults the backend journaled for that family.
 	rep.Unexpected5xx = s.n.unexpected5xx.Load()
 	rep.UnexpectedOther = s.n.unexpectedOther.Load()
-	var unexplained int64
+	unexplained := tallyFamilies(rep, books, current)
+	rep.Unexpected5xx += unexplained
+	rep.Explained5xx = max(0, rep.Backend5xx-unexplained)
+	return rep
+}
+
+// tallyFamilies adds each family's books to rep, in a stable order, with a
+// note for each family whose numbers do not add up, and returns the 502/503
+// answers that no fault explains. A 5xx other than 502/503 is never
+// explained; 502/503 incidents are, up to the faults the backend journaled
+// for that family. current holds each session's family as it ended.
+func tallyFamilies(rep *Report, books map[famKey]famBook, current map[famKey]bool) (unexplained int64) {
 	keys := make([]famKey, 0, len(books))
 	for k := range books {
 		keys = append(keys, k)
@@ -613,7 +661,5 @@ func (s *soaker) report(proxy *Proxy, elapsed time.Duration, logs string, rssSta
 			rep.LiveFamilies++
 		}
 	}
-	rep.Unexpected5xx += unexplained
-	rep.Explained5xx = max(0, rep.Backend5xx-unexplained)
-	return rep
+	return unexplained
 }
