@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/refreshspec/refreshspec/internal/tail"
+	"github.com/refreshspec/refreshspec/profile"
 	"github.com/refreshspec/refreshspec/runner"
 	"github.com/refreshspec/refreshspec/spec"
 	"github.com/refreshspec/refreshspec/spec/target"
@@ -42,8 +43,72 @@ func (f *proxyFlags) suites() string {
 	return "P"
 }
 
+// runProxy is `refreshspec proxy`: it starts the fake backend, then the
+// target in front of it, and runs the proxy suite (and the browser suite
+// with --browser) against the target.
 func runProxy(ctx context.Context, args []string, e env) error {
-	var f proxyFlags
+	run, err := parseProxyRun(args, e.stderr)
+	if err != nil {
+		return err
+	}
+	f := run.flags
+	ctx, cancel := context.WithTimeoutCause(ctx, f.timeout, fmt.Errorf("--timeout %s elapsed", f.timeout))
+	defer cancel()
+
+	fb, err := run.startBackend(ctx, e.stderr)
+	if err != nil {
+		return err
+	}
+	defer closeQuietly(ctx, "fake backend", fb.Close, e.stderr)
+	started, err := run.startTarget(ctx, fb, e.stderr)
+	if err != nil {
+		return err
+	}
+	defer closeQuietly(ctx, "target", started.stop, e.stderr)
+	return runSuite(ctx, e, f.commonFlags, run.runnerOptions(fb, started))
+}
+
+// proxyRun is a `refreshspec proxy` run whose flags and profile are checked.
+type proxyRun struct {
+	flags   *proxyFlags
+	profile *profile.Profile // with the credential flags applied
+	target  targetSpec
+}
+
+// parseProxyRun parses and checks the flags, loads the profile and resolves
+// the target, so that every usage error comes before anything starts.
+func parseProxyRun(args []string, stderr io.Writer) (*proxyRun, error) {
+	f := &proxyFlags{}
+	fs := f.flagSet()
+	if err := parse(fs, args, stderr); err != nil {
+		return nil, err
+	}
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	if err := checkBackendKind(f.backend); err != nil {
+		return nil, err
+	}
+	prof, dir, err := f.loadProfile()
+	if err != nil {
+		return nil, err
+	}
+	set := setFlags(fs)
+	if err := f.applyCredentials(prof, set); err != nil {
+		return nil, err
+	}
+	t, err := f.resolveTarget(prof, dir, set)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := runner.Select(f.suites(), f.focus, f.skip); err != nil {
+		return nil, &usageError{err}
+	}
+	return &proxyRun{flags: f, profile: prof, target: t}, nil
+}
+
+// flagSet declares the flags of `refreshspec proxy` into f.
+func (f *proxyFlags) flagSet() *flag.FlagSet {
 	fs := flag.NewFlagSet("refreshspec proxy", flag.ContinueOnError)
 	f.register(fs)
 	fs.StringVar(&f.backend, "backend", backendContainer, "where the fake backend runs: container (Docker) or local (in this process)")
@@ -62,85 +127,89 @@ func runProxy(ctx context.Context, args []string, e env) error {
 	fs.StringVar(&f.password, "password", "", "that user's password (default the profile's credentials.password)")
 	fs.StringVar(&f.firstName, "first-name", "", "that user's first name, which the pages show (default the profile's credentials.first_name)")
 	fs.Usage = usageFunc(fs, "refreshspec proxy (--target-cmd CMD | --target-image IMAGE | --target-url URL | --profile FILE) [flags]")
-	if err := parse(fs, args, e.stderr); err != nil {
-		return err
-	}
-	if err := f.check(); err != nil {
-		return err
-	}
-	if err := checkBackendKind(f.backend); err != nil {
-		return err
-	}
-	prof, dir, err := f.loadProfile()
-	if err != nil {
-		return err
-	}
-	set := setFlags(fs)
-	prof.Credentials.Email = profileOrFlag(set, "email", f.email, prof.Credentials.Email)
-	prof.Credentials.Password = profileOrFlag(set, "password", f.password, prof.Credentials.Password)
-	prof.Credentials.FirstName = profileOrFlag(set, "first-name", f.firstName, prof.Credentials.FirstName)
-	if prof.Credentials.Email == "" || prof.Credentials.Password == "" {
+	return fs
+}
+
+// applyCredentials lets --email, --password and --first-name override the
+// profile's credentials.
+func (f *proxyFlags) applyCredentials(prof *profile.Profile, set map[string]bool) error {
+	c := &prof.Credentials
+	c.Email = profileOrFlag(set, "email", f.email, c.Email)
+	c.Password = profileOrFlag(set, "password", f.password, c.Password)
+	c.FirstName = profileOrFlag(set, "first-name", f.firstName, c.FirstName)
+	if c.Email == "" || c.Password == "" {
 		return usagef("--email and --password must not be empty")
 	}
-	t, err := f.resolveTarget(prof, dir, set)
-	if err != nil {
-		return err
-	}
-	if _, err := runner.Select(f.suites(), f.focus, f.skip); err != nil {
-		return &usageError{err}
-	}
+	return nil
+}
 
-	ctx, cancel := context.WithTimeoutCause(ctx, f.timeout, fmt.Errorf("--timeout %s elapsed", f.timeout))
-	defer cancel()
-	logs := tail.New(64 << 10)
-	var logOut io.Writer = logs
+// startBackend starts the fake backend the target will talk to, seeded with
+// the profile's user. A running target (--target-url) was pointed at fixed
+// addresses beforehand, so the backend listens there.
+func (r *proxyRun) startBackend(ctx context.Context, stderr io.Writer) (*fake, error) {
+	f := r.flags
+	fo := fakeOptions{kind: f.backend, image: f.backendImage, users: fakeUsers(r.profile.Credentials), stderr: stderr}
 	if f.verbose {
-		logOut = io.MultiWriter(logs, e.stderr)
+		fo.log = stderr
 	}
-	fo := fakeOptions{kind: f.backend, image: f.backendImage, users: fakeUsers(prof.Credentials), stderr: e.stderr}
-	if f.verbose {
-		fo.log = e.stderr
-	}
-	if t.kind == targetURL {
+	if r.target.kind == targetURL {
 		fo.apiAddr, fo.controlAddr = f.backendAddr, f.backendControlAddr
 	}
-	fmt.Fprintf(e.stderr, "refreshspec: starting the fake backend (--backend %s)\n", f.backend)
-	fb, err := startFake(ctx, fo)
-	if err != nil {
-		return err
-	}
-	defer closeQuietly(ctx, "fake backend", fb.Close, e.stderr)
+	fmt.Fprintf(stderr, "refreshspec: starting the fake backend (--backend %s)\n", f.backend)
+	return startFake(ctx, fo)
+}
 
+// startTarget starts the target (or waits for a running one) with the
+// variables of contract §2 pointing at fb. Its output goes to stderr with -v;
+// a container that fails to start shows its last lines in the error.
+func (r *proxyRun) startTarget(ctx context.Context, fb *fake, stderr io.Writer) (startedTarget, error) {
+	logs := tail.New(64 << 10)
+	var out io.Writer = logs
+	if r.flags.verbose {
+		out = io.MultiWriter(logs, stderr)
+	}
+	fmt.Fprintf(stderr, "refreshspec: fake backend at %s (control %s); starting the target: %s\n", fb.URL, fb.ControlURL, r.target)
+	started, err := r.target.start(ctx, r.targetEnv(fb), r.profile, fb, out)
+	if err != nil {
+		// A process's error carries its last output already; a container's does not.
+		if last := strings.TrimSpace(logs.String()); last != "" && !r.flags.verbose && r.target.kind == targetImage {
+			err = fmt.Errorf("%w\nthe target's last output:\n%s", err, indentLines(last, "  "))
+		}
+		return startedTarget{}, err
+	}
+	return started, nil
+}
+
+// targetEnv is the target's environment under the contract's names (the
+// target renames them as the profile's env_names say): the profile's own
+// variables, then the backend's URL (as a container on fb's network reaches
+// it, for an image), a fresh secret, plain-HTTP cookies and the timeout.
+func (r *proxyRun) targetEnv(fb *fake) map[string]string {
 	env := map[string]string{}
-	for k, v := range prof.Target.Env {
+	for k, v := range r.profile.Target.Env {
 		env[k] = v
 	}
 	env[target.EnvBackendURL] = fb.URL
-	if t.kind == targetImage {
+	if r.target.kind == targetImage {
 		env[target.EnvBackendURL] = fb.InnerURL
 	}
 	env[target.EnvSessionSecret] = target.RandomSecret()
 	env[target.EnvCookieSecure] = "false"
-	env[target.EnvBackendTimeout] = prof.Target.BackendTimeout.Std().String()
-	fmt.Fprintf(e.stderr, "refreshspec: fake backend at %s (control %s); starting the target: %s\n", fb.URL, fb.ControlURL, t)
-	started, err := t.start(ctx, env, prof, fb, logOut)
-	if err != nil {
-		// A process's error carries its last output already; a container's does not.
-		if out := strings.TrimSpace(logs.String()); out != "" && !f.verbose && t.kind == targetImage {
-			err = fmt.Errorf("%w\nthe target's last output:\n%s", err, indentLines(out, "  "))
-		}
-		return err
-	}
-	defer closeQuietly(ctx, "target", started.stop, e.stderr)
+	env[target.EnvBackendTimeout] = r.profile.Target.BackendTimeout.Std().String()
+	return env
+}
 
+// runnerOptions say what runSuite runs: the proxy suite against the started
+// target and fb, and the browser suite with --browser.
+func (r *proxyRun) runnerOptions(fb *fake, started startedTarget) runner.Options {
 	cfg := &spec.ProxyConfig{
-		Target: started.target, Backend: fb.Control, BackendURL: fb.URL, Profile: prof,
+		Target: started.target, Backend: fb.Control, BackendURL: fb.URL, Profile: r.profile,
 	}
 	opts := runner.Options{Suite: "P", Proxy: cfg}
-	if f.browser {
-		opts.Browser = &spec.BrowserConfig{ChromiumPath: f.chromium}
+	if r.flags.browser {
+		opts.Browser = &spec.BrowserConfig{ChromiumPath: r.flags.chromium}
 	}
-	return runSuite(ctx, e, f.commonFlags, opts)
+	return opts
 }
 
 // closeQuietly runs a cleanup with a context of its own (the run's may have
