@@ -57,6 +57,19 @@ func TestDocsNameNothingOutside(t *testing.T) {
 	}
 }
 
+// TestDocsLinksResolve: every page docs/scenarios.md links to is in docs/.
+func TestDocsLinksResolve(t *testing.T) {
+	links := regexp.MustCompile(`\]\(([^)#]+)[^)]*\)`).FindAllStringSubmatch(Markdown(), -1)
+	if len(links) == 0 {
+		t.Fatal("found no links; the pattern no longer matches Markdown's")
+	}
+	for _, l := range links {
+		if _, err := os.Stat("../../docs/" + l[1]); err != nil {
+			t.Errorf("docs/scenarios.md links to %s: %v", l[1], err)
+		}
+	}
+}
+
 // TestGroups checks that every scenario has a described group, that groups
 // come in catalogue order with no empty one, and that IDs inside a group
 // ascend, so the catalogue reads in the order users see it in reports.
