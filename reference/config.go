@@ -48,9 +48,6 @@ type Config struct {
 	// Logger receives one line per refresh attempt and every error; nil
 	// means slog.Default().
 	Logger *slog.Logger
-	// Bug switches on one deliberate defect; only the mutation self-test
-	// sets it.
-	Bug Bug
 
 	// now is the clock the session expiry is judged by; tests set it.
 	now func() time.Time
@@ -136,9 +133,6 @@ func (c Config) validate() error {
 	}
 	if c.BackendTimeout < 0 {
 		return fmt.Errorf("BackendTimeout %v is negative", c.BackendTimeout)
-	}
-	if _, err := ParseBug(string(c.Bug)); err != nil {
-		return err
 	}
 	return nil
 }

@@ -23,90 +23,56 @@ type fetchResult struct {
 	rotated     *session       // the session after a successful refresh
 	cookie      *http.Cookie   // its sealed cookie, shared by every request of the refresh
 	cookieErr   error          // it could not be sealed (too large)
-	refreshes   int
-	// loginRedirect is set only by the no-retry-page bug.
-	loginRedirect bool
 }
 
-// performFetch is the seed's performFetch and refreshAccessToken in one:
-// call the resource with the session's access token; on a 401 refresh once
-// (shared with concurrent requests of the session) and retry once with the
-// same method, the same body and the new access token.
-func (s *Server) performFetch(ctx context.Context, sess *session, method, path string, body []byte, kind routeKind) fetchResult {
+// performFetch is the token-refresh design's performFetch and
+// refreshAccessToken in one: call the resource with the session's access
+// token; on a 401 refresh once (shared with concurrent requests of the
+// session) and retry once with the same method, the same body and the new
+// access token. A 401 to the retry is the outcome: a fresh token refused is
+// a session the backend no longer honours, and refreshing again would loop.
+func (s *Server) performFetch(ctx context.Context, sess *session, method, path string, body []byte) fetchResult {
 	var res fetchResult
-	maxRefreshes := 1
-	if s.cfg.Bug == BugRetryLoop {
-		maxRefreshes = 5
+	res.answer, res.resourceErr = s.callResource(ctx, method, path, sess.Access, body)
+	if res.resourceErr != nil || res.answer.Status != http.StatusUnauthorized {
+		return res
 	}
-	current := sess
-	access := sess.Access
-	for {
-		ans, err := s.backend.do(ctx, method, path, access, body)
-		if err != nil {
-			// No answer this time: an earlier attempt's 401 must not be
-			// taken for the outcome, or a retry that timed out after a
-			// successful refresh would end the session (a transient
-			// failure keeps it, with the rotated tokens saved).
-			res.answer = nil
-			res.resourceErr = err
-			s.log.Warn("resource call failed", "method", method, "path", path, "error", err)
-			return res
-		}
-		res.answer = ans
-		unauthorized := ans.Status == http.StatusUnauthorized
-		if s.cfg.Bug == BugRefreshOn403 && ans.Status == http.StatusForbidden {
-			unauthorized = true
-		}
-		if !unauthorized || res.refreshes >= maxRefreshes {
-			return res
-		}
 
-		before := *current
-		seal := func(t rotatedTokens) (*http.Cookie, error) {
-			saved := before
-			saved.Access, saved.Refresh = t.Access, t.Refresh
-			if s.cfg.Bug == BugRefreshTokenNotSaved {
-				saved.Refresh = sess.Refresh
-			}
-			return s.store.cookie(&saved)
-		}
-		out, err := s.refresher.refresh(ctx, current.Refresh, seal)
-		res.refreshes++
-		if err != nil {
-			var rerr *refreshError
-			if !errors.As(err, &rerr) {
-				rerr = &refreshError{kind: refreshUnavailable, err: err}
-			}
-			res.refreshErr = rerr
-			return res
-		}
-		tokens := out.tokens
-		next := before
-		next.Access, next.Refresh = tokens.Access, tokens.Refresh
-		res.rotated, res.cookie, res.cookieErr = &next, out.cookie, out.sealErr
-		current = &next
-
-		if s.cfg.Bug == BugNoRetry && kind == kindAPI {
-			return res // the 401 goes back to the client
-		}
-		if s.cfg.Bug == BugNoRetryPage && kind == kindPage {
-			res.loginRedirect = true
-			return res
-		}
-		access = tokens.Access
-		if s.cfg.Bug == BugOldTokenOnRetry {
-			access = sess.Access
-		}
-		if s.cfg.Bug == BugBodyDroppedOnRetry {
-			body = nil
-		}
+	seal := func(t rotatedTokens) (*http.Cookie, error) {
+		return s.store.cookie(sess.rotated(t))
 	}
+	out, err := s.refresher.refresh(ctx, sess.Refresh, seal)
+	if err != nil {
+		var rerr *refreshError
+		if !errors.As(err, &rerr) {
+			rerr = &refreshError{kind: refreshUnavailable, err: err}
+		}
+		res.refreshErr = rerr
+		return res
+	}
+	res.rotated, res.cookie, res.cookieErr = sess.rotated(out.tokens), out.cookie, out.sealErr
+
+	// No answer to the retry replaces the first 401 as the outcome: the
+	// refresh succeeded, so a retry that timed out keeps the session, with
+	// the rotated tokens saved.
+	res.answer, res.resourceErr = s.callResource(ctx, method, path, res.rotated.Access, body)
+	return res
+}
+
+// callResource makes one resource call; a call without an answer is logged.
+func (s *Server) callResource(ctx context.Context, method, path, access string, body []byte) (*backendAnswer, error) {
+	ans, err := s.backend.do(ctx, method, path, access, body)
+	if err != nil {
+		s.log.Warn("resource call failed", "method", method, "path", path, "error", err)
+		return nil, err
+	}
+	return ans, nil
 }
 
 // finish turns a fetchResult into the response: the session cookie first
 // (rotated, resealed, cleared or untouched), then the answer. success writes
 // a 2xx backend answer.
-func (s *Server) finish(w http.ResponseWriter, r *http.Request, kind routeKind, rs requestSession, res fetchResult, success func(ans *backendAnswer, sess *session)) {
+func (s *Server) finish(w http.ResponseWriter, r *http.Request, kind routeKind, rs requestSession, res fetchResult, success func(ans *backendAnswer)) {
 	if e := res.refreshErr; e != nil {
 		switch e.kind {
 		case refreshInvalidGrant:
@@ -122,47 +88,36 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, kind routeKind, 
 		return
 	}
 
-	if res.answer != nil && res.answer.Status == http.StatusUnauthorized && !res.loginRedirect {
+	if res.answer != nil && res.answer.Status == http.StatusUnauthorized {
 		// Rejected even after a successful refresh (or without one): the
 		// session cannot be recovered.
 		s.sessionLost(w, r, kind, "unauthorized", "the backend rejected the session; sign in again")
 		return
 	}
 
-	current := rs.sess
 	switch {
 	case res.rotated != nil:
-		current = res.rotated
 		if res.cookieErr != nil {
 			s.log.Error("rotated session not saved", "error", res.cookieErr)
 			s.fail(w, kind, http.StatusBadGateway, "session_too_large", res.cookieErr.Error())
 			return
 		}
-		if s.cfg.Bug != BugTokensNotSaved {
-			http.SetCookie(w, res.cookie)
-		}
+		http.SetCookie(w, res.cookie)
 	case rs.reseal:
 		if !s.saveSession(w, kind, rs.sess) {
 			return
 		}
 	}
 
-	if res.loginRedirect {
-		redirect(w, r, "/login")
-		return
-	}
 	if res.resourceErr != nil {
 		s.fail(w, kind, http.StatusBadGateway, "backend_unavailable", "the backend did not answer")
 		return
-	}
-	if s.cfg.Bug == BugTokenInHeader && kind == kindAPI {
-		w.Header().Set("X-Access-Token", current.Access)
 	}
 
 	ans := res.answer
 	switch {
 	case ans.Status >= 200 && ans.Status < 300:
-		success(ans, current)
+		success(ans)
 	case ans.Status >= 500:
 		s.fail(w, kind, http.StatusBadGateway, "backend_error", "the backend failed on this request")
 	case kind == kindAPI:
@@ -191,17 +146,10 @@ func (s *Server) saveSession(w http.ResponseWriter, kind routeKind, sess *sessio
 // sessionLost destroys the session: api routes answer 401 JSON, pages
 // redirect to /login, both with the cookie cleared.
 func (s *Server) sessionLost(w http.ResponseWriter, r *http.Request, kind routeKind, code, message string) {
+	http.SetCookie(w, s.store.clearCookie())
 	if kind == kindAPI {
-		if s.cfg.Bug == BugAPI200AfterInvalidGrant {
-			writeError(w, http.StatusOK, code, message)
-			return
-		}
-		http.SetCookie(w, s.store.clearCookie())
 		writeError(w, http.StatusUnauthorized, code, message)
 		return
-	}
-	if s.cfg.Bug != BugSessionKeptAfterInvalidGrant {
-		http.SetCookie(w, s.store.clearCookie())
 	}
 	redirect(w, r, "/login")
 }

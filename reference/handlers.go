@@ -35,10 +35,6 @@ func (s *Server) openSession(r *http.Request) requestSession {
 // and could not be used is cleared.
 func (s *Server) anonymous(w http.ResponseWriter, r *http.Request, kind routeKind, rs requestSession) {
 	if rs.presented {
-		if s.cfg.Bug == BugTamperedCookie500 {
-			writeError(w, http.StatusInternalServerError, "internal_error", "cannot decode session")
-			return
-		}
 		http.SetCookie(w, s.store.clearCookie())
 	}
 	if kind == kindAPI {
@@ -55,11 +51,6 @@ func (s *Server) withSession(w http.ResponseWriter, r *http.Request, kind routeK
 	if rs.sess != nil {
 		return rs, true
 	}
-	if s.cfg.Bug == BugRefreshWithoutSession {
-		// The seed's performFetch never asks whether there is a session.
-		rs.sess = &session{}
-		return rs, true
-	}
 	s.anonymous(w, r, kind, rs)
 	return rs, false
 }
@@ -68,10 +59,6 @@ func (s *Server) withSession(w http.ResponseWriter, r *http.Request, kind routeK
 func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 	rs := s.openSession(r)
 	if rs.presented && rs.sess == nil {
-		if s.cfg.Bug == BugLoginSelfRedirect {
-			redirect(w, r, "/login")
-			return
-		}
 		http.SetCookie(w, s.store.clearCookie())
 	}
 	renderPage(w, http.StatusOK, "login", pageData{Title: "Sign in"})
@@ -109,12 +96,6 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case ans.Status == http.StatusOK:
 	case ans.Status == http.StatusUnauthorized:
-		if s.cfg.Bug == BugCookieOnBadLogin {
-			// The session is saved before the outcome is looked at.
-			if c, err := s.store.cookie(&session{RefreshExpiry: s.cfg.now().Add(SessionLifetime).Unix()}); err == nil {
-				http.SetCookie(w, c)
-			}
-		}
 		s.loginFailure(w, form, creds, http.StatusUnauthorized, "invalid_credentials", "wrong email or password")
 		return
 	case ans.Status == http.StatusBadRequest:
@@ -146,10 +127,6 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		UserID:        u.ID,
 		FirstName:     u.FirstName,
 	}
-	if s.cfg.Bug == BugCookieBloat {
-		sess.Login = json.RawMessage(ans.Body)
-		sess.Pad = strings.Repeat("x", 4096)
-	}
 	c, err := s.store.cookie(sess)
 	if err != nil {
 		s.log.Error("session not saved at login", "error", err)
@@ -157,9 +134,6 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, c)
-	if s.cfg.Bug == BugTokensInScriptCookie {
-		http.SetCookie(w, &http.Cookie{Name: "tokens", Value: sess.Access, Path: "/", SameSite: http.SameSiteLaxMode})
-	}
 	s.log.Info("login", "user", u.ID, "token", fingerprint(sess.Refresh))
 	if form {
 		redirect(w, r, "/profile")
@@ -233,8 +207,8 @@ func (s *Server) handleProfilePage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	res := s.performFetch(r.Context(), rs.sess, http.MethodGet, pathMe, nil, kindPage)
-	s.finish(w, r, kindPage, rs, res, func(ans *backendAnswer, _ *session) {
+	res := s.performFetch(r.Context(), rs.sess, http.MethodGet, pathMe, nil)
+	s.finish(w, r, kindPage, rs, res, func(ans *backendAnswer) {
 		var me struct {
 			Data user `json:"data"`
 		}
@@ -243,7 +217,7 @@ func (s *Server) handleProfilePage(w http.ResponseWriter, r *http.Request) {
 			renderError(w, http.StatusBadGateway, "Bad Gateway", "the backend's answer could not be read")
 			return
 		}
-		renderPage(w, http.StatusOK, "profile", pageData{Title: "Profile", FirstName: me.Data.FirstName, NoClientRedirect: s.cfg.Bug == BugNoClientRedirect})
+		renderPage(w, http.StatusOK, "profile", pageData{Title: "Profile", FirstName: me.Data.FirstName})
 	})
 }
 
@@ -253,8 +227,8 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	res := s.performFetch(r.Context(), rs.sess, http.MethodGet, pathMe, nil, kindAPI)
-	s.finish(w, r, kindAPI, rs, res, func(ans *backendAnswer, _ *session) {
+	res := s.performFetch(r.Context(), rs.sess, http.MethodGet, pathMe, nil)
+	s.finish(w, r, kindAPI, rs, res, func(ans *backendAnswer) {
 		writeRawJSON(w, ans.Status, ans.Body)
 	})
 }
@@ -270,8 +244,8 @@ func (s *Server) handleUpdateProfile(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	res := s.performFetch(r.Context(), rs.sess, http.MethodPatch, pathProfile, body, kindAPI)
-	s.finish(w, r, kindAPI, rs, res, func(ans *backendAnswer, _ *session) {
+	res := s.performFetch(r.Context(), rs.sess, http.MethodPatch, pathProfile, body)
+	s.finish(w, r, kindAPI, rs, res, func(ans *backendAnswer) {
 		writeRawJSON(w, ans.Status, ans.Body)
 	})
 }
@@ -279,7 +253,7 @@ func (s *Server) handleUpdateProfile(w http.ResponseWriter, r *http.Request) {
 // POST /logout: the cookie is cleared whatever the backend says.
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	rs := s.openSession(r)
-	if rs.sess != nil && rs.sess.Refresh != "" && s.cfg.Bug != BugNoBackendLogout {
+	if rs.sess != nil && rs.sess.Refresh != "" {
 		// The client going away must not keep the family alive.
 		ctx := context.WithoutCancel(r.Context())
 		ans, err := s.backend.do(ctx, http.MethodPost, pathLogout, "", refreshBody(rs.sess.Refresh))

@@ -120,9 +120,6 @@ func TestConfigFromEnv(t *testing.T) {
 			t.Errorf("the error echoes the secret: %v", err)
 		}
 	}
-	if _, err := NewServer(Config{BackendURL: "http://x", Secrets: []string{testSecret}, Bug: "no-such-bug"}); err == nil {
-		t.Errorf("an unknown bug was accepted")
-	}
 }
 
 // TestRun starts the proxy as cmd/reference does, on a free port, and
@@ -140,7 +137,7 @@ func TestRun(t *testing.T) {
 	stdoutR, stdoutW := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(ctx, func(k string) string { return env[k] }, stdoutW, io.Discard, BugNone)
+		done <- Run(ctx, func(k string) string { return env[k] }, stdoutW, io.Discard)
 		stdoutW.Close()
 	}()
 	sc := bufio.NewScanner(stdoutR)
@@ -170,13 +167,9 @@ func TestRun(t *testing.T) {
 			return "too-short"
 		}
 		return env[k]
-	}, io.Discard, io.Discard, BugNone)
+	}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), EnvSessionSecret) {
 		t.Errorf("Run with a short secret: %v", err)
-	}
-	err = Run(context.Background(), func(k string) string { return env[k] }, io.Discard, io.Discard, "no-such-bug")
-	if err == nil || !strings.Contains(err.Error(), "REFERENCE_BREAK") {
-		t.Errorf("Run with an unknown bug: %v", err)
 	}
 }
 
@@ -202,27 +195,5 @@ func TestRecentRefreshesAreBounded(t *testing.T) {
 	c.put("e", refreshed{})
 	if c.size() != 1 {
 		t.Errorf("expired entries kept: size %d", c.size())
-	}
-}
-
-func TestParseBug(t *testing.T) {
-	seen := map[Bug]bool{}
-	for _, b := range AllBugs {
-		if got, err := ParseBug(string(b)); err != nil || got != b {
-			t.Errorf("ParseBug(%q) = %q, %v", b, got, err)
-		}
-		if seen[b] {
-			t.Errorf("%q listed twice", b)
-		}
-		seen[b] = true
-		if BugScenario[b] == "" {
-			t.Errorf("%q has no scenario", b)
-		}
-	}
-	if len(BugScenario) != len(AllBugs) {
-		t.Errorf("BugScenario has %d entries, AllBugs %d", len(BugScenario), len(AllBugs))
-	}
-	if _, err := ParseBug("nope"); err == nil {
-		t.Errorf("ParseBug(nope) accepted")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -75,27 +74,20 @@ const (
 type refresher struct {
 	backend *backendClient
 	log     *slog.Logger
-	bug     Bug
 	now     func() time.Time
 	group   singleflight.Group
 	recent  *recentRefreshes
 }
 
-func newRefresher(b *backendClient, log *slog.Logger, bug Bug, now func() time.Time) *refresher {
-	return &refresher{backend: b, log: log, bug: bug, now: now, recent: newRecentRefreshes(recentRefreshTTL, recentRefreshCap, now)}
+func newRefresher(b *backendClient, log *slog.Logger, now func() time.Time) *refresher {
+	return &refresher{backend: b, log: log, now: now, recent: newRecentRefreshes(recentRefreshTTL, recentRefreshCap, now)}
 }
 
 // refresh exchanges refreshToken for a rotated pair. The backend call runs
 // under context.WithoutCancel plus the backend timeout, so one caller giving
 // up does not fail the others waiting on the same call.
 func (r *refresher) refresh(ctx context.Context, refreshToken string, seal sealFunc) (refreshed, error) {
-	if r.bug == BugNoRefreshLock {
-		return r.callAndSeal(context.WithoutCancel(ctx), refreshToken, seal)
-	}
 	key := refreshToken
-	if r.bug == BugSharedRefreshAcrossSessions {
-		key = "all-sessions"
-	}
 	if t, ok := r.recent.get(key); ok {
 		r.log.Debug("refresh answered from recent memory", "token", fingerprint(refreshToken))
 		return t, nil
@@ -153,18 +145,10 @@ func (r *refresher) call(ctx context.Context, refreshToken string) (rotatedToken
 
 func (r *refresher) classify(ans *backendAnswer, err error) (rotatedTokens, *refreshError) {
 	if err != nil {
-		if r.bug == BugLogoutOnDrop {
-			return rotatedTokens{}, &refreshError{kind: refreshInvalidGrant, err: err}
-		}
 		return rotatedTokens{}, &refreshError{kind: refreshUnavailable, err: err}
 	}
 	switch {
 	case ans.Status == http.StatusOK:
-		if r.bug == BugMalformedOverwrites {
-			var env loginEnvelope
-			_ = json.Unmarshal(ans.Body, &env) // whatever came, however little
-			return rotatedTokens{Access: env.Data.Authorization.AccessToken, Refresh: env.Data.Authorization.RefreshToken}, nil
-		}
 		env, err := parseTokens(ans.Body)
 		if err != nil {
 			return rotatedTokens{}, &refreshError{kind: refreshUnavailable, status: ans.Status, err: err}
@@ -173,14 +157,8 @@ func (r *refresher) classify(ans *backendAnswer, err error) (rotatedTokens, *ref
 	case ans.Status == http.StatusUnauthorized || ans.Status == http.StatusBadRequest:
 		return rotatedTokens{}, &refreshError{kind: refreshInvalidGrant, status: ans.Status, err: fmt.Errorf("backend refused the refresh token (%d)", ans.Status)}
 	case ans.Status == http.StatusTooManyRequests:
-		if r.bug == BugLogoutOn429 {
-			return rotatedTokens{}, &refreshError{kind: refreshInvalidGrant, status: ans.Status, err: errors.New("rate limited")}
-		}
 		return rotatedTokens{}, &refreshError{kind: refreshRateLimited, status: ans.Status, retryAfter: ans.RetryAfter, err: errors.New("rate limited")}
 	case ans.Status >= 500:
-		if r.bug == BugLogoutOn5xx {
-			return rotatedTokens{}, &refreshError{kind: refreshInvalidGrant, status: ans.Status, err: fmt.Errorf("backend error %d", ans.Status)}
-		}
 		return rotatedTokens{}, &refreshError{kind: refreshUnavailable, status: ans.Status, err: fmt.Errorf("backend error %d", ans.Status)}
 	default:
 		return rotatedTokens{}, &refreshError{kind: refreshUnavailable, status: ans.Status, err: fmt.Errorf("unexpected status %d", ans.Status)}
@@ -189,8 +167,6 @@ func (r *refresher) classify(ans *backendAnswer, err error) (rotatedTokens, *ref
 
 func outcomeName(e *refreshError) string {
 	switch {
-	case e.kind == refreshInvalidGrant && e.status == 0:
-		return "invalid_grant_assumed" // only the logout-on-drop bug gets here
 	case e.kind == refreshInvalidGrant:
 		return "invalid_grant"
 	case e.kind == refreshRateLimited:

@@ -17,16 +17,12 @@ import (
 const shutdownGrace = 10 * time.Second
 
 // Run reads the configuration through getenv, serves the proxy on PORT until
-// ctx is done, then shuts down gracefully. bug is "" except in the mutation
-// self-test; an unknown name is an error. The listening address is printed
+// ctx is done, then shuts down gracefully. The listening address is printed
 // to stdout; logs (JSON) go to stderr.
-func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, bug Bug) error {
+func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := ConfigFromEnv(getenv)
 	if err != nil {
 		return err
-	}
-	if cfg.Bug, err = ParseBug(string(bug)); err != nil {
-		return fmt.Errorf("REFERENCE_BREAK: %w", err)
 	}
 	port, err := portFromEnv(getenv)
 	if err != nil {
@@ -34,9 +30,6 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	}
 	logHandler := slog.NewJSONHandler(stderr, nil)
 	cfg.Logger = slog.New(logHandler)
-	if cfg.Bug != BugNone {
-		cfg.Logger.Warn("deliberate bug switched on: for the mutation self-test only", "bug", string(cfg.Bug), "scenario", BugScenario[cfg.Bug])
-	}
 
 	srv, err := NewServer(cfg)
 	if err != nil {

@@ -43,7 +43,7 @@ func NewServer(cfg Config) (*Server, error) {
 		log:       cfg.Logger,
 		store:     store,
 		backend:   backend,
-		refresher: newRefresher(backend, cfg.Logger, cfg.Bug, cfg.now),
+		refresher: newRefresher(backend, cfg.Logger, cfg.now),
 	}
 	s.handler = s.routes()
 	return s, nil

@@ -2,15 +2,12 @@ package reference
 
 import (
 	"bytes"
-	"compress/zlib"
 	"crypto/hkdf"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -34,10 +31,6 @@ const (
 	blockKeyLabel = "refreshspec reference session block key v1"
 )
 
-// developmentSecret is what the foreign-cookie-accepted bug seals with: a
-// built-in default that shadows SESSION_SECRET.
-const developmentSecret = "refreshspec-default-secret-0123456789"
-
 // session is what the cookie carries: as little as the proxy needs.
 type session struct {
 	Access  string `json:"a"`
@@ -47,10 +40,14 @@ type session struct {
 	RefreshExpiry int64  `json:"e"`
 	UserID        string `json:"u,omitempty"`
 	FirstName     string `json:"n,omitempty"`
+}
 
-	// Login and Pad are only filled by the cookie-bloat bug.
-	Login json.RawMessage `json:"l,omitempty"`
-	Pad   string          `json:"p,omitempty"`
+// rotated is a copy of the session holding the tokens of a refresh; its
+// expiry and user carry over.
+func (s *session) rotated(t rotatedTokens) *session {
+	next := *s
+	next.Access, next.Refresh = t.Access, t.Refresh
+	return &next
 }
 
 var (
@@ -62,9 +59,8 @@ var (
 
 // sessionStore seals and unseals sessions and writes the cookie.
 type sessionStore struct {
-	codecs []securecookie.Codec
+	codecs []securecookie.Codec // one per secret, the first seals
 	secure bool
-	bug    Bug
 	now    func() time.Time
 	// opened spares a browser's repeated requests the unsealing of the
 	// same cookie value (HMAC, AES, base64 and JSON: most of what the
@@ -73,47 +69,37 @@ type sessionStore struct {
 }
 
 func newSessionStore(cfg Config) (*sessionStore, error) {
-	secrets := cfg.Secrets
-	if cfg.Bug == BugForeignCookieAccepted {
-		// The defect: a built-in default shadows SESSION_SECRET, so every
-		// instance seals with the same keys whatever it was configured with.
-		secrets = []string{developmentSecret}
-	}
-	if cfg.Bug == BugNoKeyRotation {
-		secrets = secrets[:1]
-	}
-	pairs := make([][]byte, 0, 2*len(secrets))
-	var zlibSigned []securecookie.Codec
-	for _, s := range secrets {
-		hashKey, err := hkdf.Key(sha256.New, []byte(s), nil, hashKeyLabel, 32)
+	codecs := make([]securecookie.Codec, 0, len(cfg.Secrets))
+	for _, secret := range cfg.Secrets {
+		c, err := newCodec(secret)
 		if err != nil {
-			return nil, fmt.Errorf("deriving hash key: %w", err)
+			return nil, err
 		}
-		blockKey, err := hkdf.Key(sha256.New, []byte(s), nil, blockKeyLabel, 32)
-		if err != nil {
-			return nil, fmt.Errorf("deriving block key: %w", err)
-		}
-		if cfg.Bug == BugSignedOnlyCookie {
-			blockKey = nil // signed, not encrypted: the session is readable
-		}
-		pairs = append(pairs, hashKey, blockKey)
-		zlibSigned = append(zlibSigned, zlibSignedCodec{hashKey: hashKey})
+		codecs = append(codecs, c)
 	}
-	codecs := securecookie.CodecsFromPairs(pairs...)
-	if cfg.Bug == BugSignedZlibCookie {
-		// The defect: Flask's and Django's signed-cookie format, compressed
-		// and signed but not encrypted, so the tokens are readable.
-		return &sessionStore{codecs: zlibSigned, secure: cfg.CookieSecure, bug: cfg.Bug, now: cfg.now, opened: newOpenedCookies(openedCookiesLimit)}, nil
+	return &sessionStore{codecs: codecs, secure: cfg.CookieSecure, now: cfg.now, opened: newOpenedCookies(openedCookiesLimit)}, nil
+}
+
+// newCodec seals with one secret: HMAC-SHA256 and AES-256, so the cookie is
+// encrypted, not only signed (a signed cookie is tamper-proof but readable,
+// and it holds the tokens). The two keys are derived by HKDF under distinct
+// labels, so that neither tells anything about the other.
+func newCodec(secret string) (securecookie.Codec, error) {
+	hashKey, err := hkdf.Key(sha256.New, []byte(secret), nil, hashKeyLabel, 32)
+	if err != nil {
+		return nil, fmt.Errorf("deriving hash key: %w", err)
 	}
-	for _, c := range codecs {
-		sc := c.(*securecookie.SecureCookie)
-		sc.SetSerializer(jsonSerializer{})
-		sc.MaxAge(int(SessionLifetime / time.Second))
-		// The size bound is enforced on the whole Set-Cookie line in seal,
-		// and on the incoming value in open, where it is clearer.
-		sc.MaxLength(0)
+	blockKey, err := hkdf.Key(sha256.New, []byte(secret), nil, blockKeyLabel, 32)
+	if err != nil {
+		return nil, fmt.Errorf("deriving block key: %w", err)
 	}
-	return &sessionStore{codecs: codecs, secure: cfg.CookieSecure, bug: cfg.Bug, now: cfg.now, opened: newOpenedCookies(openedCookiesLimit)}, nil
+	sc := securecookie.New(hashKey, blockKey)
+	sc.SetSerializer(jsonSerializer{})
+	sc.MaxAge(int(SessionLifetime / time.Second))
+	// The size bound is enforced on the whole Set-Cookie line in cookie,
+	// and on the incoming value in open, where it is clearer.
+	sc.MaxLength(0)
+	return sc, nil
 }
 
 // open reads the session from r. rotated says the cookie was sealed under a
@@ -123,7 +109,7 @@ func (s *sessionStore) open(r *http.Request) (sess *session, rotated bool, err e
 	if err != nil || c.Value == "" {
 		return nil, false, errNoCookie
 	}
-	if len(c.Value) > MaxCookieBytes && s.bug != BugCookieBloat {
+	if len(c.Value) > MaxCookieBytes {
 		return nil, false, fmt.Errorf("%w: %d bytes", errCookieUndecoded, len(c.Value))
 	}
 	o, err := s.unseal(c.Value)
@@ -131,7 +117,7 @@ func (s *sessionStore) open(r *http.Request) (sess *session, rotated bool, err e
 		return nil, false, err
 	}
 	v := o.sess // a copy: the cached session is never handed out
-	if v.Refresh == "" && v.Access == "" && s.bug != BugMalformedOverwrites {
+	if v.Refresh == "" && v.Access == "" {
 		return nil, false, fmt.Errorf("%w: no tokens", errCookieUndecoded)
 	}
 	if !time.Unix(v.RefreshExpiry, 0).After(s.now()) {
@@ -180,16 +166,8 @@ func (s *sessionStore) cookie(sess *session) (*http.Cookie, error) {
 	if maxAge < 1 {
 		maxAge = 1
 	}
-	c := &http.Cookie{
-		Name:     CookieName,
-		Value:    value,
-		Path:     "/",
-		MaxAge:   maxAge,
-		HttpOnly: s.bug != BugNoHTTPOnly,
-		Secure:   s.secure,
-		SameSite: http.SameSiteLaxMode,
-	}
-	if n := len(c.String()); n > MaxCookieBytes && s.bug != BugCookieBloat {
+	c := s.sessionCookie(value, maxAge)
+	if n := len(c.String()); n > MaxCookieBytes {
 		return nil, fmt.Errorf("%w (%d bytes): the backend's tokens are too large for a cookie session", errCookieTooLarge, n)
 	}
 	return c, nil
@@ -197,13 +175,22 @@ func (s *sessionStore) cookie(sess *session) (*http.Cookie, error) {
 
 // clearCookie is the Set-Cookie that makes the browser forget the session.
 func (s *sessionStore) clearCookie() *http.Cookie {
+	c := s.sessionCookie("", -1) // Max-Age=0
+	c.Expires = time.Unix(0, 0)
+	return c
+}
+
+// sessionCookie is the session cookie with the attributes every Set-Cookie
+// of it carries: HttpOnly, so that no page script can read the tokens;
+// SameSite=Lax, so that other sites' requests do not carry it; Secure
+// unless COOKIE_SECURE=false.
+func (s *sessionStore) sessionCookie(value string, maxAge int) *http.Cookie {
 	return &http.Cookie{
 		Name:     CookieName,
-		Value:    "",
+		Value:    value,
 		Path:     "/",
-		MaxAge:   -1, // Max-Age=0
-		Expires:  time.Unix(0, 0),
-		HttpOnly: s.bug != BugNoHTTPOnly,
+		MaxAge:   maxAge,
+		HttpOnly: true,
 		Secure:   s.secure,
 		SameSite: http.SameSiteLaxMode,
 	}
@@ -301,53 +288,4 @@ func (c *openedCookies) size() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.cur) + len(c.prev)
-}
-
-// zlibSignedCodec seals as "." + base64url(zlib(json)) + "." +
-// base64url(hmac), the shape of Flask's and Django's signed cookies: only the
-// signed-zlib-cookie bug uses it, to show that the leak scan sees through
-// compression.
-type zlibSignedCodec struct{ hashKey []byte }
-
-func (c zlibSignedCodec) mac(name, payload string) string {
-	m := hmac.New(sha256.New, c.hashKey)
-	m.Write([]byte(name + "|" + payload))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
-}
-
-func (c zlibSignedCodec) Encode(name string, value any) (string, error) {
-	js, err := json.Marshal(value)
-	if err != nil {
-		return "", fmt.Errorf("encoding session: %w", err)
-	}
-	var buf bytes.Buffer
-	w := zlib.NewWriter(&buf)
-	if _, err := w.Write(js); err != nil {
-		return "", fmt.Errorf("compressing session: %w", err)
-	}
-	if err := w.Close(); err != nil {
-		return "", fmt.Errorf("compressing session: %w", err)
-	}
-	payload := base64.RawURLEncoding.EncodeToString(buf.Bytes())
-	return "." + payload + "." + c.mac(name, payload), nil
-}
-
-func (c zlibSignedCodec) Decode(name, value string, dst any) error {
-	payload, sig, ok := strings.Cut(strings.TrimPrefix(value, "."), ".")
-	if !ok || !hmac.Equal([]byte(sig), []byte(c.mac(name, payload))) {
-		return errors.New("signed-zlib cookie: bad signature")
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(payload)
-	if err != nil {
-		return fmt.Errorf("signed-zlib cookie: %w", err)
-	}
-	r, err := zlib.NewReader(bytes.NewReader(raw))
-	if err != nil {
-		return fmt.Errorf("signed-zlib cookie: %w", err)
-	}
-	js, err := io.ReadAll(io.LimitReader(r, MaxCookieBytes*8))
-	if err != nil {
-		return fmt.Errorf("signed-zlib cookie: %w", err)
-	}
-	return json.Unmarshal(js, dst)
 }

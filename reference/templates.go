@@ -41,12 +41,10 @@ document.getElementById('reload').addEventListener('click', async function () {
     status.textContent = 'The server cannot be reached.';
     return;
   }
-  {{- if not .NoClientRedirect}}
   if (res.status === 401) {
     window.location.href = '/login';
     return;
   }
-  {{- end}}
   if (!res.ok) {
     status.textContent = 'Could not reload (' + res.status + ').';
     return;
@@ -70,9 +68,6 @@ type pageData struct {
 	Error     string
 	Email     string
 	FirstName string
-	// NoClientRedirect drops the seed's client-side redirect on a 401 (the
-	// no-client-redirect bug).
-	NoClientRedirect bool
 }
 
 func renderPage(w http.ResponseWriter, status int, name string, d pageData) {

@@ -8,8 +8,6 @@ import (
 	"io"
 	"os"
 	"time"
-
-	"github.com/refreshspec/refreshspec/reference"
 )
 
 // ErrFailed is returned by Main when the soak ran and found problems.
@@ -49,7 +47,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, self s
 	}
 	cfg.Progress = stderr
 	if inProcess {
-		cfg.Proxy = InProcess(reference.BugNone)
+		cfg.Proxy = InProcess()
 	} else {
 		cfg.Proxy = Subprocess(self)
 	}

@@ -41,17 +41,14 @@ type Proxy struct {
 // ProxyStarter starts the proxy under soak.
 type ProxyStarter func(ctx context.Context, env ProxyEnv) (*Proxy, error)
 
-// InProcess runs reference.NewServer in this process on a loopback port,
-// with bug switched on (reference.BugNone for the correct proxy; the soak's
-// own tests use bugs to show it notices them).
-func InProcess(bug reference.Bug) ProxyStarter {
+// InProcess runs reference.NewServer in this process on a loopback port.
+func InProcess() ProxyStarter {
 	return func(ctx context.Context, env ProxyEnv) (*Proxy, error) {
 		srv, err := reference.NewServer(reference.Config{
 			BackendURL:     env.BackendURL,
 			Secrets:        []string{env.Secret},
 			BackendTimeout: env.BackendTimeout,
 			Logger:         slog.New(slog.NewJSONHandler(env.Logs, nil)),
-			Bug:            bug,
 		})
 		if err != nil {
 			return nil, err

@@ -14,7 +14,6 @@ import (
 
 	"github.com/refreshspec/refreshspec/fakebackend"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
-	"github.com/refreshspec/refreshspec/reference"
 )
 
 // Config shapes one soak. Zero values take the defaults in brackets.
@@ -29,7 +28,7 @@ type Config struct {
 	ExpireEvery  time.Duration // one family's access token expired [20ms]
 	AdvanceEvery time.Duration // the backend clock moved past every access token [10s]
 	RevokeEvery  time.Duration // one family revoked on purpose [5s]
-	// Proxy starts the proxy under soak [InProcess(reference.BugNone)].
+	// Proxy starts the proxy under soak [InProcess()].
 	Proxy ProxyStarter
 	// Progress receives a line every few seconds [discarded].
 	Progress io.Writer
@@ -60,7 +59,7 @@ func (c *Config) defaults() {
 		c.Seed = uint64(time.Now().UnixNano())
 	}
 	if c.Proxy == nil {
-		c.Proxy = InProcess(reference.BugNone)
+		c.Proxy = InProcess()
 	}
 	if c.Progress == nil {
 		c.Progress = io.Discard

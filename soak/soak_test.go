@@ -11,7 +11,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/refreshspec/refreshspec/reference"
+	"github.com/refreshspec/refreshspec/internal/mutant"
 )
 
 func TestMain(m *testing.M) {
@@ -104,24 +104,45 @@ func TestSoakShort(t *testing.T) {
 	}
 }
 
-// TestSoakNoticesBugs runs a short soak against the reference with one
-// deliberate bug at a time: the figure that bug breaks must show it, so a
-// passing soak means something.
-func TestSoakNoticesBugs(t *testing.T) {
+// TestSoakNoticesMutants runs a short soak against mutants of the reference
+// (reference/mutants), one at a time: the figure each one breaks must show
+// it, so a passing soak means something. The mutant is the soak binary built
+// with its patch, serving the patched reference in a separate process as
+// Subprocess does for make soak.
+func TestSoakNoticesMutants(t *testing.T) {
 	cases := []struct {
-		bug    reference.Bug
+		mutant string
 		figure func(*Report) int64
 		name   string
 	}{
-		{reference.BugTokenInHeader, func(r *Report) int64 { return int64(r.LeaksInAnswers) }, "leaks in answers"},
-		{reference.BugSignedOnlyCookie, func(r *Report) int64 { return int64(r.LeaksInAnswers) }, "leaks in answers (a readable cookie)"},
-		{reference.BugLogoutOn5xx, func(r *Report) int64 { return r.SessionsLost }, "sessions lost"},
-		{reference.BugNoRefreshLock, func(r *Report) int64 { return r.SessionsLost + int64(r.RefreshMismatches) + r.DivergentCookies }, "lost, double refreshes or divergent bursts"},
+		{"token-in-header", func(r *Report) int64 { return int64(r.LeaksInAnswers) }, "leaks in answers"},
+		{"signed-only-cookie", func(r *Report) int64 { return int64(r.LeaksInAnswers) }, "leaks in answers (a readable cookie)"},
+		{"logout-on-5xx", func(r *Report) int64 { return r.SessionsLost }, "sessions lost"},
+		{"no-refresh-lock", func(r *Report) int64 { return r.SessionsLost + int64(r.RefreshMismatches) + r.DivergentCookies }, "lost, double refreshes or divergent bursts"},
 	}
-	for _, tc := range cases {
-		t.Run(string(tc.bug), func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	root, err := mutant.Root(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := mutant.Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := make([]*mutant.Mutant, len(cases))
+	for i, tc := range cases {
+		if ms[i], err = mutant.Find(all, tc.mutant); err != nil {
+			t.Fatal(err)
+		}
+	}
+	builds := mutant.Prebuild(t.Context(), root, "./cmd/refreshsoak", ms, t.TempDir(), 2)
+	for i, tc := range cases {
+		t.Run(tc.mutant, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 			defer cancel()
+			bin, err := builds.Wait(ctx, ms[i])
+			if err != nil {
+				t.Fatal(err)
+			}
 			rep, err := Run(ctx, Config{
 				Duration:    2 * time.Second,
 				Sessions:    16,
@@ -129,7 +150,7 @@ func TestSoakNoticesBugs(t *testing.T) {
 				Seed:        1,
 				FaultEvery:  20 * time.Millisecond,
 				ExpireEvery: 5 * time.Millisecond,
-				Proxy:       InProcess(tc.bug),
+				Proxy:       Subprocess(bin),
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -137,7 +158,7 @@ func TestSoakNoticesBugs(t *testing.T) {
 			if tc.figure(rep) == 0 || len(rep.Problems()) == 0 {
 				var out strings.Builder
 				rep.Print(&out)
-				t.Errorf("the soak did not notice %s (%s is 0):\n%s", tc.bug, tc.name, out.String())
+				t.Errorf("the soak did not notice %s (%s is 0):\n%s", tc.mutant, tc.name, out.String())
 			}
 		})
 	}

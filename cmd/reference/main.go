@@ -16,7 +16,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := reference.Run(ctx, os.Getenv, os.Stdout, os.Stderr, reference.Bug(breakFromEnv(os.Getenv))); err != nil {
+	if err := reference.Run(ctx, os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "reference:", err)
 		os.Exit(1)
 	}

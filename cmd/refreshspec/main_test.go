@@ -1,8 +1,8 @@
 package main
 
 // These tests build refreshspec as users install it (CGO_ENABLED=0) and run
-// the binary: against the reference proxy (conformant), against a reference
-// built with a deliberate bug (not conformant), with bad input, and its list
+// the binary: against the reference proxy (conformant), against one of its
+// mutants (reference/mutants: not conformant), with bad input, and its list
 // and fakebackend/backend commands. The proxy runs use the containerized
 // fake backend, as the CLI does by default; they skip without a Docker
 // engine unless REFRESHSPEC_REQUIRE_DOCKER=1.
@@ -26,6 +26,7 @@ import (
 	"time"
 
 	fbcontainer "github.com/refreshspec/refreshspec/fakebackend/container"
+	"github.com/refreshspec/refreshspec/internal/mutant"
 	"github.com/refreshspec/refreshspec/spec/catalogue"
 )
 
@@ -59,17 +60,13 @@ func TestMain(m *testing.M) {
 
 // binary builds a main package once per test run, statically, and returns
 // the binary's path.
-func binary(t *testing.T, name, pkg string, tags ...string) string {
+func binary(t *testing.T, name, pkg string) string {
 	t.Helper()
 	v, _ := builds.LoadOrStore(name, &build{})
 	b := v.(*build)
 	b.once.Do(func() {
 		b.path = filepath.Join(binDir, name)
-		args := []string{"build", "-o", b.path}
-		if len(tags) > 0 {
-			args = append(args, "-tags", strings.Join(tags, ","))
-		}
-		cmd := exec.Command("go", append(args, pkg)...)
+		cmd := exec.Command("go", "build", "-o", b.path, pkg)
 		cmd.Dir = repoRoot
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -210,11 +207,26 @@ func TestReferenceIsConformant(t *testing.T) {
 
 func TestBrokenProxyFailsP22(t *testing.T) {
 	fbcontainer.RequireDocker(t)
-	mutant := binary(t, "reference-mutation", "./cmd/reference", "mutation")
 	dir := t.TempDir()
+	root, err := filepath.Abs(repoRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := mutant.Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noRetry, err := mutant.Find(ms, "no-retry")
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken, err := mutant.Build(t.Context(), root, mutant.ReferenceCommand, noRetry, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	junit, jsonPath := filepath.Join(dir, "r.xml"), filepath.Join(dir, "r.json")
 	summary := filepath.Join(dir, "summary.md")
-	r := runCLI(t, nil, "proxy", "--target-cmd", "REFERENCE_BREAK=no-retry "+mutant,
+	r := runCLI(t, nil, "proxy", "--target-cmd", broken,
 		"--focus", "P2,P1", "--junit-report", junit, "--json-report", jsonPath, "--markdown-summary", summary)
 	if r.code != 1 {
 		t.Fatalf("exit %d against a proxy that does not retry, want 1\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)

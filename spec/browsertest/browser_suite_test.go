@@ -20,8 +20,8 @@ import (
 
 // The variables this test reads.
 const (
-	// envMutant names the reference's deliberate bug (reference.AllBugs)
-	// for one run; TestBrowserMutants sets it when it re-runs the suite.
+	// envMutant names the reference's mutant (reference/mutants) for one
+	// run; TestBrowserMutants sets it when it re-runs the suite.
 	envMutant = suitetest.EnvMutant
 	// envBackend is "local" to serve the fake backend in this process
 	// instead of in a container.
@@ -63,14 +63,13 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	cfg.Proxy.Backend = ctl
 	cfg.Proxy.BackendURL = backendURL
 
-	bin, err := suitetest.BuildReference(ctx, GinkgoT().TempDir())
+	bin, err := suitetest.ReferenceBinary(ctx, GinkgoT().TempDir())
 	Expect(err).NotTo(HaveOccurred())
 	tgt, err := target.StartProcess(ctx, target.ProcessOptions{
 		Command: suitetest.ShellQuote(bin),
 		Env: map[string]string{
 			target.EnvBackendURL:   backendURL,
 			target.EnvCookieSecure: "false", // the browser talks plain http on loopback
-			"REFERENCE_BREAK":      os.Getenv(envMutant),
 		},
 		ReadyPath:    "/login",
 		StartTimeout: 30 * time.Second,

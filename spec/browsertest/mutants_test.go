@@ -3,7 +3,6 @@ package browsertest
 import (
 	"context"
 	"os"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,48 +10,25 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/refreshspec/refreshspec/fakebackend/container"
-	"github.com/refreshspec/refreshspec/reference"
+	"github.com/refreshspec/refreshspec/internal/mutant"
 	"github.com/refreshspec/refreshspec/spec/internal/suitetest"
 )
 
-// browserBugs are the reference's deliberate defects that only a browser
-// sees, each with the W scenario that must catch it. Any other bug that
-// reference.BugScenario maps to a W scenario runs too.
-var browserBugs = []mutant{
-	// The reference also sets a cookie "tokens", without HttpOnly, holding
-	// the access token: page scripts can read it.
-	{"tokens-in-script-cookie", "W1.2"},
-	// The profile page's #reload handler ignores a 401 from /api/me, so the
-	// browser never leaves a page whose session is gone.
-	{"no-client-redirect", "W1.4"},
-}
-
-// mutant is a bug of the reference and the scenario that must catch it.
-type mutant struct{ bug, scenario string }
-
-// mutants is browserBugs plus the reference's other bugs caught by a W
-// scenario, in a stable order.
-func mutants() []mutant {
-	out := slices.Clone(browserBugs)
-	for _, b := range reference.AllBugs {
-		id := reference.BugScenario[b]
-		known := slices.ContainsFunc(out, func(m mutant) bool { return m.bug == string(b) })
-		if strings.HasPrefix(id, "W") && !known {
-			out = append(out, mutant{string(b), id})
-		}
-	}
-	return out
-}
-
-// mutantTimeout bounds one re-run of the suite: building the backend and the
-// reference, starting Chromium, and five scenarios of which one waits out its
-// step timeout.
+// mutantTimeout bounds one re-run of the suite: building the fake backend,
+// starting Chromium, and the scenario, which may wait out its step timeout.
 const mutantTimeout = 10 * time.Minute
 
-// TestBrowserMutants runs TestBrowserSuite again, in a child process, against
-// each broken reference of browserBugs, and checks that the scenario named for
-// the bug failed: a suite that passes a broken target has a hole. A child
-// process, because a Ginkgo suite runs once per process.
+// TestBrowserMutants runs TestBrowserSuite again, in a child process (a
+// Ginkgo suite runs once per process), against each mutant of the reference
+// whose scenario is a W one (reference/mutants), and checks that this
+// scenario failed: a suite that passes a broken target has a hole.
+//
+// A child runs only the spec of that scenario (-ginkgo.focus), with what
+// runs around it (Chromium started once, a fresh browser context). The test
+// asserts no more than that this scenario fails, and no W spec depends on
+// another: each logs in on its own in a context of its own. The other specs
+// would only add their time, which for a browser is seconds each. Every
+// mutant's build starts before the first child runs.
 func TestBrowserMutants(t *testing.T) {
 	if os.Getenv(envMutant) != "" {
 		t.Skip("this process is itself a mutant run")
@@ -64,52 +40,63 @@ func TestBrowserMutants(t *testing.T) {
 	if os.Getenv(envBackend) != "local" {
 		container.RequireDocker(t)
 	}
-	for _, m := range mutants() {
-		t.Run(m.bug, func(t *testing.T) {
-			bug, err := reference.ParseBug(m.bug)
+	ctx := t.Context()
+	root, err := mutant.Root(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := mutant.Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mutants := mutant.ForSuite(all, "W")
+	if len(mutants) == 0 {
+		t.Fatalf("no mutant in %s names a W scenario", mutant.Dir)
+	}
+	builds := mutant.Prebuild(ctx, root, mutant.ReferenceCommand, mutants, t.TempDir(), len(mutants))
+	for _, m := range mutants {
+		t.Run(m.Name, func(t *testing.T) {
+			bin, err := builds.Wait(ctx, m)
 			if err != nil {
-				t.Skipf("the reference has no bug %q yet (add it to reference.AllBugs)", m.bug)
+				t.Fatal(err)
 			}
-			if id, ok := reference.BugScenario[bug]; ok && id != m.scenario {
-				t.Errorf("reference.BugScenario maps %q to %s, but it is the browser scenario %s that catches it", m.bug, id, m.scenario)
-			}
-			specs := runMutant(t, m.bug)
+			specs := runMutant(t, m, bin)
 			var failed []string
 			found := false
 			for _, s := range specs {
-				if s.LeafNodeType != types.NodeTypeIt {
-					continue
+				if s.LeafNodeType != types.NodeTypeIt || s.State == types.SpecStateSkipped {
+					continue // the other scenarios are not focused
 				}
 				t.Logf("%-7s %s", s.State, s.LeafNodeText)
 				if s.State.Is(types.SpecStateFailureStates) {
 					failed = append(failed, s.LeafNodeText)
 				}
-				if strings.HasPrefix(s.LeafNodeText, m.scenario+" ") {
+				if suitetest.ScenarioID(s) == m.Scenario {
 					found = true
 					if s.State != types.SpecStateFailed {
-						t.Errorf("with the reference broken by %q, %s should fail but it %s", m.bug, s.LeafNodeText, s.State)
+						t.Errorf("with the mutant %s, %s should fail but it %s", m.Name, s.LeafNodeText, s.State)
 					} else {
-						t.Logf("%s caught %q: %s", m.scenario, m.bug, summary(s.Failure.Message))
+						t.Logf("%s caught %s: %s", m.Scenario, m.Name, summary(s.Failure.Message))
 					}
 				}
 			}
 			if !found {
-				t.Errorf("the mutant run has no spec %s; failed: %v", m.scenario, failed)
+				t.Errorf("the mutant run has no spec %s; failed: %v", m.Scenario, failed)
 			}
 		})
 	}
 }
 
-// runMutant re-runs TestBrowserSuite with the reference broken by bug and
-// returns the specs of its JSON report.
-func runMutant(t *testing.T, bug string) types.SpecReports {
+// runMutant re-runs TestBrowserSuite, focused on m's scenario, against the
+// mutant's binary bin, and returns the specs of its JSON report.
+func runMutant(t *testing.T, m *mutant.Mutant, bin string) types.SpecReports {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), mutantTimeout)
+	ctx, cancel := context.WithTimeout(t.Context(), mutantTimeout)
 	defer cancel()
 	child := suitetest.Child{
 		Test: "TestBrowserSuite",
-		Env:  append(os.Environ(), envMutant+"="+bug),
-		Args: []string{"-test.timeout=" + mutantTimeout.String()},
+		Env:  append(os.Environ(), envMutant+"="+m.Name, suitetest.EnvReferenceBin+"="+bin),
+		Args: []string{"-test.timeout=" + mutantTimeout.String(), "-ginkgo.focus=" + suitetest.FocusScenario(m.Scenario)},
 	}
 	// The run fails when the mutant is caught, so its exit status says
 	// nothing; the report says what failed.

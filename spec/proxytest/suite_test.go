@@ -28,14 +28,14 @@ const (
 	// running (TestMutants passes its own to the children).
 	envBackendURL = suitetest.EnvBackendURL
 	envControlURL = suitetest.EnvControlURL
-	// envMutant names the reference's deliberate bug for one run.
+	// envMutant names the reference's mutant (reference/mutants) for one run.
 	envMutant = suitetest.EnvMutant
 	// envStrict=0 runs SHOULD scenarios non-strict; the default is strict,
 	// because the reference must pass every MUST and SHOULD.
 	envStrict = "REFRESHSPEC_STRICT"
-	// envReferenceBin is a reference binary built with -tags mutation, so
-	// that the children of TestMutants do not build it again.
-	envReferenceBin = "REFRESHSPEC_REFERENCE_BIN"
+	// envReferenceBin is a reference binary to start instead of building
+	// one: TestMutants hands each child the mutant it built.
+	envReferenceBin = suitetest.EnvReferenceBin
 	// envAsURL=1 hands the specs the reference as a bare URL, as a target
 	// the suite did not start: the scenarios that restart it skip or
 	// measure less, and the rest must pass all the same.
@@ -64,7 +64,6 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 			"BACKEND_URL":     backendURL,
 			"COOKIE_SECURE":   "false", // the suite talks plain http on loopback
 			"BACKEND_TIMEOUT": prof.Target.BackendTimeout.Std().String(),
-			"REFERENCE_BREAK": os.Getenv(envMutant),
 		},
 		EnvNames:     prof.Target.EnvNames,
 		ReadyPath:    prof.Target.ReadyPath,
@@ -116,13 +115,10 @@ func startBackend(ctx context.Context) (string, *control.Client) {
 	return b.URL, b.Control
 }
 
-// referenceBinary is the reference built with its deliberate bugs compiled
-// in (-tags mutation), so that REFERENCE_BREAK can switch one on.
+// referenceBinary is the reference to start: the correct one, or the mutant
+// that the environment names (suitetest.ReferenceBinary).
 func referenceBinary(ctx context.Context) string {
-	if bin := os.Getenv(envReferenceBin); bin != "" {
-		return bin
-	}
-	bin, err := suitetest.BuildReference(ctx, GinkgoT().TempDir())
+	bin, err := suitetest.ReferenceBinary(ctx, GinkgoT().TempDir())
 	Expect(err).NotTo(HaveOccurred())
 	return bin
 }

@@ -21,8 +21,9 @@ const (
 	// running; the mutation tests hand their own to their children this way.
 	EnvBackendURL = "REFRESHSPEC_BACKEND_URL"
 	EnvControlURL = "REFRESHSPEC_CONTROL_URL"
-	// EnvMutant names the reference's deliberate bug (REFERENCE_BREAK) for
-	// one run of the proxy or browser suite.
+	// EnvMutant names a mutant of the reference (a deliberate defect, the
+	// patch reference/mutants/<name>.patch) for one run of the proxy or
+	// browser suite: the run starts the reference built with it.
 	EnvMutant = "REFRESHSPEC_MUTANT"
 )
 

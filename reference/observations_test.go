@@ -14,19 +14,20 @@ import (
 	"github.com/refreshspec/refreshspec/fakebackend/control"
 )
 
-// bugCheck runs one scenario's observation against a proxy switched into
-// bug (BugNone for the correct one) and says whether the defect showed.
-type bugCheck func(t *testing.T, bug Bug) (caught bool)
+// observation runs what one scenario of the proxy suite observes, in
+// miniature, against the reference, and says whether the requirement was
+// violated.
+type observation func(t *testing.T) (violated bool)
 
-// withBug starts a fake backend and a proxy with bug.
-func withBug(t *testing.T, bug Bug, mutate ...func(*Config)) (*proxy, *control.Client) {
+// withBackend starts a fake backend and a proxy in front of it.
+func withBackend(t *testing.T, mutate ...func(*Config)) (*proxy, *control.Client) {
 	be, ctl := startBackend(t, fakebackend.Config{})
-	return startProxy(t, be.URL, append([]func(*Config){func(c *Config) { c.Bug = bug }}, mutate...)...), ctl
+	return startProxy(t, be.URL, mutate...), ctl
 }
 
 // afterExpiry logs in, expires the access token and makes one request.
-func afterExpiry(t *testing.T, bug Bug, method, path, body string) (*proxy, *control.Client, *answer, []control.Entry) {
-	p, ctl := withBug(t, bug)
+func afterExpiry(t *testing.T, method, path, body string) (*proxy, *control.Client, *answer, []control.Entry) {
+	p, ctl := withBackend(t)
 	cookie := p.login()
 	expireAccess(t, ctl)
 	since := lastSeq(t, ctl)
@@ -36,8 +37,8 @@ func afterExpiry(t *testing.T, bug Bug, method, path, body string) (*proxy, *con
 
 // transientRefresh queues fault on the refresh after expiry and reports
 // whether the session was lost: cleared, overwritten, or unusable after.
-func transientRefresh(t *testing.T, bug Bug, f control.Fault) bool {
-	p, ctl := withBug(t, bug, func(c *Config) { c.BackendTimeout = 300 * time.Millisecond })
+func transientRefresh(t *testing.T, f control.Fault) bool {
+	p, ctl := withBackend(t, func(c *Config) { c.BackendTimeout = 300 * time.Millisecond })
 	cookie := p.login()
 	expireAccess(t, ctl)
 	f.Route = control.RouteRefresh
@@ -49,9 +50,9 @@ func transientRefresh(t *testing.T, bug Bug, f control.Fault) bool {
 	return p.get("/api/me", cookie).Status != 200
 }
 
-var bugChecks = map[string]bugCheck{
-	"P1.1": func(t *testing.T, bug Bug) bool {
-		p, ctl := withBug(t, bug)
+var observations = map[string]observation{
+	"P1.1": func(t *testing.T) bool {
+		p, ctl := withBackend(t)
 		c := p.login()
 		for _, tok := range issuedTokens(t, ctl) {
 			for _, d := range append(decodings(c.Value), zlibDecodings(c.Value)...) {
@@ -62,35 +63,35 @@ var bugChecks = map[string]bugCheck{
 		}
 		return false
 	},
-	"P1.2": func(t *testing.T, bug Bug) bool {
-		p, _ := withBug(t, bug)
+	"P1.2": func(t *testing.T) bool {
+		p, _ := withBackend(t)
 		return !p.login().HttpOnly
 	},
-	"P1.3": func(t *testing.T, bug Bug) bool {
-		p, _ := withBug(t, bug)
+	"P1.3": func(t *testing.T) bool {
+		p, _ := withBackend(t)
 		a := p.do(request{method: http.MethodPost, path: "/login", body: `{"email":"alice@example.com","password":"nope"}`})
 		return a.Status != 401 || len(a.SetCookieLines()) != 0
 	},
-	"P1.4": func(t *testing.T, bug Bug) bool {
-		p, _ := withBug(t, bug)
+	"P1.4": func(t *testing.T) bool {
+		p, _ := withBackend(t)
 		a := p.do(request{method: http.MethodPost, path: "/login", body: aliceLoginJSON})
 		return len(a.SetCookieLines()) != 1 || len(a.SetCookieLines()[0]) > MaxCookieBytes
 	},
-	"P2.1": func(t *testing.T, bug Bug) bool {
-		_, _, a, _ := afterExpiry(t, bug, http.MethodGet, "/profile", "")
+	"P2.1": func(t *testing.T) bool {
+		_, _, a, _ := afterExpiry(t, http.MethodGet, "/profile", "")
 		return a.Status != 200 || !strings.Contains(a.Body, ">Alice<")
 	},
-	"P2.2": func(t *testing.T, bug Bug) bool {
-		_, _, a, _ := afterExpiry(t, bug, http.MethodGet, "/api/me", "")
+	"P2.2": func(t *testing.T) bool {
+		_, _, a, _ := afterExpiry(t, http.MethodGet, "/api/me", "")
 		return a.Status != 200
 	},
-	"P2.3": func(t *testing.T, bug Bug) bool {
-		_, _, _, es := afterExpiry(t, bug, http.MethodPatch, "/api/profile", `{"lastName":"Hargreaves"}`)
+	"P2.3": func(t *testing.T) bool {
+		_, _, _, es := afterExpiry(t, http.MethodPatch, "/api/profile", `{"lastName":"Hargreaves"}`)
 		calls := byRoute(es, control.RouteProfile)
 		return len(calls) != 2 || calls[0].Body != calls[1].Body
 	},
-	"P2.4": func(t *testing.T, bug Bug) bool {
-		_, _, _, es := afterExpiry(t, bug, http.MethodGet, "/api/me", "")
+	"P2.4": func(t *testing.T) bool {
+		_, _, _, es := afterExpiry(t, http.MethodGet, "/api/me", "")
 		refreshes, calls := byRoute(es, control.RouteRefresh), byRoute(es, control.RouteMe)
 		if len(refreshes) != 1 || len(calls) != 2 {
 			return true
@@ -98,8 +99,8 @@ var bugChecks = map[string]bugCheck{
 		access, _ := refreshIssued(t, refreshes[0])
 		return calls[1].Token != access
 	},
-	"P3.1": func(t *testing.T, bug Bug) bool {
-		p, ctl := withBug(t, bug)
+	"P3.1": func(t *testing.T) bool {
+		p, ctl := withBackend(t)
 		cookie := p.login()
 		queueFault(t, ctl, control.Fault{Route: control.RouteMe, Kind: control.FaultStatus, Status: 401, Count: 10})
 		since := lastSeq(t, ctl)
@@ -107,16 +108,16 @@ var bugChecks = map[string]bugCheck{
 		es := journal(t, ctl, since)
 		return len(byRoute(es, control.RouteRefresh)) != 1 || len(byRoute(es, control.RouteMe)) != 2
 	},
-	"P3.2": func(t *testing.T, bug Bug) bool {
-		p, ctl := withBug(t, bug)
+	"P3.2": func(t *testing.T) bool {
+		p, ctl := withBackend(t)
 		cookie := p.login()
 		queueFault(t, ctl, control.Fault{Route: control.RouteMe, Kind: control.FaultStatus, Status: 403})
 		since := lastSeq(t, ctl)
 		a := p.get("/api/me", cookie)
 		return a.Status != 403 || len(byRoute(journal(t, ctl, since), control.RouteRefresh)) != 0
 	},
-	"P4.1": func(t *testing.T, bug Bug) bool {
-		p, ctl, a, es := afterExpiry(t, bug, http.MethodGet, "/api/me", "")
+	"P4.1": func(t *testing.T) bool {
+		p, ctl, a, es := afterExpiry(t, http.MethodGet, "/api/me", "")
 		refreshes := byRoute(es, control.RouteRefresh)
 		if a.Status != 200 || len(refreshes) != 1 {
 			return true
@@ -131,8 +132,8 @@ var bugChecks = map[string]bugCheck{
 		calls := journal(t, ctl, since)
 		return len(calls) != 1 || calls[0].Token != access
 	},
-	"P4.2": func(t *testing.T, bug Bug) bool {
-		p, ctl, a, es := afterExpiry(t, bug, http.MethodGet, "/api/me", "")
+	"P4.2": func(t *testing.T) bool {
+		p, ctl, a, es := afterExpiry(t, http.MethodGet, "/api/me", "")
 		refreshes := byRoute(es, control.RouteRefresh)
 		if a.Status != 200 || len(refreshes) != 1 || a.SessionCookie() == nil {
 			return true
@@ -144,45 +145,45 @@ var bugChecks = map[string]bugCheck{
 		second := byRoute(journal(t, ctl, since), control.RouteRefresh)
 		return b.Status != 200 || len(second) != 1 || second[0].Token != newRefresh
 	},
-	"P5.1": func(t *testing.T, bug Bug) bool {
-		p, ctl := withBug(t, bug)
+	"P5.1": func(t *testing.T) bool {
+		p, ctl := withBackend(t)
 		cookie := p.login()
 		revokeAll(t, ctl, lastIssued(t, ctl, control.Refresh))
 		a := p.get("/profile", cookie)
 		return a.Status != http.StatusSeeOther || !a.Cleared()
 	},
-	"P5.2": func(t *testing.T, bug Bug) bool {
-		p, ctl := withBug(t, bug)
+	"P5.2": func(t *testing.T) bool {
+		p, ctl := withBackend(t)
 		cookie := p.login()
 		revokeAll(t, ctl, lastIssued(t, ctl, control.Refresh))
 		a := p.get("/api/me", cookie)
 		return a.Status != 401 || !a.Cleared()
 	},
-	"P5.3": func(t *testing.T, bug Bug) bool {
-		p, ctl := withBug(t, bug)
+	"P5.3": func(t *testing.T) bool {
+		p, ctl := withBackend(t)
 		since := lastSeq(t, ctl)
 		p.get("/api/me", nil)
 		p.get("/profile", nil)
 		return len(byRoute(journal(t, ctl, since), control.RouteRefresh)) != 0
 	},
-	"P5.4": func(t *testing.T, bug Bug) bool {
-		p, _ := withBug(t, bug)
+	"P5.4": func(t *testing.T) bool {
+		p, _ := withBackend(t)
 		return p.get("/login", &http.Cookie{Name: CookieName, Value: "stale"}).Status != 200
 	},
-	"P6.1": func(t *testing.T, bug Bug) bool {
-		return transientRefresh(t, bug, control.Fault{Kind: control.FaultStatus, Status: 500})
+	"P6.1": func(t *testing.T) bool {
+		return transientRefresh(t, control.Fault{Kind: control.FaultStatus, Status: 500})
 	},
-	"P6.2": func(t *testing.T, bug Bug) bool {
-		return transientRefresh(t, bug, control.Fault{Kind: control.FaultDrop})
+	"P6.2": func(t *testing.T) bool {
+		return transientRefresh(t, control.Fault{Kind: control.FaultDrop})
 	},
-	"P6.3": func(t *testing.T, bug Bug) bool {
-		return transientRefresh(t, bug, control.Fault{Kind: control.FaultStatus, Body: control.BodyMissingField})
+	"P6.3": func(t *testing.T) bool {
+		return transientRefresh(t, control.Fault{Kind: control.FaultStatus, Body: control.BodyMissingField})
 	},
-	"P6.4": func(t *testing.T, bug Bug) bool {
-		return transientRefresh(t, bug, control.Fault{Kind: control.FaultStatus, Status: 429})
+	"P6.4": func(t *testing.T) bool {
+		return transientRefresh(t, control.Fault{Kind: control.FaultStatus, Status: 429})
 	},
-	"P7.1": func(t *testing.T, bug Bug) bool {
-		p, ctl := withBug(t, bug)
+	"P7.1": func(t *testing.T) bool {
+		p, ctl := withBackend(t)
 		cookie := p.login()
 		expireAccess(t, ctl)
 		since := lastSeq(t, ctl)
@@ -194,36 +195,36 @@ var bugChecks = map[string]bugCheck{
 		}
 		return len(byRoute(journal(t, ctl, since), control.RouteRefresh)) != 1
 	},
-	"P7.2": func(t *testing.T, bug Bug) bool {
-		p, ctl := withBug(t, bug)
+	"P7.2": func(t *testing.T) bool {
+		p, ctl := withBackend(t)
 		a, b := p.login(), p.login()
 		expireAccess(t, ctl)
 		since := lastSeq(t, ctl)
 		ra, rb := p.get("/api/me", a), p.get("/api/me", b)
 		return ra.Status != 200 || rb.Status != 200 || len(byRoute(journal(t, ctl, since), control.RouteRefresh)) != 2
 	},
-	"P8.1": func(t *testing.T, bug Bug) bool {
-		p, _ := withBug(t, bug)
+	"P8.1": func(t *testing.T) bool {
+		p, _ := withBackend(t)
 		c := p.login()
 		a := p.get("/api/me", &http.Cookie{Name: CookieName, Value: flipByte(c.Value)})
 		return a.Status >= 500
 	},
-	"P8.2": func(t *testing.T, bug Bug) bool {
-		p, ctl := withBug(t, bug)
+	"P8.2": func(t *testing.T) bool {
+		p, ctl := withBackend(t)
 		be := strings.TrimSuffix(p.srv.cfg.BackendURL, "/")
-		foreign := startProxy(t, be, func(c *Config) { c.Bug = bug; c.Secrets = []string{otherSecret} })
+		foreign := startProxy(t, be, func(c *Config) { c.Secrets = []string{otherSecret} })
 		cookie := foreign.login()
 		since := lastSeq(t, ctl)
 		accepted := p.get("/api/me", cookie).Status == 200
 		return accepted || len(journal(t, ctl, since)) != 0
 	},
-	"P8.3": func(t *testing.T, bug Bug) bool {
-		oldOnly, _ := withBug(t, bug, func(c *Config) { c.Secrets = []string{otherSecret} })
-		rotated := startProxy(t, oldOnly.srv.cfg.BackendURL, func(c *Config) { c.Bug = bug; c.Secrets = []string{testSecret, otherSecret} })
+	"P8.3": func(t *testing.T) bool {
+		oldOnly, _ := withBackend(t, func(c *Config) { c.Secrets = []string{otherSecret} })
+		rotated := startProxy(t, oldOnly.srv.cfg.BackendURL, func(c *Config) { c.Secrets = []string{testSecret, otherSecret} })
 		return rotated.get("/api/me", oldOnly.login()).Status != 200
 	},
-	"P8.4": func(t *testing.T, bug Bug) bool {
-		p, ctl := withBug(t, bug)
+	"P8.4": func(t *testing.T) bool {
+		p, ctl := withBackend(t)
 		a := p.get("/api/me", p.login())
 		for _, tok := range issuedTokens(t, ctl) {
 			for name, vs := range a.Header {
@@ -234,17 +235,17 @@ var bugChecks = map[string]bugCheck{
 		}
 		return false
 	},
-	"P8.5": func(t *testing.T, bug Bug) bool {
-		p, ctl := withBug(t, bug)
+	"P8.5": func(t *testing.T) bool {
+		p, ctl := withBackend(t)
 		cookie := p.login()
 		since := lastSeq(t, ctl)
 		a := p.do(request{method: http.MethodPost, path: "/logout", cookie: cookie})
 		return !a.Cleared() || len(byRoute(journal(t, ctl, since), control.RouteLogout)) != 1
 	},
-	// The browser scenarios' bugs, seen over HTTP: spec/browsertest shows
-	// that Chromium sees them too.
-	"W1.2": func(t *testing.T, bug Bug) bool {
-		p, ctl := withBug(t, bug)
+	// The browser scenarios' HTTP side: spec/browsertest shows the rest in
+	// Chromium.
+	"W1.2": func(t *testing.T) bool {
+		p, ctl := withBackend(t)
 		a := p.do(request{method: http.MethodPost, path: "/login", body: `{"email":"alice@example.com","password":"correct horse"}`})
 		toks, err := ctl.Tokens(t.Context())
 		if err != nil {
@@ -259,44 +260,33 @@ var bugChecks = map[string]bugCheck{
 		}
 		return false
 	},
-	"W1.4": func(t *testing.T, bug Bug) bool {
-		p, _ := withBug(t, bug)
+	"W1.4": func(t *testing.T) bool {
+		p, _ := withBackend(t)
 		cookie := p.login()
 		a := p.get("/profile", cookie)
 		return !strings.Contains(string(a.Body), "window.location.href = '/login'")
 	},
 }
 
-// TestEachBugIsObservable: every deliberate bug shows in the observation of
-// its scenario, and the correct proxy shows none of them. This is the
-// package-level half of the mutation self-test: the proxy suite's half
-// (spec/proxytest) checks that the suite itself notices.
-func TestEachBugIsObservable(t *testing.T) {
-	for _, bug := range AllBugs {
-		id := BugScenario[bug]
-		check, ok := bugChecks[id]
-		if !ok {
-			t.Errorf("no check for %s (%s)", bug, id)
-			continue
-		}
-		t.Run(string(bug), func(t *testing.T) {
-			if !check(t, bug) {
-				t.Errorf("bug %s does not show in %s", bug, id)
-			}
-		})
-	}
-	for id, check := range bugChecks {
-		t.Run("correct/"+id, func(t *testing.T) {
-			if check(t, BugNone) {
-				t.Errorf("the correct proxy fails %s", id)
+// TestScenarioObservations: the reference meets, in miniature, what each
+// scenario of the proxy suite (and the browser scenarios' HTTP side)
+// observes. The suites prove the full observation; these fail at once, next
+// to the code, when a change breaks one. That each observation can fail is
+// shown by the mutants (reference/mutants): the suites' mutation tests
+// catch every one on its scenario.
+func TestScenarioObservations(t *testing.T) {
+	for id, violated := range observations {
+		t.Run(id, func(t *testing.T) {
+			if violated(t) {
+				t.Errorf("the reference fails %s", id)
 			}
 		})
 	}
 }
 
 // zlibDecodings are what the "."-separated base64url parts of v inflate to
-// as zlib: the readable payload of a Flask- or Django-style signed cookie
-// (the signed-zlib-cookie bug).
+// as zlib: the readable payload of a Flask- or Django-style signed cookie,
+// which P1.1 must see through.
 func zlibDecodings(v string) []string {
 	var out []string
 	for _, part := range strings.Split(v, ".") {

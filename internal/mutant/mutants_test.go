@@ -1,0 +1,146 @@
+package mutant
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/refreshspec/refreshspec/spec/catalogue"
+)
+
+// load reads the module's mutants.
+func load(t *testing.T) (string, []*Mutant) {
+	t.Helper()
+	root, err := Root(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root, ms
+}
+
+// Every patch names a scenario of the catalogue, of a suite that runs
+// against the reference (P or W), and the folder holds nothing Go would
+// build.
+func TestHeadersNameCatalogueScenarios(t *testing.T) {
+	root, ms := load(t)
+	for _, m := range ms {
+		s, ok := catalogue.Lookup(m.Scenario)
+		switch {
+		case !ok:
+			t.Errorf("%s: Scenario %s is not in the catalogue", m.Name, m.Scenario)
+		case s.Suite() != "P" && s.Suite() != "W":
+			t.Errorf("%s: Scenario %s is of suite %s, which does not run against the reference", m.Name, m.Scenario, s.Suite())
+		}
+	}
+	if gos, _ := filepath.Glob(filepath.Join(root, filepath.FromSlash(Dir), "*.go")); len(gos) > 0 {
+		t.Errorf("%s holds Go files %v: it is patches only", Dir, gos)
+	}
+	if len(ForSuite(ms, "P"))+len(ForSuite(ms, "W")) != len(ms) {
+		t.Errorf("ForSuite(P) and ForSuite(W) do not cover the %d mutants", len(ms))
+	}
+}
+
+// Every patch applies cleanly to the current reference, changes it, and
+// the result compiles into the reference command.
+func TestPatchesApplyAndCompile(t *testing.T) {
+	root, ms := load(t)
+	dir := t.TempDir()
+	for _, m := range ms {
+		t.Run(m.Name, func(t *testing.T) {
+			t.Parallel()
+			files, err := m.Patch.Apply(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, content := range files {
+				orig, _ := os.ReadFile(filepath.Join(root, filepath.FromSlash(name)))
+				if bytes.Equal(orig, content) {
+					t.Errorf("%s leaves %s as it is", m.Name, name)
+				}
+			}
+			bin, err := Build(t.Context(), root, ReferenceCommand, m, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi, err := os.Stat(bin); err != nil || fi.Mode()&0o111 == 0 {
+				t.Errorf("%s: no executable at %s (%v)", m.Name, bin, err)
+			}
+		})
+	}
+}
+
+// Build leaves the tree as it was, shares a build between callers within
+// the process, and builds again when the binary is gone.
+func TestBuildIsCachedByContent(t *testing.T) {
+	root, ms := load(t)
+	m, err := Find(ms, "no-retry")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, root, m)
+	first, second := t.TempDir(), t.TempDir()
+	a, err := Build(t.Context(), root, ReferenceCommand, m, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Build(t.Context(), root, ReferenceCommand, m, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a != b {
+		t.Errorf("the second Build of %s built again (%s, then %s)", m.Name, a, b)
+	}
+	if err := os.Remove(a); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Build(t.Context(), root, ReferenceCommand, m, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(c); err != nil || filepath.Dir(c) != second {
+		t.Errorf("after its binary was removed, Build gave %s (%v), want a new one in %s", c, err, second)
+	}
+	if after := snapshot(t, root, m); !bytes.Equal(before, after) {
+		t.Errorf("Build modified the tree's files")
+	}
+	if _, err := Find(ms, "no-such-mutant"); err == nil {
+		t.Errorf("Find accepted an unknown name")
+	}
+}
+
+// snapshot is the content of the files m patches.
+func snapshot(t *testing.T, root string, m *Mutant) []byte {
+	t.Helper()
+	var all []byte
+	for _, f := range m.Patch.Files {
+		b, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f.Path())))
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, b...)
+	}
+	return all
+}
+
+func TestPrebuildRunsAhead(t *testing.T) {
+	root, ms := load(t)
+	ms = ms[:3]
+	bs := Prebuild(t.Context(), root, ReferenceCommand, ms, t.TempDir(), 2)
+	for _, m := range ms {
+		bin, err := bs.Wait(t.Context(), m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if filepath.Base(bin) != m.Name {
+			t.Errorf("%s built as %s", m.Name, bin)
+		}
+	}
+	if _, err := bs.Wait(t.Context(), &Mutant{Name: "other"}); err == nil {
+		t.Errorf("Wait for a mutant never prebuilt succeeded")
+	}
+}
