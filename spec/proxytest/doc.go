@@ -2,16 +2,18 @@
 // ../../../shared/scenarios.md): it runs every P scenario against the
 // reference proxy in front of the fake backend, where all of them must pass
 // (strict mode: SHOULDs too), and against deliberately broken builds of the
-// reference (the mutation self-test), where the scenario named for each
-// defect must fail: a suite that passes a broken target has a hole.
+// reference (the mutation self-test: its mutants, reference/mutants), where
+// the scenario named for each defect must fail: a suite that passes a broken
+// target has a hole.
 //
 //	go test ./spec/proxytest/                           # fake backend in a container (needs Docker)
 //	REFRESHSPEC_BACKEND=local go test ./spec/proxytest/ # fake backend in this process
 //	go test -short ./spec/proxytest/                    # without the mutation self-test
 //	REFRESHSPEC_MUTANT=no-retry go test -run '^TestProxySuite$' ./spec/proxytest/
 //
-// TestMutants runs the children one after the other against one shared fake
-// backend (about 2 minutes); REFRESHSPEC_MUTANT_PARALLEL=2 runs two at a
-// time, each with its own in-process backend. The other variables it reads
+// TestMutants builds the mutants ahead and runs each child, focused on the
+// mutant's scenario, one after the other against one shared fake backend
+// (under half a minute); REFRESHSPEC_MUTANT_PARALLEL=2 runs two at a time,
+// each with its own in-process backend. The other variables it reads
 // are listed in suite_test.go.
 package proxytest

@@ -2,7 +2,8 @@
 // spec/proxytest (group P), spec/backendtest (group B) and spec/browsertest
 // (group W) each run their suite against the fake backend of contract.md §1
 // (in-process, in a container, or one already running), and the proxy and
-// browser tests against the reference proxy built with its deliberate bugs.
+// browser tests against the reference proxy, correct or built with one of its
+// mutants (reference/mutants).
 // Each proves the suite can fail by re-running itself, once per defect, in a
 // child process (a Ginkgo suite runs once per process) and reading which
 // scenarios failed from the child's Ginkgo JSON report.
