@@ -155,7 +155,7 @@ func eventually(timeout, interval time.Duration, cond func() bool) bool {
 	}
 }
 
-// TestReliabilityFaults: P6 and issue 8's fault list, one table. For each
+// TestReliabilityFaults: P6 and the soak's fault list, one table. For each
 // fault during a refresh: the client gets 502 or 503 with the session
 // cookie untouched, the refresh token stays active, no goroutine is left
 // behind once the connections are closed, and after the backend recovers
