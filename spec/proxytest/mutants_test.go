@@ -49,9 +49,10 @@ type mutantResult struct {
 // the fake backend and opens its own sessions, and P8.4, which also sums up
 // the scans after the specs before it, drives a session through every route
 // of its own. The rest of the suite would only add failures that prove
-// nothing more, and time: a child is about a second instead of the whole
-// suite's three, so the test grows by that per mutant added. The mutants'
-// builds run ahead of the children, buildsAhead at a time.
+// nothing more, and time: a focused child takes a few tenths of a second
+// (P6.2's waits out the proxy's backend timeout) where the whole suite took
+// three, so each mutant added costs about its build. The builds run ahead
+// of the children, buildsAhead at a time, and are most of the test's time.
 func TestMutants(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipped in -short mode: it builds and runs every mutant of the reference")
@@ -72,6 +73,9 @@ func TestMutants(t *testing.T) {
 		t.Fatal(err)
 	}
 	mutants := mutant.ForSuite(all, "P")
+	if len(mutants) == 0 {
+		t.Fatalf("no mutant in %s names a P scenario", mutant.Dir)
+	}
 	builds := mutant.Prebuild(ctx, root, mutant.ReferenceCommand, mutants, t.TempDir(), buildsAhead)
 	parallel := 1
 	if v := os.Getenv(envMutantParallel); v != "" {
