@@ -120,11 +120,7 @@ func TestSoakNoticesMutants(t *testing.T) {
 		{"logout-on-5xx", func(r *Report) int64 { return r.SessionsLost }, "sessions lost"},
 		{"no-refresh-lock", func(r *Report) int64 { return r.SessionsLost + int64(r.RefreshMismatches) + r.DivergentCookies }, "lost, double refreshes or divergent bursts"},
 	}
-	root, err := mutant.Root(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	all, err := mutant.Load(root)
+	root, all, err := mutant.FromModule(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

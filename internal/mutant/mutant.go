@@ -183,6 +183,16 @@ func compareIDs(a, b string) int {
 	return len(pa) - len(pb)
 }
 
+// FromModule loads the mutants of the module that the working directory is
+// in, and returns them with the module's root, which Build takes.
+func FromModule(ctx context.Context) (root string, ms []*Mutant, err error) {
+	if root, err = Root(ctx); err != nil {
+		return "", nil, err
+	}
+	ms, err = Load(root)
+	return root, ms, err
+}
+
 // Root is the root directory of the main module that the working directory
 // is in (where go.mod is), which Load and Build take.
 func Root(ctx context.Context) (string, error) {

@@ -12,11 +12,7 @@ import (
 // load reads the module's mutants.
 func load(t *testing.T) (string, []*Mutant) {
 	t.Helper()
-	root, err := Root(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := Load(root)
+	root, ms, err := FromModule(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,17 +41,9 @@ func TestBrowserMutants(t *testing.T) {
 		container.RequireDocker(t)
 	}
 	ctx := t.Context()
-	root, err := mutant.Root(ctx)
+	root, mutants, err := suitetest.Mutants(ctx, "W")
 	if err != nil {
 		t.Fatal(err)
-	}
-	all, err := mutant.Load(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mutants := mutant.ForSuite(all, "W")
-	if len(mutants) == 0 {
-		t.Fatalf("no mutant in %s names a W scenario", mutant.Dir)
 	}
 	builds := mutant.Prebuild(ctx, root, mutant.ReferenceCommand, mutants, t.TempDir(), len(mutants))
 	for _, m := range mutants {

@@ -64,17 +64,9 @@ func TestMutants(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 
-	root, err := mutant.Root(ctx)
+	root, mutants, err := suitetest.Mutants(ctx, "P")
 	if err != nil {
 		t.Fatal(err)
-	}
-	all, err := mutant.Load(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mutants := mutant.ForSuite(all, "P")
-	if len(mutants) == 0 {
-		t.Fatalf("no mutant in %s names a P scenario", mutant.Dir)
 	}
 	builds := mutant.Prebuild(ctx, root, mutant.ReferenceCommand, mutants, t.TempDir(), buildsAhead)
 	parallel := 1

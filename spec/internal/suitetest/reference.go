@@ -42,11 +42,7 @@ func ReferenceBinary(ctx context.Context, dir string) (string, error) {
 	if name == "" {
 		return BuildReference(ctx, dir)
 	}
-	root, err := mutant.Root(ctx)
-	if err != nil {
-		return "", err
-	}
-	ms, err := mutant.Load(root)
+	root, ms, err := mutant.FromModule(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -55,6 +51,20 @@ func ReferenceBinary(ctx context.Context, dir string) (string, error) {
 		return "", fmt.Errorf("%s: %w", EnvMutant, err)
 	}
 	return mutant.Build(ctx, root, mutant.ReferenceCommand, m, dir)
+}
+
+// Mutants returns the reference's mutants that a scenario of suite ("P" or
+// "W") must catch, with the module's root, which mutant.Build takes. None is
+// an error: a mutation test that runs nothing proves nothing.
+func Mutants(ctx context.Context, suite string) (root string, ms []*mutant.Mutant, err error) {
+	root, all, err := mutant.FromModule(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	if ms = mutant.ForSuite(all, suite); len(ms) == 0 {
+		return "", nil, fmt.Errorf("no mutant in %s names a %s scenario", mutant.Dir, suite)
+	}
+	return root, ms, nil
 }
 
 // FocusScenario is the Ginkgo focus (-ginkgo.focus) that runs only the spec
