@@ -1,9 +1,9 @@
 // Package reference is the reference proxy of refreshspec: a small,
-// correct implementation of the cookie-session token-refresh pattern (the
-// iron-session token-refresh design this project comes from, see
-// docs/token-refresh-design.md), serving every route of contract.md §2
-// against a backend of contract.md §1. The proxy and browser suites (groups
-// P and W of scenarios.md) must pass against it.
+// correct implementation of the cookie-session token-refresh pattern of
+// docs/pattern.md, which comes from the design "Automatic Token Refresh
+// Implementation" (the seed, docs/token-refresh-design.md), serving every
+// route of contract.md §2 against a backend of contract.md §1. The proxy and
+// browser suites (groups P and W of scenarios.md) must pass against it.
 //
 // What it does, in the order a request meets it:
 //

@@ -25,12 +25,12 @@ type fetchResult struct {
 	cookieErr   error          // it could not be sealed (too large)
 }
 
-// performFetch is the token-refresh design's performFetch and
-// refreshAccessToken in one: call the resource with the session's access
-// token; on a 401 refresh once (shared with concurrent requests of the
-// session) and retry once with the same method, the same body and the new
-// access token. A 401 to the retry is the outcome: a fresh token refused is
-// a session the backend no longer honours, and refreshing again would loop.
+// performFetch is the seed design's performFetch and refreshAccessToken in
+// one: call the resource with the session's access token; on a 401 refresh
+// once (shared with concurrent requests of the session) and retry once with
+// the same method, the same body and the new access token. A 401 to the
+// retry is the outcome: a fresh token refused is a session the backend no
+// longer honours, and refreshing again would loop.
 func (s *Server) performFetch(ctx context.Context, sess *session, method, path string, body []byte) fetchResult {
 	var res fetchResult
 	res.answer, res.resourceErr = s.callResource(ctx, method, path, sess.Access, body)
