@@ -27,14 +27,14 @@ const mutantTimeout = 10 * time.Minute
 // runs around it (Chromium started once, a fresh browser context). The test
 // asserts no more than that this scenario fails, and no W spec depends on
 // another: each logs in on its own in a context of its own. The other specs
-// would only add their time, which for a browser is seconds each. Every
-// mutant's build starts before the first child runs.
+// would only add their time, which for a browser is seconds each. The
+// mutants are built ahead of the children, two at a time.
 func TestBrowserMutants(t *testing.T) {
 	if os.Getenv(envMutant) != "" {
 		t.Skip("this process is itself a mutant run")
 	}
 	if testing.Short() {
-		t.Skip("skipped in -short mode: each mutant re-runs the whole browser suite")
+		t.Skip("skipped in -short mode: it builds every W mutant and runs its scenario in Chromium")
 	}
 	requireChromium(t)
 	if os.Getenv(envBackend) != "local" {
@@ -45,7 +45,7 @@ func TestBrowserMutants(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	builds := mutant.Prebuild(ctx, root, mutant.ReferenceCommand, mutants, t.TempDir(), len(mutants))
+	builds := mutant.Prebuild(ctx, root, mutant.ReferenceCommand, mutants, t.TempDir(), 2)
 	for _, m := range mutants {
 		t.Run(m.Name, func(t *testing.T) {
 			bin, err := builds.Wait(ctx, m)
