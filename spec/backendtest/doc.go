@@ -1,5 +1,5 @@
 // Package backendtest is the project's own test of the backend suite (group
-// B of scenarios.md, contract.md §1): it runs the B specs in strict mode
+// B of docs/scenarios.md, contract.md §1): it runs the B specs in strict mode
 // against the fake backend, where every MUST and SHOULD must pass, and then
 // once per deliberate defect of the fake backend (control.AllBreaks), where
 // the scenario written for that defect must fail. It also proves the oauth2

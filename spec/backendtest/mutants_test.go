@@ -15,14 +15,14 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
-	"github.com/refreshspec/refreshspec/spec"
+	"github.com/refreshspec/refreshspec/spec/backendsuite"
 	"github.com/refreshspec/refreshspec/spec/catalogue"
 	"github.com/refreshspec/refreshspec/spec/internal/suitetest"
 )
 
 // expectedCatch is the scenario that must fail when the fake backend is
-// switched into each break: the mutation self-test of issue 5. A B suite that
-// lets one of these pass is missing the check users rely on it for.
+// switched into each break: the backend suite's mutation self-test. A B suite
+// that lets one of these pass is missing the check users rely on it for.
 var expectedCatch = map[control.Break]string{
 	control.BreakNoRotation:         "B2.1",
 	control.BreakNoInvalidation:     "B2.3",
@@ -198,10 +198,10 @@ func runChild(t *testing.T, b *suitetest.Backend, mode string, env ...string) ch
 // read adds one spec report to the run.
 func (run *childRun) read(s types.SpecReport) {
 	for _, e := range s.ReportEntries {
-		if e.Name != spec.BackendRequestsEntry {
+		if e.Name != backendsuite.RequestsEntry {
 			continue
 		}
-		var n spec.BackendRequests
+		var n backendsuite.Requests
 		if json.Unmarshal([]byte(e.Value.AsJSON), &n) == nil && n.Run > run.requests {
 			run.requests = n.Run
 		}

@@ -16,7 +16,7 @@ import (
 	"github.com/refreshspec/refreshspec/fakebackend/container"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
 	"github.com/refreshspec/refreshspec/profile"
-	"github.com/refreshspec/refreshspec/spec"
+	"github.com/refreshspec/refreshspec/spec/backendsuite"
 	"github.com/refreshspec/refreshspec/spec/internal/suitetest"
 )
 
@@ -74,9 +74,9 @@ const (
 )
 
 // cfg is filled in BeforeSuite; the specs read it when they run.
-var cfg = &spec.BackendConfig{Strict: true, RequestTimeout: 10 * time.Second}
+var cfg = &backendsuite.Config{Strict: true, RequestTimeout: 10 * time.Second}
 
-var _ = spec.RegisterBackendSpecs(cfg)
+var _ = backendsuite.Register(cfg)
 
 // TestBackendSuite runs the B specs in strict mode against the correct fake
 // backend (or, in a child of TestBackendMutants, a broken one): every MUST

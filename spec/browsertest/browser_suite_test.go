@@ -13,8 +13,9 @@ import (
 
 	"github.com/refreshspec/refreshspec/fakebackend/container"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
-	"github.com/refreshspec/refreshspec/spec"
+	"github.com/refreshspec/refreshspec/spec/browsersuite"
 	"github.com/refreshspec/refreshspec/spec/internal/suitetest"
+	"github.com/refreshspec/refreshspec/spec/proxysuite"
 	"github.com/refreshspec/refreshspec/spec/target"
 )
 
@@ -31,9 +32,9 @@ const (
 )
 
 // cfg is filled in BeforeSuite; the specs read it when they run.
-var cfg = &spec.BrowserConfig{Proxy: &spec.ProxyConfig{}}
+var cfg = &browsersuite.Config{Proxy: &proxysuite.Config{}}
 
-var _ = spec.RegisterBrowserSpecs(cfg)
+var _ = browsersuite.Register(cfg)
 
 func TestBrowserSuite(t *testing.T) {
 	requireChromium(t)
@@ -46,12 +47,12 @@ func TestBrowserSuite(t *testing.T) {
 // whole test that did nothing should say so at the top.
 func requireChromium(t *testing.T) {
 	t.Helper()
-	_, err := spec.FindChromium("")
+	_, err := browsersuite.FindChromium("")
 	switch {
 	case err == nil:
 	case os.Getenv(envRequireBrowser) == "1":
 		t.Fatalf("%v (%s=1 requires a browser)", err, envRequireBrowser)
-	case errors.Is(err, spec.ErrChromiumNotFound):
+	case errors.Is(err, browsersuite.ErrChromiumNotFound):
 		t.Skipf("skipped: %v; or set %s=1 to make this a failure", err, envRequireBrowser)
 	default:
 		t.Fatal(err)

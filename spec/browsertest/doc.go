@@ -1,5 +1,5 @@
 // Package browsertest is the project's own test of the browser scenarios
-// (group W of ../../../shared/scenarios.md, the page elements of contract.md
+// (group W of docs/scenarios.md, the page elements of contract.md
 // §2): it runs them in Chromium against the reference proxy in front of the
 // fake backend, where all of them must pass, and against deliberately broken
 // builds of the reference, where the scenario named for each defect must fail.

@@ -1,5 +1,5 @@
 // Package proxytest is the project's own test of the proxy suite (group P of
-// ../../../shared/scenarios.md): it runs every P scenario against the
+// docs/scenarios.md): it runs every P scenario against the
 // reference proxy in front of the fake backend, where all of them must pass
 // (strict mode: SHOULDs too), and against deliberately broken builds of the
 // reference (the mutation self-test: its mutants, reference/mutants), where

@@ -14,8 +14,8 @@ import (
 	"github.com/refreshspec/refreshspec/fakebackend/container"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
 	"github.com/refreshspec/refreshspec/profile"
-	"github.com/refreshspec/refreshspec/spec"
 	"github.com/refreshspec/refreshspec/spec/internal/suitetest"
+	"github.com/refreshspec/refreshspec/spec/proxysuite"
 	"github.com/refreshspec/refreshspec/spec/target"
 )
 
@@ -43,9 +43,9 @@ const (
 )
 
 // cfg is filled in BeforeSuite; the specs read it when they run.
-var cfg = &spec.ProxyConfig{}
+var cfg = &proxysuite.Config{}
 
-var _ = spec.RegisterProxySpecs(cfg)
+var _ = proxysuite.Register(cfg)
 
 func TestProxySuite(t *testing.T) {
 	if suitetest.UsesContainer() {

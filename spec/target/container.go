@@ -20,7 +20,7 @@ import (
 	"github.com/testcontainers/testcontainers-go/wait"
 
 	"github.com/refreshspec/refreshspec/profile"
-	"github.com/refreshspec/refreshspec/spec"
+	"github.com/refreshspec/refreshspec/spec/proxysuite"
 )
 
 // ContainerPort is the port a target image listens on inside its container:
@@ -63,7 +63,7 @@ type Container struct {
 	env map[string]string
 }
 
-var _ spec.Target = (*Container)(nil)
+var _ proxysuite.Target = (*Container)(nil)
 
 // StartContainer starts opts.Image and waits until it answers on
 // opts.ReadyPath. On error nothing is left running.

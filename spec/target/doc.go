@@ -1,6 +1,7 @@
 // Package target starts and reaches the proxy under test for the proxy suite
-// (spec.Target): a shell command the suite starts as a process (Process), a
-// container image (Container), or a URL that is already running (URL).
+// (proxysuite.Target): a shell command the suite starts as a process
+// (Process), a container image (Container), or a URL that is already
+// running (URL).
 //
 // The targets the suite starts get the variables of contract.md §2 in their
 // environment (BACKEND_URL, PORT, SESSION_SECRET, COOKIE_SECURE, plus

@@ -20,7 +20,7 @@ import (
 
 	"github.com/refreshspec/refreshspec/internal/tail"
 	"github.com/refreshspec/refreshspec/profile"
-	"github.com/refreshspec/refreshspec/spec"
+	"github.com/refreshspec/refreshspec/spec/proxysuite"
 )
 
 // The contract's variable names (contract.md §2), the keys of
@@ -81,7 +81,7 @@ type Process struct {
 	err  error         // cmd's exit, once done is closed
 }
 
-var _ spec.Target = (*Process)(nil)
+var _ proxysuite.Target = (*Process)(nil)
 
 // StartProcess starts opts.Command and waits until it answers on
 // opts.ReadyPath. On error nothing is left running, and the error carries

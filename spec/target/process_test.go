@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/refreshspec/refreshspec/profile"
-	"github.com/refreshspec/refreshspec/spec"
+	"github.com/refreshspec/refreshspec/spec/proxysuite"
 )
 
 // helperEnv makes this test binary act as a tiny target: it serves /env
@@ -71,7 +71,7 @@ func TestProcessStartsRestartsAndStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Stop(ctx)
-	var _ spec.Target = p
+	var _ proxysuite.Target = p
 
 	env := getEnv(t, p.URL())
 	secret := p.Env()["SESSION_SECRET"]
@@ -135,7 +135,7 @@ func TestURLTargetCannotRestart(t *testing.T) {
 	if u.URL() != "http://127.0.0.1:3000" {
 		t.Errorf("URL() = %q", u.URL())
 	}
-	if err := u.Restart(context.Background(), nil); !errors.Is(err, spec.ErrNotRestartable) {
+	if err := u.Restart(context.Background(), nil); !errors.Is(err, proxysuite.ErrNotRestartable) {
 		t.Errorf("Restart = %v, want ErrNotRestartable", err)
 	}
 	if u.Env() != nil {

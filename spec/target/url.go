@@ -4,7 +4,7 @@ import (
 	"context"
 	"strings"
 
-	"github.com/refreshspec/refreshspec/spec"
+	"github.com/refreshspec/refreshspec/spec/proxysuite"
 )
 
 // URL is a target that is already running at a fixed base URL, such as
@@ -12,13 +12,13 @@ import (
 // it, and it does not know the variables it runs with.
 type URL string
 
-var _ spec.Target = URL("")
+var _ proxysuite.Target = URL("")
 
 // URL is the base URL without a trailing slash.
 func (u URL) URL() string { return strings.TrimRight(string(u), "/") }
 
-// Restart returns spec.ErrNotRestartable.
-func (u URL) Restart(context.Context, map[string]string) error { return spec.ErrNotRestartable }
+// Restart returns proxysuite.ErrNotRestartable.
+func (u URL) Restart(context.Context, map[string]string) error { return proxysuite.ErrNotRestartable }
 
 // Env returns nil: the suite does not know how the target was started.
 func (u URL) Env() map[string]string { return nil }

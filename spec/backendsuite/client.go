@@ -1,0 +1,180 @@
+package backendsuite
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/refreshspec/refreshspec/fakebackend/control"
+	"github.com/refreshspec/refreshspec/profile"
+)
+
+// bodyShown is how much of a body a failure message quotes: enough to see
+// an HTML error page or a wrong envelope, short enough to read.
+const bodyShown = 300
+
+// maxAnswer caps how much of an answer the suite reads, so a backend that
+// streams without end fails the scenario instead of filling memory.
+const maxAnswer = 4 << 20
+
+// client is how a backend spec reaches the backend under test: over HTTP
+// only, through the profile's paths, dialect and field names, with its own
+// http.Client whose timeout bounds every request (a backend that hangs fails
+// the scenario at hand, never the suite). It counts every request it sends.
+type client struct {
+	base    string
+	prof    *profile.Profile
+	http    *http.Client
+	timeout time.Duration
+	// control is a fake backend's control API, nil for a real backend.
+	control *control.Client
+	// suite holds what outlives one spec: the request count of the whole
+	// run and whether B2.8 met the rate limit.
+	suite *suite
+	// specSent counts the requests of the current spec.
+	specSent int
+}
+
+// answer is one answer of the backend under test, read in full.
+type answer struct {
+	Method string
+	Path   string
+	Status int
+	Header http.Header
+	Body   []byte
+	// Doc is the body decoded as JSON; nil when the body is not JSON.
+	Doc any
+}
+
+// String shows what was received: status, content type and the first
+// bodyShown bytes of the body.
+func (a *answer) String() string {
+	if a == nil {
+		return "no answer"
+	}
+	return fmt.Sprintf("%s %s answered %d, Content-Type %q, body %s",
+		a.Method, a.Path, a.Status, a.Header.Get("Content-Type"), excerpt(a.Body))
+}
+
+// isJSON reports whether the answer says it is JSON and its body decodes.
+func (a *answer) isJSON() bool {
+	mt, _, err := mime.ParseMediaType(a.Header.Get("Content-Type"))
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) && a.Doc != nil
+}
+
+// str returns the non-empty string at a dotted JSON path of the body.
+func (a *answer) str(path string) (string, bool) {
+	if a.Doc == nil || path == "" {
+		return "", false
+	}
+	return profile.LookupString(a.Doc, path)
+}
+
+// lookup returns the value at a dotted JSON path of the body.
+func (a *answer) lookup(path string) (any, bool) {
+	if a.Doc == nil || path == "" {
+		return nil, false
+	}
+	return profile.Lookup(a.Doc, path)
+}
+
+func excerpt(b []byte) string {
+	if len(b) == 0 {
+		return "(empty)"
+	}
+	shown := b
+	if len(shown) > bodyShown {
+		shown = shown[:bodyShown]
+	}
+	s := strings.ToValidUTF8(string(shown), "\uFFFD")
+	if len(b) > bodyShown {
+		return fmt.Sprintf("%q... (%d bytes in all)", s, len(b))
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// request is one request to the backend under test.
+type request struct {
+	method      string
+	path        string
+	contentType string
+	body        []byte
+	bearer      string
+	// what names the request in logs and failures ("refresh with an unknown token").
+	what string
+}
+
+// send sends r and reads the whole answer. The error is for no answer at all
+// (refused, reset, timed out): callers fail the scenario with it.
+func (c *client) send(r request) (*answer, error) {
+	c.suite.sent.Add(1)
+	c.specSent++
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	defer cancel()
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, c.base+r.path, body)
+	if err != nil {
+		return nil, fmt.Errorf("%s: building %s %s: %w", r.what, r.method, r.path, err)
+	}
+	if r.contentType != "" {
+		req.Header.Set("Content-Type", r.contentType)
+	}
+	req.Header.Set("Accept", "application/json")
+	if r.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+r.bearer)
+	}
+	fmt.Fprintf(GinkgoWriter, "-> %s %s (%s, %d bytes): %s\n", r.method, r.path, r.what, len(r.body), logBody(r.body))
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, c.noAnswer(r, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s %s answered %d but its body could not be read: %w",
+			r.what, r.method, r.path, resp.StatusCode, c.noAnswer(r, err))
+	}
+	a := &answer{Method: r.method, Path: r.path, Status: resp.StatusCode, Header: resp.Header, Body: raw}
+	var doc any
+	if json.Unmarshal(raw, &doc) == nil {
+		a.Doc = doc
+	}
+	fmt.Fprintf(GinkgoWriter, "<- %d %q: %s\n", a.Status, a.Header.Get("Content-Type"), excerpt(raw))
+	return a, nil
+}
+
+func (c *client) noAnswer(r request, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, http.ErrHandlerTimeout) || isTimeout(err) {
+		return fmt.Errorf("%s: %s %s got no answer within %s (the backend hangs or is too slow): %w",
+			r.what, r.method, r.path, c.timeout, err)
+	}
+	return fmt.Errorf("%s: %s %s got no answer: %w", r.what, r.method, r.path, err)
+}
+
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}
+
+func logBody(b []byte) string {
+	if len(b) > 2*bodyShown {
+		return fmt.Sprintf("(%d bytes, not shown)", len(b))
+	}
+	if !utf8.Valid(b) {
+		return "(binary)"
+	}
+	return string(b)
+}

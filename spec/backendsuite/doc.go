@@ -1,0 +1,18 @@
+// Package backendsuite is the backend suite (group B of docs/scenarios.md):
+// the Ginkgo specs that check a backend's /auth routes, the other side of
+// the pattern: login, refresh with rotation and reuse detection, refusals,
+// caching headers, rate limit, logout, and the tokens' lifetimes. The specs
+// reach the backend only over HTTP, in the profile's dialect (contract.md
+// §1's JSON, or OAuth 2.0), so they run against a team's real backend as
+// well as against the fake one.
+//
+// A team's own Ginkgo suite registers the specs with Register (see the
+// example); `refreshspec backend` and spec.TestBackend do the same.
+//
+// suite.go registers the specs, one a line, in catalogue order; one file
+// holds each theme: login.go (B1), rotation.go (B2.1 to B2.4), rejection.go
+// (B2.5, B2.6, B2.9), headers.go (B2.7), ratelimit.go (B2.8), logout.go
+// (B2.10) and measurements.go (B2.11 to B2.13). The client is client.go and
+// dialect.go; checks.go and expiry.go are the building blocks the specs
+// share.
+package backendsuite

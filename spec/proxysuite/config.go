@@ -1,0 +1,66 @@
+package proxysuite
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/refreshspec/refreshspec/fakebackend/control"
+	"github.com/refreshspec/refreshspec/profile"
+	"github.com/refreshspec/refreshspec/spec/harness"
+)
+
+// Target is the proxy under test, as the suite sees it: a URL, and when the
+// suite started it, a way to start it again with other settings. Package
+// spec/target has the targets the suite starts or reaches.
+type Target interface {
+	// URL is the target's base URL, such as "http://127.0.0.1:8080".
+	URL() string
+	// Restart stops the target and starts it again with the given variables
+	// of contract.md §2 changed (keys are the contract's names:
+	// SESSION_SECRET, COOKIE_SECURE); the others keep their values. A target
+	// the suite did not start returns ErrNotRestartable, and the scenarios
+	// that need a restart (P1.2's Secure check, P8.2, P8.3) are skipped with
+	// that reason.
+	Restart(ctx context.Context, env map[string]string) error
+	// Env returns the variables of contract.md §2 the target runs with now,
+	// by the contract's names; nil when the suite did not start it.
+	Env() map[string]string
+}
+
+// ErrNotRestartable is returned by Target.Restart for a target the suite did
+// not start.
+var ErrNotRestartable = errors.New("the suite did not start this target, so it cannot restart it with other settings")
+
+// Config configures the proxy specs. It is read when the specs run, not when
+// they are registered, so a suite may fill it in BeforeSuite.
+type Config struct {
+	// Target is the proxy under test.
+	Target Target
+	// Backend is the control API of the fake backend the target talks to.
+	Backend *control.Client
+	// BackendURL is the fake backend's API URL as the suite reaches it, for
+	// the direct calls that P9.2 compares against.
+	BackendURL string
+	// Profile maps the contract's roles to the target's routes; nil means
+	// profile.Default().
+	Profile *profile.Profile
+	// Strict makes SHOULD failures fail the run.
+	Strict bool
+	// RequestTimeout bounds every request the suite makes (default 30 s).
+	RequestTimeout time.Duration
+}
+
+// ProfileOrDefault is the profile the specs use: Config.Profile, or
+// profile.Default() when it is nil. The browser suite reads the same.
+func (c *Config) ProfileOrDefault() *profile.Profile {
+	if c.Profile == nil {
+		return profile.Default()
+	}
+	return c.Profile
+}
+
+// requestTimeout bounds one request of the suite.
+func (c *Config) requestTimeout() time.Duration {
+	return harness.OrDefault(c.RequestTimeout, 30*time.Second)
+}

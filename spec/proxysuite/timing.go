@@ -1,0 +1,200 @@
+package proxysuite
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/refreshspec/refreshspec/fakebackend/control"
+	"github.com/refreshspec/refreshspec/profile"
+	"github.com/refreshspec/refreshspec/spec/harness"
+)
+
+// How many requests P9.2 times: enough for a median, few enough to keep the
+// suite fast.
+const (
+	plainSamples   = 30
+	refreshSamples = 8
+)
+
+// P9: timing, measured and reported, never failing.
+func (s *suite) timingSpecs(strict func() bool) {
+	harness.It("P9.1", strict, s.proactiveRefresh)
+	harness.It("P9.2", strict, s.addedLatency)
+}
+
+// P9.1
+func (s *suite) proactiveRefresh() {
+	ttl := 5 * time.Second
+	_, err := s.backend().UpdateSettings(s.ctx, control.SettingsPatch{AccessTTL: (*control.Duration)(&ttl)})
+	Expect(err).NotTo(HaveOccurred(), "shortening the backend's access token lifetime")
+	ss := s.newSession()
+	ss.login()
+	mark := s.mark()
+	resp := ss.api()
+	es := onRoutes(s.journal(mark), control.RouteMe, control.RouteRefresh)
+	proactive := len(es) > 0 && es[0].Route == control.RouteRefresh
+	met401 := false
+	for _, e := range onRoutes(es, control.RouteMe) {
+		met401 = met401 || e.Status == http.StatusUnauthorized
+	}
+	harness.Measured("with an access token that expires in %s, the target refreshed before the resource call: %v (a resource 401 first: %v; answer %d)",
+		ttl, proactive, met401, resp.Status)
+}
+
+// P9.2
+func (s *suite) addedLatency() {
+	settings, err := s.backend().Settings(s.ctx)
+	Expect(err).NotTo(HaveOccurred(), "reading the backend's settings")
+	off := settings.RateLimit
+	off.Enabled = false
+	_, err = s.backend().UpdateSettings(s.ctx, control.SettingsPatch{RateLimit: &off})
+	Expect(err).NotTo(HaveOccurred(), "turning the backend's rate limit off for the timing")
+
+	ss := s.newSession()
+	login := ss.login()
+	viaPlain := timeEach(plainSamples, func() { Expect(ss.api().Status).To(Equal(http.StatusOK)) })
+	viaRefresh := timeEach(refreshSamples, func() {
+		s.expire(login.Family)
+		Expect(ss.api().Status).To(Equal(http.StatusOK))
+	})
+	if s.cfg.BackendURL == "" {
+		harness.Measured("through the target: plain p50 %s p99 %s, refreshing p50 %s p99 %s (no BackendURL, so no direct comparison)",
+			percentile(viaPlain, 50), percentile(viaPlain, 99), percentile(viaRefresh, 50), percentile(viaRefresh, 99))
+		return
+	}
+	direct := directClient{s: s, base: strings.TrimRight(s.cfg.BackendURL, "/"), http: &http.Client{Timeout: s.cfg.requestTimeout()}}
+	defer direct.http.CloseIdleConnections()
+	family := direct.login()
+	directPlain := timeEach(plainSamples, func() { Expect(direct.me()).To(Equal(http.StatusOK)) })
+	directRefresh := timeEach(refreshSamples, func() {
+		s.expire(family)
+		Expect(direct.me()).To(Equal(http.StatusUnauthorized))
+		direct.refresh()
+		Expect(direct.me()).To(Equal(http.StatusOK))
+	})
+	harness.Measured("plain request: direct p50 %s p99 %s, through the target p50 %s p99 %s (added p50 %s); refreshing request: direct p50 %s p99 %s, through the target p50 %s p99 %s (added p50 %s)",
+		percentile(directPlain, 50), percentile(directPlain, 99), percentile(viaPlain, 50), percentile(viaPlain, 99), percentile(viaPlain, 50)-percentile(directPlain, 50),
+		percentile(directRefresh, 50), percentile(directRefresh, 99), percentile(viaRefresh, 50), percentile(viaRefresh, 99), percentile(viaRefresh, 50)-percentile(directRefresh, 50))
+}
+
+// timeEach runs f n times and returns the durations, sorted. The timed part
+// includes the control call of a refreshing sample on both sides alike.
+func timeEach(n int, f func()) []time.Duration {
+	GinkgoHelper()
+	out := make([]time.Duration, n)
+	for i := range out {
+		start := time.Now()
+		f()
+		out[i] = time.Since(start)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// percentile is the p-th percentile of sorted durations, rounded for reports.
+func percentile(sorted []time.Duration, p int) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := (len(sorted)*p+99)/100 - 1
+	i = max(0, min(i, len(sorted)-1))
+	return sorted[i].Round(10 * time.Microsecond)
+}
+
+// directClient calls the backend directly, as the target would, for P9.2's
+// comparison. Its responses carry tokens by design, so they are not recorded
+// for the leak scan.
+type directClient struct {
+	s                    *suite
+	base                 string
+	http                 *http.Client
+	access, refreshToken string
+}
+
+// fakeContract is the backend contract the direct calls speak: the fake
+// backend always answers the default one (contract.md), whatever the
+// profile's backend section says about the user's own backend (that section
+// is for `refreshspec backend`).
+var fakeContract = profile.Default().Backend
+
+func (d *directClient) call(method, path, bearer string, body any) (int, any) {
+	GinkgoHelper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		Expect(err).NotTo(HaveOccurred())
+		rd = bytes.NewReader(b)
+	}
+	ctx, cancel := context.WithTimeout(d.s.ctx, d.http.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, d.base+path, rd)
+	Expect(err).NotTo(HaveOccurred())
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := d.http.Do(req)
+	Expect(err).NotTo(HaveOccurred(), "calling the backend directly: %s %s", method, path)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	Expect(err).NotTo(HaveOccurred())
+	var doc any
+	_ = json.Unmarshal(raw, &doc)
+	return resp.StatusCode, doc
+}
+
+func (d *directClient) tokens(doc any) {
+	GinkgoHelper()
+	paths := fakeContract.Paths
+	var ok bool
+	d.access, ok = profile.LookupString(doc, paths.AccessToken)
+	Expect(ok).To(BeTrue(), "the backend's token answer should carry %s", paths.AccessToken)
+	d.refreshToken, ok = profile.LookupString(doc, paths.RefreshToken)
+	Expect(ok).To(BeTrue(), "the backend's token answer should carry %s", paths.RefreshToken)
+}
+
+// login logs in directly and returns the family.
+func (d *directClient) login() string {
+	GinkgoHelper()
+	b, cred := fakeContract, d.s.profile().Credentials
+	mark := d.s.mark()
+	status, doc := d.call(b.Login.Method, b.Login.Path, "", map[string]string{
+		b.LoginFields.Email: cred.Email, b.LoginFields.Password: cred.Password,
+	})
+	Expect(status).To(Equal(http.StatusOK), "logging in directly at the backend")
+	d.tokens(doc)
+	family := ""
+	for _, e := range onRoutes(d.s.journal(mark), control.RouteLogin) {
+		for _, t := range e.Issued {
+			family = t.Family
+		}
+	}
+	Expect(family).NotTo(BeEmpty(), "the backend should journal the tokens of the direct login")
+	return family
+}
+
+func (d *directClient) me() int {
+	GinkgoHelper()
+	e := fakeContract.Me
+	status, _ := d.call(e.Method, e.Path, d.access, nil)
+	return status
+}
+
+func (d *directClient) refresh() {
+	GinkgoHelper()
+	p := fakeContract
+	status, doc := d.call(p.Refresh.Method, p.Refresh.Path, "", map[string]string{p.Fields.RefreshToken: d.refreshToken})
+	Expect(status).To(Equal(http.StatusOK), "refreshing directly at the backend")
+	d.tokens(doc)
+}
