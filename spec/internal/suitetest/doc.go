@@ -11,5 +11,6 @@
 // What differs between the three (their variables, what they assert, how they
 // report) stays in their packages; this package holds only what is the same,
 // so that a change to how the fake backend starts or how a child is read is
-// made once.
+// made once. The suites' own packages use it too, for the check that their
+// specs keep the catalogue's promises (CheckSpecIDs).
 package suitetest

@@ -2,6 +2,7 @@ package suitetest
 
 import (
 	"context"
+	"fmt"
 	"os/exec"
 	"slices"
 	"strings"
@@ -105,5 +106,55 @@ func TestStartBackendInProcess(t *testing.T) {
 	}
 	if err := b.Control.Healthy(ctx); err == nil {
 		t.Error("the backend still answers after Close")
+	}
+}
+
+// errorRecorder stands in for a *testing.T whose errors a test reads.
+type errorRecorder struct {
+	testing.TB
+	errs []string
+}
+
+func (r *errorRecorder) Helper() {}
+
+func (r *errorRecorder) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+
+func it(containers []string, text string, labels ...string) types.SpecReport {
+	return types.SpecReport{LeafNodeType: types.NodeTypeIt, ContainerHierarchyTexts: containers, LeafNodeText: text, LeafNodeLabels: labels}
+}
+
+// SpecIDs reports each way a suite can break the catalogue's promises, and
+// the run order of the IDs, each once.
+func TestSpecIDsFindsWhatBreaksTheCatalogue(t *testing.T) {
+	suite := []string{"suite"}
+	table := []string{"suite", "P3.2 no refresh on 403, 404, 429 or 500"}
+	good := types.Report{SpecReports: types.SpecReports{
+		it(suite, "P2.1 page request refreshes once and retries", "P2", "MUST"),
+		it(table, "P3.2 resource answers 403", "P3", "MUST"),
+		it(table, "P3.2 resource answers 404", "P3", "MUST"),
+		it([]string{"elsewhere"}, "not ours"),
+	}}
+	r := &errorRecorder{}
+	if order := SpecIDs(r, good, "suite", "P"); !slices.Equal(order, []string{"P2.1", "P3.2"}) || len(r.errs) > 0 {
+		t.Errorf("a sound suite: order %v, errors %q", order, r.errs)
+	}
+	for name, spec := range map[string]types.SpecReport{
+		"no ID":              it(suite, "page request refreshes", "P2", "MUST"),
+		"another suite's ID": it(suite, "B1.1 login returns the documented envelope", "B1", "MUST"),
+		"missing labels":     it(suite, "P2.2 api request refreshes once and retries", "P2"),
+		"entry of another":   it(table, "P3.1 resource answers 401", "P3", "MUST"),
+		"claimed twice":      it(suite, "P2.1 the same scenario again", "P2", "MUST"),
+	} {
+		bad := good
+		bad.SpecReports = append(slices.Clone(good.SpecReports), spec)
+		r := &errorRecorder{}
+		if SpecIDs(r, bad, "suite", "P"); len(r.errs) == 0 {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	if got := CatalogueOrder("W", "W1.1"); !slices.Equal(got, []string{"W1.2", "W1.3", "W1.4", "W1.5", "W1.1"}) {
+		t.Errorf("CatalogueOrder(W, W1.1) = %v", got)
 	}
 }
