@@ -1,0 +1,100 @@
+package spec_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/refreshspec/refreshspec/fakebackend"
+	"github.com/refreshspec/refreshspec/spec"
+	"github.com/refreshspec/refreshspec/spec/catalogue"
+	"github.com/refreshspec/refreshspec/spec/internal/suitetest"
+	"github.com/refreshspec/refreshspec/spec/target"
+)
+
+// envOneLiner names the one-liner a child process of this test binary runs:
+// Ginkgo runs one suite per process, so each one-liner gets its own.
+const envOneLiner = "REFRESHSPEC_ONE_LINER"
+
+// TestOneLinerChild is the child's test: TestProxy or TestBackend against a
+// target or backend that answers 503 to everything, so every spec that gets
+// as far as a check fails, fast.
+func TestOneLinerChild(t *testing.T) {
+	which := os.Getenv(envOneLiner)
+	if which == "" {
+		t.Skip("runs in a child process of TestTestProxy and TestTestBackend")
+	}
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte(`{"error":"down"}`))
+	}))
+	defer down.Close()
+	switch which {
+	case "proxy":
+		backend, err := fakebackend.Start(t.Context(), fakebackend.Config{}, fakebackend.StartOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer backend.Close(context.Background())
+		spec.TestProxy(t, &spec.ProxyConfig{
+			Target: target.URL(down.URL), Backend: backend.Control, BackendURL: backend.URL, RequestTimeout: 5 * time.Second,
+		})
+	case "backend":
+		spec.TestBackend(t, &spec.BackendConfig{URL: down.URL, RequestTimeout: 5 * time.Second})
+	default:
+		t.Fatalf("%s=%q: want proxy or backend", envOneLiner, which)
+	}
+}
+
+// TestTestProxy: spec.TestProxy runs every P scenario as a spec named by its
+// ID, and a failed check says which scenario and level failed.
+func TestTestProxy(t *testing.T) {
+	checkOneLiner(t, "proxy", "P", "P2.2")
+}
+
+// TestTestBackend: spec.TestBackend does the same for every B scenario.
+func TestTestBackend(t *testing.T) {
+	checkOneLiner(t, "backend", "B", "B1.1")
+}
+
+func checkOneLiner(t *testing.T, which, letter, mustFail string) {
+	if testing.Short() {
+		t.Skip("-short: runs a whole suite in a child process")
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	child := suitetest.Child{
+		Test: "TestOneLinerChild",
+		Env:  append(os.Environ(), envOneLiner+"="+which),
+		Args: []string{"-ginkgo.no-color"},
+	}
+	reports, out, err := child.Run(ctx)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	ran := map[string]types.SpecReport{}
+	for _, r := range reports {
+		for _, s := range r.SpecReports {
+			if s.LeafNodeType == types.NodeTypeIt {
+				ran[suitetest.ScenarioID(s)] = s
+			}
+		}
+	}
+	for _, s := range catalogue.Suite(letter) {
+		if _, ok := ran[s.ID]; !ok {
+			t.Errorf("%s: no spec ran for %s", which, s.ID)
+		}
+	}
+	r := ran[mustFail]
+	prefix := mustFail + " (MUST): "
+	if !r.State.Is(types.SpecStateFailed) || !strings.HasPrefix(r.Failure.Message, prefix) {
+		t.Errorf("%s: %s %s with %q; want a failure whose message begins with %q", which, mustFail, r.State, r.Failure.Message, prefix)
+	}
+}
