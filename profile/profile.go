@@ -9,7 +9,6 @@ package profile
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -17,6 +16,8 @@ import (
 	"time"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/refreshspec/refreshspec/dialect"
 )
 
 // Profile is one target's mapping of the contract's roles.
@@ -72,13 +73,8 @@ type Credentials struct {
 	FirstName string `json:"first_name,omitempty"`
 }
 
-// Endpoint is one route of a target.
-type Endpoint struct {
-	Method string `json:"method,omitempty"`
-	Path   string `json:"path,omitempty"`
-	// Body is "json" or "form", for routes that take a body.
-	Body string `json:"body,omitempty"`
-}
+// Endpoint is one route of a target: the proxy's and the backend's alike.
+type Endpoint = dialect.Endpoint
 
 // Proxy maps the routes of contract.md §2.
 type Proxy struct {
@@ -99,10 +95,7 @@ type Proxy struct {
 }
 
 // LoginFields name the fields of a login body.
-type LoginFields struct {
-	Email    string `json:"email,omitempty"`
-	Password string `json:"password,omitempty"`
-}
+type LoginFields = dialect.LoginFields
 
 // Selectors are CSS selectors of the page elements of contract.md §2.
 type Selectors struct {
@@ -114,36 +107,29 @@ type Selectors struct {
 	Submit    string `json:"submit,omitempty"`
 }
 
-// Dialect is the refresh protocol a backend speaks.
-type Dialect string
+// Dialect is the refresh protocol a backend speaks (see package dialect).
+type Dialect = dialect.Name
 
 // The two dialects.
 const (
 	// DialectJSON is the seed's contract: JSON {"refresh_token": ...} to
 	// /auth/refresh, tokens under data.authorization.
-	DialectJSON Dialect = "json"
+	DialectJSON = dialect.JSON
 	// DialectOAuth2 is RFC 6749 §6: grant_type=refresh_token form-encoded to
 	// a token endpoint, tokens at the top level, invalid_grant errors.
-	DialectOAuth2 Dialect = "oauth2"
+	DialectOAuth2 = dialect.OAuth2
 )
 
-// Backend maps the routes and fields of contract.md §1.
+// Backend is the backend's section: where the backend suite finds the
+// backend under test, and the Mapping of contract.md §1's routes, fields and
+// answers, whose keys sit directly in the section (backend.refresh.path).
+// The fake backend of the proxy suite speaks the Mapping too.
 type Backend struct {
-	URL     string  `json:"url,omitempty"`
-	Dialect Dialect `json:"dialect,omitempty"`
+	URL string `json:"url,omitempty"`
 	// ControlURL is a fake backend's control API: with it, checks that need
 	// time to pass move the backend's clock instead of being skipped.
-	ControlURL  string      `json:"control_url,omitempty"`
-	Login       Endpoint    `json:"login,omitempty"`
-	LoginFields LoginFields `json:"login_fields,omitempty"`
-	Refresh     Endpoint    `json:"refresh,omitempty"`
-	Logout      Endpoint    `json:"logout,omitempty"`
-	Me          Endpoint    `json:"me,omitempty"`
-	Fields      TokenFields `json:"fields,omitempty"`
-	Paths       TokenPaths  `json:"paths,omitempty"`
-	// ClientID and ClientSecret are sent with OAuth2 token requests when set.
-	ClientID     string `json:"client_id,omitempty"`
-	ClientSecret string `json:"client_secret,omitempty"`
+	ControlURL string `json:"control_url,omitempty"`
+	dialect.Mapping
 	// ShortAccessTTL says the backend issues access tokens that expire within
 	// this duration, so the suite may wait for expiry instead of skipping.
 	ShortAccessTTL Duration `json:"short_access_ttl,omitempty"`
@@ -152,42 +138,13 @@ type Backend struct {
 }
 
 // TokenFields name request fields of the refresh and logout bodies.
-type TokenFields struct {
-	RefreshToken string `json:"refresh_token,omitempty"`
-}
+type TokenFields = dialect.TokenFields
 
 // TokenPaths are dotted JSON paths of the values in token responses.
-type TokenPaths struct {
-	AccessToken  string `json:"access_token,omitempty"`
-	RefreshToken string `json:"refresh_token,omitempty"`
-	ExpiresIn    string `json:"expires_in,omitempty"`
-	// User is the path of the user object in the login answer and FirstName
-	// its first-name field's path, relative to the user object.
-	FirstName string `json:"first_name,omitempty"`
-}
+type TokenPaths = dialect.TokenPaths
 
 // Duration is a time.Duration written as "2s" in profiles.
-type Duration time.Duration
-
-// UnmarshalJSON reads a duration string such as "30s".
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("want a duration such as \"30s\", got %s", b)
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return fmt.Errorf("want a duration such as \"30s\": %w", err)
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// MarshalJSON writes the duration as a string.
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
-
-// Std returns the duration as a time.Duration.
-func (d Duration) Std() time.Duration { return time.Duration(d) }
+type Duration = dialect.Duration
 
 // Default is the profile of contract.md as written: the reference proxy's.
 func Default() *Profile {
@@ -215,8 +172,12 @@ func Parse(raw []byte) (*Profile, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, errors.New("empty profile")
 	}
+	js, err := yamlToJSON(raw)
+	if err != nil {
+		return nil, cleanYAMLError(err)
+	}
 	var p Profile
-	if err := yaml.UnmarshalStrict(raw, &p); err != nil {
+	if err := yaml.UnmarshalStrict(js, &p); err != nil {
 		return nil, cleanYAMLError(err)
 	}
 	p.applyDefaults()
@@ -247,15 +208,9 @@ func (p *Profile) Validate() error {
 	if p.Target.URL != "" && !strings.HasPrefix(p.Target.URL, "http://") && !strings.HasPrefix(p.Target.URL, "https://") {
 		return fmt.Errorf("target.url: %q is not an http(s) URL", p.Target.URL)
 	}
-	switch p.Backend.Dialect {
-	case DialectJSON, DialectOAuth2:
-	default:
-		return fmt.Errorf("backend.dialect: %q is not one of json, oauth2", p.Backend.Dialect)
-	}
 	for name, e := range map[string]Endpoint{
 		"proxy.login_page": p.Proxy.LoginPage, "proxy.login": p.Proxy.Login, "proxy.profile_page": p.Proxy.ProfilePage,
 		"proxy.me": p.Proxy.Me, "proxy.update_profile": p.Proxy.UpdateProfile, "proxy.logout": p.Proxy.Logout,
-		"backend.login": p.Backend.Login, "backend.refresh": p.Backend.Refresh, "backend.logout": p.Backend.Logout, "backend.me": p.Backend.Me,
 	} {
 		if !strings.HasPrefix(e.Path, "/") {
 			return fmt.Errorf("%s.path: %q must start with /", name, e.Path)
@@ -263,6 +218,9 @@ func (p *Profile) Validate() error {
 		if e.Body != "" && e.Body != "json" && e.Body != "form" {
 			return fmt.Errorf("%s.body: %q is not one of json, form", name, e.Body)
 		}
+	}
+	if err := p.Backend.Mapping.Validate(); err != nil {
+		return dialect.Under("backend", err)
 	}
 	if p.Backend.RateLimitBurst < 0 || p.Backend.RateLimitBurst > 1000 {
 		return fmt.Errorf("backend.rate_limit_burst: %d is outside 0..1000", p.Backend.RateLimitBurst)
@@ -314,50 +272,12 @@ func (p *Profile) applyDefaults() {
 	def(&p.Proxy.Selectors.Password, "input[name=password]")
 	def(&p.Proxy.Selectors.Submit, "form [type=submit]")
 
-	if p.Backend.Dialect == "" {
-		p.Backend.Dialect = DialectJSON
-	}
-	p.Backend.Dialect = Dialect(strings.ToLower(string(p.Backend.Dialect)))
-	defEndpoint(&p.Backend.Login, "POST", "/auth/login", "json")
-	def(&p.Backend.LoginFields.Email, "email")
-	def(&p.Backend.LoginFields.Password, "password")
-	defEndpoint(&p.Backend.Logout, "POST", "/auth/logout", "json")
-	defEndpoint(&p.Backend.Me, "GET", "/api/user/me", "")
-	def(&p.Backend.Fields.RefreshToken, "refresh_token")
-	if p.Backend.Dialect == DialectOAuth2 {
-		defEndpoint(&p.Backend.Refresh, "POST", "/oauth/token", "form")
-		def(&p.Backend.Paths.AccessToken, "access_token")
-		def(&p.Backend.Paths.RefreshToken, "refresh_token")
-		def(&p.Backend.Paths.ExpiresIn, "expires_in")
-	} else {
-		defEndpoint(&p.Backend.Refresh, "POST", "/auth/refresh", "json")
-		def(&p.Backend.Paths.AccessToken, "data.authorization.access_token")
-		def(&p.Backend.Paths.RefreshToken, "data.authorization.refresh_token")
-		def(&p.Backend.Paths.ExpiresIn, "data.authorization.expires_in")
-	}
-	def(&p.Backend.Paths.FirstName, "data.user.firstName")
+	p.Backend.Mapping.ApplyDefaults()
 }
 
 // Lookup follows a dotted path ("data.authorization.access_token") through
 // decoded JSON and returns the value there.
-func Lookup(doc any, path string) (any, bool) {
-	cur := doc
-	for _, key := range strings.Split(path, ".") {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		cur, ok = m[key]
-		if !ok {
-			return nil, false
-		}
-	}
-	return cur, true
-}
+func Lookup(doc any, path string) (any, bool) { return dialect.Lookup(doc, path) }
 
 // LookupString is Lookup for a non-empty string value.
-func LookupString(doc any, path string) (string, bool) {
-	v, ok := Lookup(doc, path)
-	s, isString := v.(string)
-	return s, ok && isString && s != ""
-}
+func LookupString(doc any, path string) (string, bool) { return dialect.LookupString(doc, path) }

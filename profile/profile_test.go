@@ -1,6 +1,12 @@
 package profile
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/refreshspec/refreshspec/dialect"
+)
 
 func TestReadyPathDefaultsToTheLoginPage(t *testing.T) {
 	if got := Default().Target.ReadyPath; got != "/login" {
@@ -32,5 +38,69 @@ func TestBackendTimeoutEnvName(t *testing.T) {
 	}
 	if p.Target.EnvNames.BackendTimeout != "API_TIMEOUT" || p.Target.EnvNames.BackendURL != "BACKEND_URL" {
 		t.Errorf("env_names = %+v", p.Target.EnvNames)
+	}
+}
+
+// The backend section holds the dialect's mapping: its keys sit directly in
+// the section, an unquoted number is a string where the key is one, and a
+// contradiction is refused naming the key under backend.
+func TestBackendSectionIsTheMapping(t *testing.T) {
+	p, err := Parse([]byte(`
+backend:
+  url: https://auth.example.com
+  dialect: oauth2
+  refresh: {path: /realms/demo/protocol/openid-connect/token}
+  logout: {path: /realms/demo/protocol/openid-connect/revoke}
+  client_id: 12345678901234567890
+  client_secret: true
+  client_auth: body
+  scope: openid offline_access
+  reuse_leeway: 3s
+  paths: {me_first_name: given_name}
+  rate_limit_burst: 20
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := p.Backend
+	if b.ClientID != "12345678901234567890" || b.ClientSecret != "true" || b.ClientAuth != dialect.ClientAuthBody ||
+		b.Scope != "openid offline_access" || b.ReuseLeeway.Std() != 3*time.Second || b.RateLimitBurst != 20 || b.URL != "https://auth.example.com" {
+		t.Errorf("backend %+v", b)
+	}
+	if b.Login != b.Refresh || !b.TokenEndpoint() || b.Paths.MeFirstName != "given_name" || b.Paths.TokenType != "token_type" {
+		t.Errorf("defaults after the dialect: %+v", b.Mapping)
+	}
+	for raw, want := range map[string]string{
+		"backend:\n  refresh: {path: /auth/login}\n":                    "backend.refresh.path: ",
+		"backend:\n  paths: {access_token: a, refresh_token: a.b}\n":    "backend.paths.refresh_token: ",
+		"backend:\n  scope: offline_access\n":                           "backend.scope: ",
+		"backend:\n  client_auth: basic\n":                              "backend.client_auth: ",
+		"backend:\n  dialect: oauth2\n  client_auth: mtls\n":            "backend.client_auth: ",
+		"backend:\n  reuse_leeway: soon\n":                              "reuse_leeway",
+		"backend:\n  paths: {acces_token: a}\n":                         `unknown key "acces_token"`,
+		"backend:\n  dialect: xml\n":                                    "backend.dialect: ",
+		"backend:\n  rate_limit_burst: 5000\n":                          "backend.rate_limit_burst: ",
+		"backend:\n  me: {path: api/me}\n":                              "backend.me.path: ",
+		"backend:\n  dialect: oauth2\n  logout: {path: /oauth/token}\n": "backend.logout.path: ",
+	} {
+		if _, err := Parse([]byte(raw)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want an error with %q", raw, err, want)
+		}
+	}
+}
+
+// A profile without a backend section keeps contract.md §1, and the keys a
+// profile wrote before the mapping existed keep their meaning.
+func TestBackendDefaultsAreTheContract(t *testing.T) {
+	if got := Default().Backend.Mapping; got != dialect.Default() {
+		t.Errorf("default backend mapping %+v", got)
+	}
+	p, err := Parse([]byte("backend:\n  refresh: {path: /api/v1/token/refresh}\n  fields: {refresh_token: refreshToken}\n  paths: {access_token: accessToken, refresh_token: refreshToken}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Backend.Refresh.String() != "POST /api/v1/token/refresh" || p.Backend.Refresh.Body != "json" || p.Backend.Fields.RefreshToken != "refreshToken" ||
+		p.Backend.Paths.ExpiresIn != "data.authorization.expires_in" || p.Backend.Login.Path != "/auth/login" {
+		t.Errorf("backend %+v", p.Backend.Mapping)
 	}
 }

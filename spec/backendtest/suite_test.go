@@ -118,6 +118,7 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 backend:
   dialect: oauth2
   login: {path: /oauth/token, body: form}
+  logout: {path: /auth/logout, body: json}
   client_id: %s
   client_secret: %s
 `, oauth2ClientID, oauth2ClientSecret))
