@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
 	"net"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/refreshspec/refreshspec/dialect"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
 )
 
@@ -21,10 +25,14 @@ import (
 type call struct {
 	w    http.ResponseWriter
 	r    *http.Request
+	wire *wire
 	body []byte
 	addr string           // client address without the port: the rate limit's key
 	set  control.Settings // settings when the handler started
 	e    control.Entry
+	// form and formErr are the body parsed as a form, once (formBody).
+	form    url.Values
+	formErr error
 	// journaled is set once finish has recorded e, so that a fault that
 	// must journal before it answers (a drop) is not recorded twice.
 	journaled bool
@@ -41,16 +49,29 @@ func (c *call) has(b control.Break) bool {
 
 // route wraps a handler of one route with what every API request goes
 // through: the body limit, the fault queue, and the journal.
-func (s *Server) route(route control.Route, handle func(*Server, *call)) http.Handler {
+func (s *Server) route(role control.Route, handle func(*Server, *call)) http.Handler {
+	return s.serve(func(*call) control.Route { return role }, handle)
+}
+
+// serve is route for a path whose role the body decides (the oauth2 token
+// endpoint's grant_type): roleOf sees the body before the fault queue is
+// consulted, so faults are queued per role whatever the dialect.
+func (s *Server) serve(roleOf func(*call) control.Route, handle func(*Server, *call)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := &call{w: w, r: r, addr: clientAddr(r)}
+		c := &call{w: w, r: r, wire: s.wire, addr: clientAddr(r)}
 		s.mu.Lock()
-		c.e = control.Entry{Time: s.now(), Route: route, Method: r.Method, Path: r.URL.Path, Remote: r.RemoteAddr}
+		c.e = control.Entry{Time: s.now(), Method: r.Method, Path: r.URL.Path, Remote: r.RemoteAddr}
 		s.mu.Unlock()
 		defer s.finish(c)
 
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
+		var body []byte
+		var err error
+		if r.Body != nil { // nil only when a client's request is served directly
+			body, err = io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
+		}
 		c.body = body
+		c.e.Route = roleOf(c)
+		route := c.e.Route
 		if len(body) > maxRequestBody {
 			c.fail(http.StatusRequestEntityTooLarge, control.OutcomeTooLarge, "too_large", "the body is over 1 MiB")
 			return
@@ -108,15 +129,44 @@ func (s *Server) finish(c *call) {
 		"generation", c.e.Generation, "remote", c.e.Remote)
 }
 
-// reply answers status with v and notes the outcome for the journal.
-func (c *call) reply(status int, outcome control.Outcome, v any) {
+// reply answers status with the answer of shape sh holding v, and notes the
+// outcome for the journal.
+func (c *call) reply(status int, outcome control.Outcome, sh *shape, v *slots) {
 	c.e.Status = status
 	c.e.Outcome = outcome
-	writeJSON(c.w, status, v)
+	c.w.Header().Set("Content-Type", "application/json")
+	c.w.WriteHeader(status)
+	_, _ = c.w.Write(sh.render(make([]byte, 0, 256), v[:]))
 }
 
+// fail answers the mapping's error body: the json dialect's envelope, or
+// RFC 6749 §5.2's {"error","error_description"}.
 func (c *call) fail(status int, outcome control.Outcome, code, message string) {
-	c.reply(status, outcome, envelope{Success: false, Message: message, Error: code})
+	var v slots
+	v[slotSuccess] = boolValue(false)
+	v[slotMessage] = textValue(message)
+	v[slotCode] = textValue(code)
+	c.reply(status, outcome, &c.wire.failure, &v)
+}
+
+// invalidGrant rejects a refresh token: 401 in the json dialect
+// (contract.md §1), 400 in the oauth2 dialect (RFC 6749 §5.2).
+func (c *call) invalidGrant(outcome control.Outcome, message string) {
+	status := http.StatusUnauthorized
+	if c.wire.oauth2 {
+		status = http.StatusBadRequest
+	}
+	c.fail(status, outcome, "invalid_grant", message)
+}
+
+// invalidCredentials rejects a login: 401 invalid_credentials in the json
+// dialect, 400 invalid_grant for the oauth2 password grant.
+func (c *call) invalidCredentials() {
+	if c.wire.oauth2 {
+		c.fail(http.StatusBadRequest, control.OutcomeInvalidCredentials, "invalid_grant", "wrong username or password")
+		return
+	}
+	c.fail(http.StatusUnauthorized, control.OutcomeInvalidCredentials, "invalid_credentials", "wrong email or password")
 }
 
 // badRequest is the 400 of a malformed body, unless the backend is broken
@@ -149,53 +199,48 @@ func (c *call) present(value string, t *token, presumed control.TokenKind) {
 	}
 }
 
-// authorization is the token part of the login and refresh answers.
-type authorization struct {
-	AccessToken  string `json:"access_token"`
-	RefreshToken string `json:"refresh_token"`
-	TokenType    string `json:"token_type"`
-	ExpiresIn    int    `json:"expires_in"`
-}
-
 type userView struct {
-	ID        string `json:"id"`
-	Email     string `json:"email"`
-	FirstName string `json:"firstName"`
-	LastName  string `json:"lastName"`
+	ID, Email, FirstName, LastName string
 }
 
 func viewOf(u *User) *userView {
 	return &userView{ID: u.ID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}
 }
 
-type tokenData struct {
-	Authorization authorization `json:"authorization"`
-	User          *userView     `json:"user,omitempty"`
-}
-
-// flatTokenData is the envelope of control.BreakWrongEnvelope: the tokens
-// straight under data.
-type flatTokenData struct {
-	authorization
-	User *userView `json:"user,omitempty"`
-}
-
-// tokens answers a login or refresh with the pair access, refresh. It reads
-// only the fields of a token that never change, so it runs without s.mu.
-func (c *call) tokens(outcome control.Outcome, access, refresh *token, user *userView) {
+// tokens answers a login or refresh with the pair access, refresh (refresh
+// is nil when none was issued), the user for a login whose answer carries
+// one, and the granted scope in the oauth2 dialect. It reads only the
+// fields of a token that never change, so it runs without s.mu.
+func (c *call) tokens(outcome control.Outcome, access, refresh *token, user *userView, scope string) {
 	if !c.has(control.BreakNoCacheControl) {
 		c.w.Header().Set("Cache-Control", "no-store")
 		c.w.Header().Set("Pragma", "no-cache")
 	}
-	auth := authorization{
-		AccessToken: access.value, RefreshToken: refresh.value, TokenType: "Bearer",
-		ExpiresIn: int(access.ttl / time.Second),
+	var v slots
+	v[slotSuccess] = boolValue(true)
+	v[slotAccess] = textValue(access.value)
+	if refresh != nil {
+		v[slotRefresh] = textValue(refresh.value)
 	}
-	var data any = tokenData{Authorization: auth, User: user}
+	v[slotTokenType] = textValue("Bearer")
+	v[slotExpiresIn] = numberValue(int(access.ttl / time.Second))
+	if scope != "" {
+		v[slotScope] = textValue(scope)
+	}
+	v.user(user)
+	sh := &c.wire.tokens
 	if c.has(control.BreakWrongEnvelope) {
-		data = flatTokenData{authorization: auth, User: user}
+		sh = &c.wire.wrongTokens
 	}
-	c.reply(http.StatusOK, outcome, envelope{Success: true, Data: data})
+	c.reply(http.StatusOK, outcome, sh, &v)
+}
+
+// replyUser answers the user, as me and profile do.
+func (c *call) replyUser(u *userView) {
+	var v slots
+	v[slotSuccess] = boolValue(true)
+	v.user(u)
+	c.reply(http.StatusOK, control.OutcomeOK, &c.wire.user, &v)
 }
 
 // decodeObject decodes body, which must be exactly one JSON object, into dst.
@@ -225,27 +270,35 @@ func clientAddr(r *http.Request) string {
 	return host
 }
 
+// login is the json dialect's login: the body's email and password.
 func login(s *Server, c *call) {
-	var req struct {
-		Email    *string `json:"email"`
-		Password *string `json:"password"`
-	}
-	if err := decodeObject(c.body, &req); err != nil {
+	w := c.wire
+	fields, err := w.loginBody.read(c)
+	if err != nil {
 		c.badRequest(err.Error())
 		return
 	}
-	if req.Email == nil || req.Password == nil {
-		c.badRequest("email and password are required strings")
+	if fields[0] == nil || fields[1] == nil {
+		c.badRequest(fmt.Sprintf("%s and %s are required strings", w.m.LoginFields.Email, w.m.LoginFields.Password))
 		return
 	}
+	s.logIn(c, *fields[0], *fields[1], "")
+}
+
+// logIn starts a family for the user with these credentials. scope is the
+// scope an oauth2 password grant asked for, which the answer echoes; when
+// the mapping names a scope that the request did not ask for, no refresh
+// token is issued, as Keycloak, Auth0, Okta and Hydra do without
+// offline_access.
+func (s *Server) logIn(c *call, email, password, scope string) {
 	s.mu.Lock()
 	st := s.st
 	now := s.now()
-	u := st.userByEmail(*req.Email)
-	if u == nil || u.Password != *req.Password {
+	u := st.userByEmail(email)
+	if u == nil || u.Password != password {
 		if !c.has(control.BreakBadCredentials200) || len(st.users) == 0 {
 			s.mu.Unlock()
-			c.fail(http.StatusUnauthorized, control.OutcomeInvalidCredentials, "invalid_credentials", "wrong email or password")
+			c.invalidCredentials()
 			return
 		}
 		if u == nil {
@@ -253,12 +306,32 @@ func login(s *Server, c *call) {
 		}
 	}
 	f := st.newFamily(u.ID)
+	f.scope = scope
 	access := st.issue(f, control.Access, 0, now)
-	refresh := st.issue(f, control.Refresh, 0, now)
-	c.e.Issued = []control.Token{access.wire(now), refresh.wire(now)}
-	view := viewOf(u)
+	c.e.Issued = []control.Token{access.wire(now)}
+	var refresh *token
+	if grantsRefresh(c.wire.m.Scope, scope) {
+		refresh = st.issue(f, control.Refresh, 0, now)
+		c.e.Issued = append(c.e.Issued, refresh.wire(now))
+	}
+	var view *userView
+	if dialect.Has(c.wire.m.Paths.FirstName) {
+		view = viewOf(u)
+	}
 	s.mu.Unlock()
-	c.tokens(control.OutcomeOK, access, refresh, view)
+	c.tokens(control.OutcomeOK, access, refresh, view, scope)
+}
+
+// grantsRefresh reports whether a login that asked for scope gets a refresh
+// token from a backend that issues one only for every token of required.
+func grantsRefresh(required, scope string) bool {
+	asked := strings.Fields(scope)
+	for _, want := range strings.Fields(required) {
+		if !slices.Contains(asked, want) {
+			return false
+		}
+	}
+	return true
 }
 
 // refresh rotates: a new pair for the refresh token presented, which stops
@@ -266,28 +339,38 @@ func login(s *Server, c *call) {
 // except the immediately previous one inside the grace window, which gets
 // the same successor back.
 func refresh(s *Server, c *call) {
-	var req struct {
-		RefreshToken *string `json:"refresh_token"`
+	fields, err := c.wire.refreshBody.read(c)
+	if err == nil && (fields[0] == nil || *fields[0] == "") {
+		err = fmt.Errorf("%s is required and must be a non-empty string", c.wire.m.Fields.RefreshToken)
 	}
-	err := decodeObject(c.body, &req)
-	if err == nil && (req.RefreshToken == nil || *req.RefreshToken == "") {
-		err = errors.New("refresh_token is required and must be a non-empty string")
+	if err != nil {
+		s.countInvalidRefresh(c)
+		c.badRequest(err.Error())
+		return
 	}
+	s.rotateFor(c, *fields[0])
+}
+
+// countInvalidRefresh counts a refresh attempt that never got as far as a
+// token against the client's address: every attempt counts there.
+func (s *Server) countInvalidRefresh(c *call) {
+	if !c.set.RateLimit.Enabled || c.has(control.BreakNoRateLimit) {
+		return
+	}
+	s.mu.Lock()
+	allow(s.st.perAddress, c.addr, c.set.RateLimit.PerAddress, c.set.RateLimit.Window.Std(), s.now())
+	s.mu.Unlock()
+}
+
+// rotateFor answers the refresh token value presented, in any dialect.
+func (s *Server) rotateFor(c *call, value string) {
 	limited := c.set.RateLimit.Enabled && !c.has(control.BreakNoRateLimit)
 	window := c.set.RateLimit.Window.Std()
 	s.mu.Lock()
 	st := s.st
 	now := s.now()
-	if err != nil {
-		if limited { // invalid attempts count against the address too
-			allow(st.perAddress, c.addr, c.set.RateLimit.PerAddress, window, now)
-		}
-		s.mu.Unlock()
-		c.badRequest(err.Error())
-		return
-	}
-	t := st.tokens[*req.RefreshToken]
-	c.present(*req.RefreshToken, t, control.Refresh)
+	t := st.tokens[value]
+	c.present(value, t, control.Refresh)
 	if limited {
 		if wait, ok := allow(st.perAddress, c.addr, c.set.RateLimit.PerAddress, window, now); !ok {
 			s.mu.Unlock()
@@ -308,24 +391,25 @@ func refresh(s *Server, c *call) {
 		c.fail(http.StatusInternalServerError, control.OutcomeInvalidGrant, "server_error", "internal error")
 	case t == nil || t.kind != control.Refresh || t.fam.revoked || t.expired(now):
 		s.mu.Unlock()
-		c.fail(http.StatusUnauthorized, control.OutcomeInvalidGrant, "invalid_grant", "the refresh token is unknown, expired or revoked")
+		c.invalidGrant(control.OutcomeInvalidGrant, "the refresh token is unknown, expired or revoked")
 	case t.used:
 		f := t.fam
 		if grace := c.set.GraceWindow.Std(); grace > 0 && f.prevRefresh == t && now.Sub(f.rotatedAt) < grace {
 			access, refresh := f.access, f.refresh
 			s.mu.Unlock()
-			c.tokens(control.OutcomeGrace, access, refresh, nil)
+			c.tokens(control.OutcomeGrace, access, refresh, nil, f.scope)
 			return
 		}
 		if !c.has(control.BreakNoFamilyRevocation) {
 			st.revoke(f, now)
 		}
 		s.mu.Unlock()
-		c.fail(http.StatusUnauthorized, control.OutcomeReuse, "invalid_grant", "the refresh token was already used; the session is revoked")
+		c.invalidGrant(control.OutcomeReuse, "the refresh token was already used; the session is revoked")
 	default:
 		access, refresh := rotate(st, c, t, now)
+		scope := t.fam.scope
 		s.mu.Unlock()
-		c.tokens(control.OutcomeOK, access, refresh, nil)
+		c.tokens(control.OutcomeOK, access, refresh, nil, scope)
 	}
 }
 
@@ -356,25 +440,26 @@ func rotate(st *state, c *call, t *token, now time.Time) (access, refresh *token
 // logout revokes the family of the token presented; an unknown token is
 // fine too, so that logging out twice is harmless.
 func logout(s *Server, c *call) {
-	var req struct {
-		RefreshToken *string `json:"refresh_token"`
-	}
-	if err := decodeObject(c.body, &req); err != nil {
+	fields, err := c.wire.logoutBody.read(c)
+	if err != nil {
 		c.badRequest(err.Error())
 		return
 	}
-	if req.RefreshToken == nil {
-		c.badRequest("refresh_token is required and must be a string")
+	if fields[0] == nil {
+		c.badRequest(c.wire.m.Fields.RefreshToken + " is required and must be a string")
 		return
 	}
 	s.mu.Lock()
-	t := s.st.tokens[*req.RefreshToken]
-	c.present(*req.RefreshToken, t, control.Refresh)
+	t := s.st.tokens[*fields[0]]
+	c.present(*fields[0], t, control.Refresh)
 	if t != nil && !c.has(control.BreakLogoutKeepsFamily) {
 		s.st.revoke(t.fam, s.now())
 	}
 	s.mu.Unlock()
-	c.reply(http.StatusOK, control.OutcomeOK, envelope{Success: true, Message: "logged out"})
+	var v slots
+	v[slotSuccess] = boolValue(true)
+	v[slotMessage] = textValue("logged out")
+	c.reply(http.StatusOK, control.OutcomeOK, &c.wire.failure, &v)
 }
 
 // authorize checks the Bearer token of a resource call and answers the 401
@@ -420,11 +505,12 @@ func me(s *Server, c *call) {
 	s.mu.Lock()
 	view := viewOf(u)
 	s.mu.Unlock()
-	c.reply(http.StatusOK, control.OutcomeOK, envelope{Success: true, Data: view})
+	c.replyUser(view)
 }
 
-// profile changes the user's firstName and lastName; other fields are
-// ignored, as a backend ignores what it does not let a user change.
+// profile changes the user's firstName (or the field the mapping's me
+// answer names it by) and lastName; other fields are ignored, as a backend
+// ignores what it does not let a user change.
 func profile(s *Server, c *call) {
 	u, ok := s.authorize(c)
 	if !ok {
@@ -436,7 +522,7 @@ func profile(s *Server, c *call) {
 		return
 	}
 	changes := map[string]string{}
-	for _, name := range []string{"firstName", "lastName"} {
+	for _, name := range []string{"firstName", c.wire.firstNameKey, "lastName"} {
 		raw, ok := fields[name]
 		if !ok {
 			continue
@@ -445,6 +531,9 @@ func profile(s *Server, c *call) {
 		if bytes.Equal(bytes.TrimSpace(raw), []byte("null")) || json.Unmarshal(raw, &v) != nil {
 			c.badRequest(name + " must be a string")
 			return
+		}
+		if name == c.wire.firstNameKey {
+			name = "firstName"
 		}
 		changes[name] = v
 	}
@@ -457,7 +546,7 @@ func profile(s *Server, c *call) {
 	}
 	view := viewOf(u)
 	s.mu.Unlock()
-	c.reply(http.StatusOK, control.OutcomeOK, envelope{Success: true, Data: view})
+	c.replyUser(view)
 }
 
 func notFound(_ *Server, c *call) {
@@ -465,10 +554,8 @@ func notFound(_ *Server, c *call) {
 }
 
 func methodNotAllowed(_ *Server, c *call) {
-	for _, r := range apiRouteList {
-		if routePath(r) == c.r.URL.Path {
-			c.w.Header().Set("Allow", routeMethod(r))
-		}
+	if allow := c.wire.allow[c.r.URL.Path]; allow != "" {
+		c.w.Header().Set("Allow", allow)
 	}
 	c.fail(http.StatusMethodNotAllowed, control.OutcomeMethodNotAllowed, "method_not_allowed", c.r.Method+" is not allowed on "+c.r.URL.Path)
 }

@@ -51,7 +51,10 @@ func reportOps(b *testing.B) {
 }
 
 func BenchmarkRefreshHandler(b *testing.B) {
-	s := fakebackend.NewServer(benchConfig)
+	s, err := fakebackend.NewServer(benchConfig)
+	if err != nil {
+		b.Fatal(err)
+	}
 	defer s.Close()
 	api, ctl := s.API(), s.Control()
 	tok := handlerLogin(b, api).Data.Authorization.RefreshToken
@@ -75,7 +78,10 @@ func BenchmarkRefreshHandler(b *testing.B) {
 }
 
 func BenchmarkMeHandler(b *testing.B) {
-	s := fakebackend.NewServer(benchConfig)
+	s, err := fakebackend.NewServer(benchConfig)
+	if err != nil {
+		b.Fatal(err)
+	}
 	defer s.Close()
 	api := s.API()
 	bearer := "Bearer " + handlerLogin(b, api).Data.Authorization.AccessToken

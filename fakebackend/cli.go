@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
+	"github.com/refreshspec/refreshspec/dialect"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
 )
 
@@ -40,6 +42,8 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		window        = fs.Duration("rate-limit-window", DefaultRateLimit().Window.Std(), "rate limit window")
 		usersFile     = fs.String("users", "", "JSON file with an array of users ({id,email,password,firstName,lastName}); default alice@example.com")
 		usersJSON     = fs.String("users-json", "", "the same array of users given inline, for a container's command line (refreshspec proxy seeds its profile's credentials so)")
+		mappingJSON   = fs.String("mapping-json", "", "the dialect to speak, as the JSON of a profile's backend mapping keys ({\"dialect\":\"oauth2\",\"client_id\":...}; see docs/dialects.md); default contract.md §1")
+		mappingFile   = fs.String("mapping", "", "the same mapping read from a JSON file")
 		breakList     = fs.String("break", "", "comma-separated defects to switch on: "+breakNames())
 		logFormat     = fs.String("log-format", "text", "log format: text or json")
 		shutdownGrace = fs.Duration("shutdown-timeout", 10*time.Second, "how long a graceful shutdown waits for requests in flight")
@@ -91,6 +95,10 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 			return usage("users-json", "%v", err)
 		}
 	}
+	mapping, err := readMapping(*mappingFile, *mappingJSON)
+	if err != nil {
+		return err
+	}
 	var level slog.Level
 	if v := getenv("LOG_LEVEL"); v != "" {
 		if err := level.UnmarshalText([]byte(v)); err != nil {
@@ -108,19 +116,46 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	cfg := Config{
 		AccessTTL: *accessTTL, RefreshTTL: *refreshTTL, GraceWindow: *graceWindow,
 		RateLimit: &control.RateLimit{Enabled: !*noRateLimit, PerFamily: *perFamily, PerAddress: *perAddress, Window: control.Duration(*window)},
-		Users:     users, Breaks: breaks, Logger: logger,
+		Users:     users, Breaks: breaks, Logger: logger, Mapping: mapping,
 	}
 	running, err := Start(ctx, cfg, StartOptions{APIAddr: *addr, ControlAddr: *controlAddr, AllowRemoteControl: *allowRemote})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "api: %s\ncontrol: %s\n", running.URL, running.ControlURL)
-	logger.Info("fake backend listening", "api", running.URL, "control", running.ControlURL, "breaks", strings.Join(breakStrings(breaks), ","))
+	logger.Info("fake backend listening", "api", running.URL, "control", running.ControlURL, "dialect", string(running.Server.Mapping().Dialect),
+		"breaks", strings.Join(breakStrings(breaks), ","))
 	<-ctx.Done()
 	logger.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), *shutdownGrace)
 	defer cancel()
 	return running.Close(shutdownCtx)
+}
+
+// readMapping reads --mapping or --mapping-json; a mapping the backend
+// cannot serve is a UsageError naming the flag and the mapping's key.
+func readMapping(file, inline string) (dialect.Mapping, error) {
+	flagName, raw := "mapping-json", []byte(inline)
+	switch {
+	case file != "" && inline != "":
+		return dialect.Mapping{}, &UsageError{errors.New("-mapping-json: give either -mapping or -mapping-json, not both")}
+	case file != "":
+		flagName = "mapping"
+		var err error
+		if raw, err = os.ReadFile(file); err != nil {
+			return dialect.Mapping{}, &UsageError{fmt.Errorf("-mapping: %w", err)}
+		}
+	case inline == "":
+		return dialect.Mapping{}, nil
+	}
+	m, err := dialect.ParseJSON(raw)
+	if err == nil {
+		err = CheckMapping(m)
+	}
+	if err != nil {
+		return dialect.Mapping{}, &UsageError{fmt.Errorf("-%s: %w", flagName, err)}
+	}
+	return m, nil
 }
 
 func breakStrings(bs []control.Break) []string {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/refreshspec/refreshspec/dialect"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
 )
 
@@ -43,11 +44,17 @@ func DefaultUsers() []User {
 
 // Config is how a fake backend starts; Reset brings it back here.
 type Config struct {
+	// GraceWindow 0 is the Mapping's ReuseLeeway: a backend that declares a
+	// reuse interval forgives the previous refresh token inside it.
 	AccessTTL, RefreshTTL, GraceWindow time.Duration // zero = defaults (grace 0 = off)
 	RateLimit                          *control.RateLimit
 	Users                              []User // nil = the default Alice
 	Breaks                             []control.Break
 	Logger                             *slog.Logger // nil = discard
+	// Mapping is the dialect the API speaks: its routes, request fields,
+	// answers and errors (package dialect). The zero value is contract.md
+	// §1 as written; CheckMapping says what cannot be served.
+	Mapping dialect.Mapping
 }
 
 // settings resolves the zero values of c into the run-time settings.
@@ -64,6 +71,9 @@ func (c Config) settings() control.Settings {
 	}
 	if c.RefreshTTL > 0 {
 		s.RefreshTTL = control.Duration(c.RefreshTTL)
+	}
+	if s.GraceWindow == 0 {
+		s.GraceWindow = control.Duration(c.Mapping.ReuseLeeway)
 	}
 	if s.GraceWindow < 0 {
 		s.GraceWindow = 0

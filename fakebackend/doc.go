@@ -1,11 +1,39 @@
 // Package fakebackend is the fake backend of contract.md §1: the
 // /auth/login, /auth/refresh, /auth/logout, /api/user/me and
-// /api/user/profile routes a proxy talks to, with rotation on every
+// /api/user/profile routes a proxy talks to (or, with a dialect.Mapping,
+// the routes, fields and answers of a team's own JSON backend or OAuth 2.0
+// server), with rotation on every
 // refresh, invalidation of the refresh token presented, family revocation
 // on reuse, an optional reuse grace window, access and refresh TTLs, a
 // refresh rate limit, Cache-Control: no-store on token answers and
 // WWW-Authenticate on rejected access tokens. The proxy suite runs a proxy
 // against it; the backend suite uses it (and its Breaks) as its own target.
+//
+// # Dialects
+//
+// Config.Mapping (package dialect) says how the API speaks; its zero value
+// is contract.md §1 as written. In the json dialect each role has its own
+// route, request fields and answer paths as the mapping names them, bodies
+// are JSON or forms as each endpoint says, and failures carry the mapping's
+// error body (the envelope above by default, or a flat one without a
+// success flag). In the oauth2 dialect login and refresh share one token
+// endpoint, told apart by grant_type (password and refresh_token, RFC 6749
+// §4.3 and §6), which takes forms only (a JSON body is 400
+// invalid_request) and authenticates the client as the mapping says
+// (client_auth basic or body; 401 invalid_client, with WWW-Authenticate:
+// Basic for basic); answers are {access_token, refresh_token, token_type,
+// expires_in, scope} with the scope the login asked for (no refresh token
+// when the mapping's scope, such as offline_access, was not asked for);
+// errors are RFC 6749 §5.2's, with invalid_grant as 400; logout is RFC
+// 7009 revocation, 200 for any token, revoking the family only for its
+// current refresh token. The user's first name comes from the me resource.
+// Everything below (store, rotation, grace window, rate limit, faults,
+// clock, journal) works alike in every dialect, and the control API does
+// not change: the journal's Route is the contract's role
+// (control.RouteRefresh for a refresh_token grant at POST /oauth/token),
+// with Method and Path the real ones. CheckMapping says which mappings
+// cannot be served. A mapping's reuse_leeway is the grace window unless
+// Config.GraceWindow is set.
 //
 // Beside the API, Control serves the control API that
 // fakebackend/control's Client speaks, on its own listener so that a
@@ -49,7 +77,9 @@
 // nothing is answered and the outcome is "fault" with status 0. A drop
 // closes the connection without an answer (status 0). A status fault
 // answers Status (default 500, or 200 for the truncated and missing-field
-// bodies) with a body shaped by Body:
+// bodies) with a body shaped by Body, shown here for contract.md §1 (other
+// mappings put the same values at their own paths: the oauth2 dialect's
+// 200 is {} and its truncated body {"access_token":"):
 //
 //	json, status 200    {"success":true,"data":{}}
 //	json, other status  {"success":false,"message":"injected fault","error":CODE}
@@ -57,11 +87,12 @@
 //	truncated           {"success":true,"data":{"authorization":{"access_token":"   (cut there)
 //	missing-field       {"success":true,"data":{"authorization":{"refresh_token":RANDOM,"token_type":"Bearer","expires_in":S}}}
 //
-// CODE is "invalid_grant" for 401 and 400 on /auth/refresh, "invalid_token"
-// for 401 on /api/user/* (with WWW-Authenticate: Bearer
-// error="invalid_token"), "invalid_credentials" for 401 on /auth/login,
-// "rate_limited" for 429 (with Retry-After: 1), and "server_error" for
-// every other status.
+// CODE is "invalid_grant" for 401 and 400 on refresh, "invalid_token" for
+// 401 on me and profile (with WWW-Authenticate: Bearer
+// error="invalid_token"), "invalid_credentials" for 401 on login (the
+// oauth2 dialect: "invalid_client" for 401 on login and logout,
+// "invalid_grant" for 400 on login), "rate_limited" for 429 (with
+// Retry-After: 1), and "server_error" for every other status.
 //
 // # Bad input
 //

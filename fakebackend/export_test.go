@@ -4,7 +4,9 @@ import "time"
 
 // NewServerSweepingEvery is NewServer with a faster background sweeper, so
 // a test can watch it work without waiting a minute.
-func NewServerSweepingEvery(cfg Config, period time.Duration) *Server { return newServer(cfg, period) }
+func NewServerSweepingEvery(cfg Config, period time.Duration) (*Server, error) {
+	return newServer(cfg, period)
+}
 
 // SetJournalCaps lowers the journal's bounds so a test can reach them.
 func (s *Server) SetJournalCaps(entries, bodyBytes int) {

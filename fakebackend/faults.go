@@ -5,14 +5,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/refreshspec/refreshspec/dialect"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
 )
 
-// The bodies of fault answers (see doc.go for the whole table).
-const (
-	faultHTML      = "<html><body><h1>Bad Gateway</h1></body></html>"
-	faultTruncated = `{"success":true,"data":{"authorization":{"access_token":"`
-)
+// faultHTML is the html fault body (see doc.go for the whole table); the
+// others are shaped by the mapping.
+const faultHTML = "<html><body><h1>Bad Gateway</h1></body></html>"
 
 // serveFault answers c the way fault f says. It reports whether the request
 // should go on to its handler: only a delay the client waited out does.
@@ -65,13 +64,9 @@ func (s *Server) notePresented(c *call) {
 	kind := control.Refresh
 	switch c.e.Route {
 	case control.RouteRefresh, control.RouteLogout:
-		var req struct {
-			RefreshToken string `json:"refresh_token"`
-		}
-		if decodeObject(c.body, &req) != nil || req.RefreshToken == "" {
+		if value = presentedToken(c); value == "" {
 			return
 		}
-		value = req.RefreshToken
 	case control.RouteMe, control.RouteProfile:
 		scheme, v, _ := strings.Cut(c.r.Header.Get("Authorization"), " ")
 		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(v) == "" {
@@ -84,6 +79,23 @@ func (s *Server) notePresented(c *call) {
 	s.mu.Lock()
 	c.present(value, s.st.tokens[value], kind)
 	s.mu.Unlock()
+}
+
+// presentedToken is the refresh token a refresh or logout body carries, ""
+// if it carries none.
+func presentedToken(c *call) string {
+	if c.wire.oauth2 {
+		return presentedInForm(c)
+	}
+	r := c.wire.refreshBody
+	if c.e.Route == control.RouteLogout {
+		r = c.wire.logoutBody
+	}
+	fields, err := r.read(c)
+	if err != nil || fields[0] == nil {
+		return ""
+	}
+	return *fields[0]
 }
 
 // faultStatus is the status of a FaultStatus answer: Fault.Status, or when
@@ -100,16 +112,21 @@ func faultStatus(f *control.Fault) int {
 }
 
 // faultCode is the error code of a JSON fault body: what the real route
-// would say for that status.
-func faultCode(route control.Route, status int) string {
+// would say for that status in the dialect.
+func faultCode(oauth2 bool, route control.Route, status int) string {
+	unauthorized, bad := status == http.StatusUnauthorized, status == http.StatusBadRequest
 	switch {
 	case status == http.StatusTooManyRequests:
 		return "rate_limited"
-	case route == control.RouteRefresh && (status == http.StatusUnauthorized || status == http.StatusBadRequest):
+	case route == control.RouteRefresh && (unauthorized || bad):
 		return "invalid_grant"
-	case (route == control.RouteMe || route == control.RouteProfile) && status == http.StatusUnauthorized:
+	case (route == control.RouteMe || route == control.RouteProfile) && unauthorized:
 		return "invalid_token"
-	case route == control.RouteLogin && status == http.StatusUnauthorized:
+	case oauth2 && (route == control.RouteLogin || route == control.RouteLogout) && unauthorized:
+		return "invalid_client"
+	case oauth2 && route == control.RouteLogin && bad:
+		return "invalid_grant"
+	case route == control.RouteLogin && unauthorized:
 		return "invalid_credentials"
 	}
 	return "server_error"
@@ -128,23 +145,34 @@ func writeFault(c *call, f *control.Fault) {
 	case control.BodyTruncated:
 		h.Set("Content-Type", "application/json")
 		c.w.WriteHeader(status)
-		_, _ = c.w.Write([]byte(faultTruncated))
+		_, _ = c.w.Write(c.wire.truncated)
 	case control.BodyMissingField:
-		writeJSON(c.w, status, envelope{Success: true, Data: map[string]any{
-			"authorization": map[string]any{"refresh_token": newTokenValue(), "token_type": "Bearer", "expires_in": int(c.set.AccessTTL.Std() / time.Second)},
-		}})
+		// A token answer of the mapping without the access token.
+		var v slots
+		v[slotSuccess] = boolValue(true)
+		v[slotRefresh] = textValue(newTokenValue())
+		v[slotTokenType] = textValue("Bearer")
+		v[slotExpiresIn] = numberValue(int(c.set.AccessTTL.Std() / time.Second))
+		c.reply(status, control.OutcomeFault, &c.wire.tokens, &v)
 	default:
 		if status == http.StatusOK {
-			writeJSON(c.w, status, envelope{Success: true, Data: struct{}{}})
+			var v slots
+			v[slotSuccess] = boolValue(true)
+			v[slotData] = value{kind: kindEmptyObject}
+			c.reply(status, control.OutcomeFault, &c.wire.emptySuccess, &v)
 			return
 		}
-		code := faultCode(c.e.Route, status)
+		code := faultCode(c.wire.oauth2, c.e.Route, status)
 		switch code {
 		case "rate_limited":
 			h.Set("Retry-After", retryAfterFaultSeconds)
 		case "invalid_token":
 			h.Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		case "invalid_client":
+			if c.wire.m.ClientAuth == dialect.ClientAuthBasic {
+				h.Set("WWW-Authenticate", `Basic realm="refreshspec"`)
+			}
 		}
-		writeJSON(c.w, status, envelope{Success: false, Message: "injected fault", Error: code})
+		c.fail(status, control.OutcomeFault, code, "injected fault")
 	}
 }

@@ -7,16 +7,29 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/refreshspec/refreshspec/dialect"
 	"github.com/refreshspec/refreshspec/fakebackend"
 )
 
-// FuzzAPI sends any method, path, body and Authorization header to the API
-// and checks what users depend on: never a 5xx, always a JSON answer.
-// Seeds live in testdata/fuzz/FuzzAPI.
+// FuzzAPI sends any method, path, body and Authorization header to the API,
+// in the json dialect and (as a form) in the oauth2 dialect with a client
+// to authenticate, and checks what users depend on: never a 5xx, always a
+// JSON answer. Seeds live in testdata/fuzz/FuzzAPI.
 func FuzzAPI(f *testing.F) {
-	s := fakebackend.NewServer(fakebackend.Config{})
+	s, err := fakebackend.NewServer(fakebackend.Config{})
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Cleanup(s.Close)
 	api := s.API()
+	o, err := fakebackend.NewServer(fakebackend.Config{Mapping: dialect.Mapping{
+		Dialect: dialect.OAuth2, ClientID: "app", ClientSecret: "s3cret", Scope: "offline_access",
+	}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(o.Close)
+	oauth2API := o.API()
 
 	rec := httptest.NewRecorder()
 	api.ServeHTTP(rec, httptest.NewRequest("POST", "/auth/login", bytes.NewReader([]byte(`{"email":"alice@example.com","password":"correct horse"}`))))
@@ -42,24 +55,34 @@ func FuzzAPI(f *testing.F) {
 	f.Add("PATCH", "/api/user/profile", []byte(`[]`), "Bearer "+access)
 	f.Add("DELETE", "/auth//refresh/../x", []byte(`{`), "Basic x")
 	f.Add("OPTIONS", "*", []byte{0xff}, "")
+	f.Add("POST", "/oauth/token", []byte("grant_type=password&username=alice%40example.com&password=correct+horse&scope=offline_access"), "Basic YXBwOnMzY3JldA==")
+	f.Add("POST", "/oauth/token", []byte("grant_type=refresh_token&refresh_token=x&refresh_token=y"), "Basic YXBwOnMzY3JldA==")
+	f.Add("POST", "/oauth/revoke", []byte("token=x&token_type_hint=refresh_token&client_id=app&client_secret=s3cret"), "")
 
 	f.Fuzz(func(t *testing.T, method, target string, body []byte, authorization string) {
-		req, err := http.NewRequest(method, target, bytes.NewReader(body))
-		if err != nil {
-			t.Skip("not a request net/http would accept")
-		}
-		req.RequestURI = target
-		req.RemoteAddr = "192.0.2.1:4321"
-		if authorization != "" {
-			req.Header.Set("Authorization", authorization)
-		}
-		rec := httptest.NewRecorder()
-		api.ServeHTTP(rec, req)
-		if rec.Code >= 500 {
-			t.Fatalf("%s %q: %d %s", method, target, rec.Code, rec.Body)
-		}
-		if ct := rec.Header().Get("Content-Type"); ct != "application/json" || !json.Valid(rec.Body.Bytes()) {
-			t.Fatalf("%s %q: %d, Content-Type %q, body %q", method, target, rec.Code, ct, rec.Body)
+		for _, server := range []struct {
+			name        string
+			api         http.Handler
+			contentType string
+		}{{"json", api, "application/json"}, {"oauth2", oauth2API, "application/x-www-form-urlencoded"}} {
+			req, err := http.NewRequest(method, target, bytes.NewReader(body))
+			if err != nil {
+				t.Skip("not a request net/http would accept")
+			}
+			req.RequestURI = target
+			req.RemoteAddr = "192.0.2.1:4321"
+			req.Header.Set("Content-Type", server.contentType)
+			if authorization != "" {
+				req.Header.Set("Authorization", authorization)
+			}
+			rec := httptest.NewRecorder()
+			server.api.ServeHTTP(rec, req)
+			if rec.Code >= 500 {
+				t.Fatalf("%s: %s %q: %d %s", server.name, method, target, rec.Code, rec.Body)
+			}
+			if ct := rec.Header().Get("Content-Type"); ct != "application/json" || !json.Valid(rec.Body.Bytes()) {
+				t.Fatalf("%s: %s %q: %d, Content-Type %q, body %q", server.name, method, target, rec.Code, ct, rec.Body)
+			}
 		}
 	})
 }

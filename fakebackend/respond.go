@@ -4,21 +4,13 @@ import (
 	"encoding/json"
 	"net/http"
 	"path"
-	"strings"
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
 )
 
-// envelope is the failure body of contract.md §1.
-type envelope struct {
-	Success bool   `json:"success"`
-	Message string `json:"message,omitempty"`
-	Error   string `json:"error,omitempty"`
-	Data    any    `json:"data,omitempty"`
-}
-
-// writeJSON answers status with v as JSON. Marshalling the types of this
-// package cannot fail, so an error here is a bug worth a plain 500.
+// writeJSON answers status with v as JSON, for the control API (the API's
+// answers are shaped by the mapping: see shape). Marshalling the types of
+// this package cannot fail, so an error here is a bug worth a plain 500.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -28,16 +20,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(append(b, '\n'))
-}
-
-func routeMethod(r control.Route) string {
-	m, _, _ := strings.Cut(string(r), " ")
-	return m
-}
-
-func routePath(r control.Route) string {
-	_, p, _ := strings.Cut(string(r), " ")
-	return p
 }
 
 // cleanPathsOnly sends requests whose path ServeMux would redirect (such as

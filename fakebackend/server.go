@@ -1,11 +1,14 @@
 package fakebackend
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/refreshspec/refreshspec/dialect"
 )
 
 // Server is one fake backend: the API of contract.md §1, the control API
@@ -13,8 +16,9 @@ import (
 // memory and is guarded by one mutex: the backend is a test double, where
 // being obviously right matters more than scale.
 type Server struct {
-	cfg Config
-	log *slog.Logger
+	cfg  Config
+	log  *slog.Logger
+	wire *wire // the mapping the API speaks; fixed for the server's life
 
 	mu             sync.Mutex
 	st             *state
@@ -31,10 +35,15 @@ type Server struct {
 }
 
 // NewServer returns a fake backend configured by cfg and starts its
-// background sweeper; Close stops it.
-func NewServer(cfg Config) *Server { return newServer(cfg, backgroundSweepPeriod) }
+// background sweeper; Close stops it. The error is a mapping it cannot
+// serve (CheckMapping).
+func NewServer(cfg Config) (*Server, error) { return newServer(cfg, backgroundSweepPeriod) }
 
-func newServer(cfg Config, sweepPeriod time.Duration) *Server {
+func newServer(cfg Config, sweepPeriod time.Duration) (*Server, error) {
+	if err := CheckMapping(cfg.Mapping); err != nil {
+		return nil, fmt.Errorf("fakebackend: mapping: %w", err)
+	}
+	cfg.Mapping.ApplyDefaults()
 	cfg.Users = cfg.seedUsers()
 	logger := cfg.Logger
 	if logger == nil {
@@ -47,15 +56,19 @@ func newServer(cfg Config, sweepPeriod time.Duration) *Server {
 		journalCap:     defaultJournalCap,
 		journalBodyCap: defaultJournalBodyCap,
 		done:           make(chan struct{}),
+		wire:           newWire(cfg.Mapping),
 	}
 	s.api = s.apiRoutes()
 	s.control = s.controlRoutes()
 	s.sweeper.Add(1)
 	go s.sweepEvery(sweepPeriod)
-	return s
+	return s, nil
 }
 
-// API is the backend of contract.md §1.
+// Mapping is the dialect the API speaks, with its defaults applied.
+func (s *Server) Mapping() dialect.Mapping { return s.wire.m }
+
+// API is the backend of contract.md §1, in the dialect of Config.Mapping.
 func (s *Server) API() http.Handler { return s.api }
 
 // Control is the control API (fakebackend/control) and /healthz.

@@ -42,6 +42,9 @@ type Running struct {
 // Start listens on opts' addresses and serves s.API and s.Control until
 // Close. It returns once both listeners accept connections.
 func Start(ctx context.Context, cfg Config, opts StartOptions) (*Running, error) {
+	if err := CheckMapping(cfg.Mapping); err != nil {
+		return nil, fmt.Errorf("fakebackend: mapping: %w", err)
+	}
 	apiAddr := orLoopback(opts.APIAddr)
 	controlAddr := orLoopback(opts.ControlAddr)
 	if !opts.AllowRemoteControl && !isLoopback(controlAddr) {
@@ -57,7 +60,12 @@ func Start(ctx context.Context, cfg Config, opts StartOptions) (*Running, error)
 		_ = apiLn.Close()
 		return nil, fmt.Errorf("fakebackend: control listener: %w", err)
 	}
-	s := NewServer(cfg)
+	s, err := NewServer(cfg) // the mapping was checked above: no error
+	if err != nil {
+		_ = apiLn.Close()
+		_ = controlLn.Close()
+		return nil, err
+	}
 	r := &Running{
 		URL:        "http://" + dialable(apiLn.Addr()),
 		ControlURL: "http://" + dialable(controlLn.Addr()),

@@ -76,6 +76,9 @@ type family struct {
 	// one the grace window forgives, and rotatedAt when that happened.
 	prevRefresh *token
 	rotatedAt   time.Time
+	// scope is what the login was granted (oauth2), which every refresh
+	// answer of the family repeats.
+	scope string
 }
 
 // deadAt says whether no token of the family can work any more: it was

@@ -79,7 +79,10 @@ func TestSweepDropsDeadFamilies(t *testing.T) {
 // The background sweeper works on its own and stops with Close (goleak in
 // TestMain checks that it stopped).
 func TestBackgroundSweeper(t *testing.T) {
-	s := fakebackend.NewServerSweepingEvery(fakebackend.Config{}, 5*time.Millisecond)
+	s, err := fakebackend.NewServerSweepingEvery(fakebackend.Config{}, 5*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer s.Close()
 	api, ctl := s.API(), s.Control()
 	rec := httptest.NewRecorder()

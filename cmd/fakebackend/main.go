@@ -3,6 +3,10 @@
 //
 //	fakebackend --addr=127.0.0.1:8080 --control-addr=127.0.0.1:8081
 //
+// --mapping-json (or --mapping FILE) makes it speak another dialect: the
+// JSON of a profile's backend mapping keys, such as
+// {"dialect":"oauth2","client_id":"app","client_secret":"s"} (docs/dialects.md).
+//
 // It prints "api: <url>" and "control: <url>" once both listen, logs to
 // stderr, and shuts down gracefully on SIGINT or SIGTERM. A bad flag exits 2.
 package main

@@ -54,6 +54,8 @@ func TestBadFlagsExit2NamingTheFlag(t *testing.T) {
 		{"--log-format=yaml", "log-format"},
 		{"--bogus", "bogus"},
 		{"extra", "extra"},
+		{`--mapping-json={"refresh":{"path":"/auth/login"}}`, "mapping-json: refresh.path"},
+		{`--mapping-json={"dialect":"oauth2","refresh":{"body":"json"}}`, "mapping-json: refresh.body"},
 	} {
 		var stderr bytes.Buffer
 		cmd := command(t.Context(), c.arg)

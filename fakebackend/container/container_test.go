@@ -15,6 +15,7 @@ import (
 
 	"github.com/testcontainers/testcontainers-go"
 
+	"github.com/refreshspec/refreshspec/dialect"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
 	"github.com/refreshspec/refreshspec/profile"
 )
@@ -277,5 +278,100 @@ func TestFakeBackendInContainer(t *testing.T) {
 				t.Errorf("%s token of generation %d is %s after reuse, want revoked", tok.Kind, tok.Generation, tok.State)
 			}
 		}
+	}
+}
+
+// WithMapping passes a mapping other than contract.md §1's on the command
+// line, and nothing for the default, so that older images still start.
+func TestWithMappingArgs(t *testing.T) {
+	for _, c := range []struct {
+		m    dialect.Mapping
+		want string
+	}{
+		{dialect.Mapping{}, ""},
+		{dialect.Default(), ""},
+		{dialect.Mapping{Dialect: dialect.OAuth2, ClientID: "app"}, `--mapping-json={"dialect":"oauth2",`},
+	} {
+		var req testcontainers.GenericContainerRequest
+		if err := WithMapping(c.m)(&req); err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Join(req.Cmd, " ")
+		if (c.want == "") != (got == "") || !strings.HasPrefix(got, c.want) {
+			t.Errorf("%+v: args %q, want %q...", c.m.Dialect, got, c.want)
+		}
+	}
+}
+
+// TestFakeBackendInContainerSpeaksTheMapping runs the container with an
+// OAuth 2.0 mapping: the password grant, the refresh_token grant and the
+// revocation reach it at their own paths, and the journal names the roles.
+func TestFakeBackendInContainerSpeaksTheMapping(t *testing.T) {
+	RequireDocker(t)
+	ctx := context.Background()
+	m := dialect.Mapping{
+		Dialect: dialect.OAuth2, Refresh: dialect.Endpoint{Path: "/realms/demo/protocol/openid-connect/token"},
+		Logout: dialect.Endpoint{Path: "/realms/demo/protocol/openid-connect/revoke"}, ClientID: "app", ClientSecret: "s3cret",
+		Scope: "offline_access",
+	}
+	m.ApplyDefaults()
+	c, err := Run(ctx, WithStaticBinary(fakeBackendBinary(t)), WithMapping(m))
+	testcontainers.CleanupContainer(t, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := c.URL(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctl, err := c.Control(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(req *http.Request, err error) (int, []byte) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, raw
+	}
+	status, raw := send(m.NewLoginRequest(ctx, api, "alice@example.com", "correct horse"))
+	login, err := m.ReadTokens(raw)
+	if status != 200 || err != nil || login.Scope != "offline_access" {
+		t.Fatalf("password grant: %d %v %s", status, err, raw)
+	}
+	status, raw = send(m.NewRefreshRequest(ctx, api, login.Refresh))
+	next, err := m.ReadTokens(raw)
+	if status != 200 || err != nil || next.Refresh == login.Refresh {
+		t.Fatalf("refresh_token grant: %d %v %s", status, err, raw)
+	}
+	if status, raw = send(m.NewLogoutRequest(ctx, api, next.Refresh)); status != 200 {
+		t.Errorf("revocation: %d %s", status, raw)
+	}
+	if status, raw = send(m.NewRefreshRequest(ctx, api, next.Refresh)); status != 400 {
+		t.Errorf("refresh after revocation: %d %s, want 400 invalid_grant", status, raw)
+	}
+	journal, err := ctl.Journal(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var roles []string
+	for _, e := range journal {
+		roles = append(roles, string(e.Route)+" at "+e.Path)
+	}
+	want := []string{
+		"POST /auth/login at /realms/demo/protocol/openid-connect/token",
+		"POST /auth/refresh at /realms/demo/protocol/openid-connect/token",
+		"POST /auth/logout at /realms/demo/protocol/openid-connect/revoke",
+		"POST /auth/refresh at /realms/demo/protocol/openid-connect/token",
+	}
+	if strings.Join(roles, "\n") != strings.Join(want, "\n") {
+		t.Errorf("journal:\n%s\nwant:\n%s", strings.Join(roles, "\n"), strings.Join(want, "\n"))
 	}
 }

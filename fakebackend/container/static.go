@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/testcontainers/testcontainers-go"
+
+	"github.com/refreshspec/refreshspec/dialect"
 )
 
 // FakeBackendFlags are the flags the image's entrypoint gives the fake
@@ -56,6 +58,24 @@ func WithStaticBinary(path string, entrypoint ...string) testcontainers.Customiz
 // the entrypoint, for instance WithArgs("--access-ttl=1m", "--no-rate-limit").
 func WithArgs(args ...string) testcontainers.CustomizeRequestOption {
 	return testcontainers.WithCmdArgs(args...)
+}
+
+// WithMapping makes the fake backend speak mapping m (its --mapping-json
+// flag), for a proxy whose backend speaks another dialect than contract.md
+// §1. The default mapping adds no flag, so an image built before the flag
+// existed still runs.
+func WithMapping(m dialect.Mapping) testcontainers.CustomizeRequestOption {
+	return func(req *testcontainers.GenericContainerRequest) error {
+		m.ApplyDefaults()
+		if m == dialect.Default() {
+			return nil
+		}
+		raw, err := json.Marshal(m)
+		if err != nil {
+			return fmt.Errorf("with mapping: %w", err)
+		}
+		return testcontainers.WithCmdArgs("--mapping-json=" + string(raw))(req)
+	}
 }
 
 // CheckStatic returns an error unless path is an ELF executable without a

@@ -15,7 +15,11 @@ import (
 )
 
 // Route names a backend route the way the journal, the counts and the fault
-// queue name it: the method and the path pattern of contract.md §1.
+// queue name it: its role, spelt as the method and path of contract.md §1
+// whatever the backend's mapping (package dialect) calls it. Entry.Method
+// and Entry.Path say what the request really used: with an oauth2 mapping, a
+// password grant at POST /oauth/token is RouteLogin, a refresh_token grant
+// there RouteRefresh, and a revocation RouteLogout.
 type Route string
 
 // The routes of contract.md §1.
@@ -48,6 +52,9 @@ const (
 	OutcomeMethodNotAllowed   Outcome = "method_not_allowed"  // 405
 	OutcomeTooLarge           Outcome = "too_large"           // 413 body over 1 MiB
 	OutcomeFault              Outcome = "fault"               // a queued fault answered (see Entry.Fault)
+	// The oauth2 dialect's own (RFC 6749 §5.2).
+	OutcomeInvalidClient        Outcome = "invalid_client"         // 401: client authentication failed
+	OutcomeUnsupportedGrantType Outcome = "unsupported_grant_type" // 400: a grant_type the token endpoint does not take
 )
 
 // TokenKind says whether a token is an access or a refresh token.
