@@ -51,10 +51,7 @@ func reportOps(b *testing.B) {
 }
 
 func BenchmarkRefreshHandler(b *testing.B) {
-	s, err := fakebackend.NewServer(benchConfig)
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := fakebackend.NewServer(benchConfig)
 	defer s.Close()
 	api, ctl := s.API(), s.Control()
 	tok := handlerLogin(b, api).Data.Authorization.RefreshToken
@@ -78,10 +75,7 @@ func BenchmarkRefreshHandler(b *testing.B) {
 }
 
 func BenchmarkMeHandler(b *testing.B) {
-	s, err := fakebackend.NewServer(benchConfig)
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := fakebackend.NewServer(benchConfig)
 	defer s.Close()
 	api := s.API()
 	bearer := "Bearer " + handlerLogin(b, api).Data.Authorization.AccessToken

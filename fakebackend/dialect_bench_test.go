@@ -66,10 +66,7 @@ func handlerPeers(b *testing.B) []*dialectPeer {
 	for _, m := range []dialect.Mapping{{}, benchOAuth2} {
 		cfg := benchConfig
 		cfg.Mapping = m
-		s, err := fakebackend.NewServer(cfg)
-		if err != nil {
-			b.Fatal(err)
-		}
+		s := fakebackend.NewServer(cfg)
 		b.Cleanup(s.Close)
 		m.ApplyDefaults()
 		api, ctl := s.API(), s.Control()

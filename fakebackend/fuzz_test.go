@@ -16,18 +16,12 @@ import (
 // to authenticate, and checks what users depend on: never a 5xx, always a
 // JSON answer. Seeds live in testdata/fuzz/FuzzAPI.
 func FuzzAPI(f *testing.F) {
-	s, err := fakebackend.NewServer(fakebackend.Config{})
-	if err != nil {
-		f.Fatal(err)
-	}
+	s := fakebackend.NewServer(fakebackend.Config{})
 	f.Cleanup(s.Close)
 	api := s.API()
-	o, err := fakebackend.NewServer(fakebackend.Config{Mapping: dialect.Mapping{
+	o := fakebackend.NewServer(fakebackend.Config{Mapping: dialect.Mapping{
 		Dialect: dialect.OAuth2, ClientID: "app", ClientSecret: "s3cret", Scope: "offline_access",
 	}})
-	if err != nil {
-		f.Fatal(err)
-	}
 	f.Cleanup(o.Close)
 	oauth2API := o.API()
 

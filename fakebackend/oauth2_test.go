@@ -3,6 +3,7 @@ package fakebackend_test
 import (
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -202,10 +203,18 @@ func TestCheckMappingNamesTheKey(t *testing.T) {
 		if !errors.As(err, &ke) || ke.Key != key {
 			t.Errorf("%s: %v, want a KeyError for %s", key, err, key)
 		}
-		if _, err := fakebackend.NewServer(fakebackend.Config{Mapping: m}); err == nil || !strings.Contains(err.Error(), key) {
-			t.Errorf("NewServer with a bad %s: %v", key, err)
+		if _, err := fakebackend.Start(bg, fakebackend.Config{Mapping: m}, fakebackend.StartOptions{}); err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("Start with a bad %s: %v", key, err)
 		}
 	}
+	func() {
+		defer func() {
+			if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "refresh.path") {
+				t.Errorf("NewServer with a mapping it cannot serve: recovered %v, want a panic naming refresh.path", r)
+			}
+		}()
+		fakebackend.NewServer(fakebackend.Config{Mapping: dialect.Mapping{Refresh: dialect.Endpoint{Path: "/auth/login"}}}).Close()
+	}()
 	if err := fakebackend.CheckMapping(dialect.Mapping{Me: dialect.Endpoint{Path: "/me/"}}); err != nil {
 		t.Errorf("a path ending in /: %v", err)
 	}

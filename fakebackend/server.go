@@ -35,9 +35,17 @@ type Server struct {
 }
 
 // NewServer returns a fake backend configured by cfg and starts its
-// background sweeper; Close stops it. The error is a mapping it cannot
-// serve (CheckMapping).
-func NewServer(cfg Config) (*Server, error) { return newServer(cfg, backgroundSweepPeriod) }
+// background sweeper; Close stops it. It panics when cfg.Mapping is one
+// CheckMapping refuses, as regexp.MustCompile does on a bad pattern: a
+// mapping that comes from a user goes through CheckMapping, or Start, which
+// return the error instead.
+func NewServer(cfg Config) *Server {
+	s, err := newServer(cfg, backgroundSweepPeriod)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
 
 func newServer(cfg Config, sweepPeriod time.Duration) (*Server, error) {
 	if err := CheckMapping(cfg.Mapping); err != nil {

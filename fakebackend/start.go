@@ -60,12 +60,7 @@ func Start(ctx context.Context, cfg Config, opts StartOptions) (*Running, error)
 		_ = apiLn.Close()
 		return nil, fmt.Errorf("fakebackend: control listener: %w", err)
 	}
-	s, err := NewServer(cfg) // the mapping was checked above: no error
-	if err != nil {
-		_ = apiLn.Close()
-		_ = controlLn.Close()
-		return nil, err
-	}
+	s := NewServer(cfg) // the mapping was checked above
 	r := &Running{
 		URL:        "http://" + dialable(apiLn.Addr()),
 		ControlURL: "http://" + dialable(controlLn.Addr()),
