@@ -21,6 +21,7 @@ import (
 	tclog "github.com/testcontainers/testcontainers-go/log"
 	tcnetwork "github.com/testcontainers/testcontainers-go/network"
 
+	"github.com/refreshspec/refreshspec/dialect"
 	"github.com/refreshspec/refreshspec/fakebackend"
 	fbcontainer "github.com/refreshspec/refreshspec/fakebackend/container"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
@@ -46,9 +47,13 @@ type fakeOptions struct {
 	// container's ports are published there); empty means free ports.
 	apiAddr, controlAddr string
 	// users seed the backend; nil means its default users (Alice).
-	users  []fakebackend.User
-	log    io.Writer // the backend's log; nil discards it
-	stderr io.Writer // progress notes for the user
+	users []fakebackend.User
+	// mapping is the dialect it speaks: the profile's backend section's
+	// wire format (its url is the B suite's: the fake backend always runs
+	// on an address of its own).
+	mapping dialect.Mapping
+	log     io.Writer // the backend's log; nil discards it
+	stderr  io.Writer // progress notes for the user
 }
 
 // fake is a running fake backend.
@@ -115,6 +120,9 @@ func fakeUsers(c profile.Credentials) []fakebackend.User {
 }
 
 func startFake(ctx context.Context, o fakeOptions) (*fake, error) {
+	if err := fakebackend.CheckMapping(o.mapping); err != nil {
+		return nil, usagef("--profile: the fake backend cannot speak the profile's backend dialect: %v", dialect.Under("backend", err))
+	}
 	if o.log == nil {
 		// testcontainers logs every step by default; -v shows it.
 		tclog.SetDefault(tclog.NewNoopLogger())
@@ -126,7 +134,7 @@ func startFake(ctx context.Context, o fakeOptions) (*fake, error) {
 }
 
 func startLocalFake(ctx context.Context, o fakeOptions) (*fake, error) {
-	cfg := fakebackend.Config{Users: o.users}
+	cfg := fakebackend.Config{Users: o.users, Mapping: o.mapping}
 	if o.log != nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(o.log, nil))
 	}
@@ -146,7 +154,7 @@ func startContainerFake(ctx context.Context, o fakeOptions) (*fake, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := []testcontainers.ContainerCustomizer{image}
+	opts := []testcontainers.ContainerCustomizer{image, fbcontainer.WithMapping(o.mapping)}
 	if o.users != nil {
 		raw, err := json.Marshal(o.users)
 		if err != nil {

@@ -26,14 +26,15 @@ func runFakeBackend(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	fs := flag.NewFlagSet("refreshspec fakebackend", flag.ContinueOnError)
-	var kind, image, addr, controlAddr string
+	var kind, image, addr, controlAddr, profilePath string
 	var verbose bool
 	fs.StringVar(&kind, "backend", backendLocal, "where it runs: local (in this process) or container (Docker)")
 	fs.StringVar(&image, "backend-image", "", "with --backend container: run this local `image` instead of this binary")
 	fs.StringVar(&addr, "addr", "127.0.0.1:9090", "loopback address of the API")
 	fs.StringVar(&controlAddr, "control-addr", "127.0.0.1:9091", "loopback address of the control API")
+	fs.StringVar(&profilePath, "profile", "", "speak this profile's backend dialect (docs/dialects.md) and know its credentials' user")
 	fs.BoolVar(&verbose, "v", false, "log every request to stderr")
-	fs.Usage = usageFunc(fs, "refreshspec fakebackend [--backend local|container] [--addr HOST:PORT] [--control-addr HOST:PORT]\n  refreshspec fakebackend serve [cmd/fakebackend flags]")
+	fs.Usage = usageFunc(fs, "refreshspec fakebackend [--backend local|container] [--addr HOST:PORT] [--control-addr HOST:PORT] [--profile FILE]\n  refreshspec fakebackend serve [cmd/fakebackend flags]")
 	if err := parse(fs, args, e.stderr); err != nil {
 		return err
 	}
@@ -47,6 +48,13 @@ func runFakeBackend(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	o := fakeOptions{kind: kind, image: image, apiAddr: addr, controlAddr: controlAddr, stderr: e.stderr}
+	if profilePath != "" {
+		prof, _, err := (&commonFlags{profilePath: profilePath}).loadProfile()
+		if err != nil {
+			return err
+		}
+		o.users, o.mapping = fakeUsers(prof.Credentials), prof.Backend.Mapping
+	}
 	if verbose {
 		o.log = e.stderr
 	}
@@ -55,7 +63,9 @@ func runFakeBackend(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "api: %s\ncontrol: %s\n", fb.URL, fb.ControlURL)
-	fmt.Fprintf(e.stderr, "refreshspec: fake backend running (--backend %s); point your proxy's BACKEND_URL at %s; Ctrl-C stops it\n", kind, fb.URL)
+	o.mapping.ApplyDefaults()
+	fmt.Fprintf(e.stderr, "refreshspec: fake backend running (--backend %s) in the %s dialect (refresh at %s); point your proxy's BACKEND_URL at %s; Ctrl-C stops it\n",
+		kind, o.mapping.Dialect, o.mapping.Refresh, fb.URL)
 	<-ctx.Done()
 	closeQuietly(ctx, "fake backend", fb.Close, e.stderr)
 	return nil

@@ -148,7 +148,7 @@ func (f *proxyFlags) applyCredentials(prof *profile.Profile, set map[string]bool
 // addresses beforehand, so the backend listens there.
 func (r *proxyRun) startBackend(ctx context.Context, stderr io.Writer) (*fake, error) {
 	f := r.flags
-	fo := fakeOptions{kind: f.backend, image: f.backendImage, users: fakeUsers(r.profile.Credentials), stderr: stderr}
+	fo := fakeOptions{kind: f.backend, image: f.backendImage, users: fakeUsers(r.profile.Credentials), mapping: r.profile.Backend.Mapping, stderr: stderr}
 	if f.verbose {
 		fo.log = stderr
 	}
