@@ -8,6 +8,10 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/refreshspec/refreshspec/dialect"
+	"github.com/refreshspec/refreshspec/fakebackend"
+	"github.com/refreshspec/refreshspec/fakebackend/control"
 )
 
 func TestPercentileIsNearestRank(t *testing.T) {
@@ -180,4 +184,40 @@ func tableHas(table, label, value string) bool {
 		}
 	}
 	return false
+}
+
+// Row 3's backend loads speak each dialect: logins, rotation chains and
+// resource calls succeed against a fake backend in the json dialect and in
+// the oauth2 one (through the same client code).
+func TestDialectLoads(t *testing.T) {
+	for _, m := range []dialect.Mapping{{}, benchOAuth2} {
+		run, err := fakebackend.Start(context.Background(), fakebackend.Config{Mapping: m}, fakebackend.StartOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		client, tr := newClient(2)
+		loads, err := dialectLoads(context.Background(), client, newDialectPeer(m, run.URL), 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range loads {
+			if r := runRound(context.Background(), l, 6, 2); r.failures != 0 {
+				t.Errorf("%s: %d failures, first %v", l.name, r.failures, r.firstErr)
+			}
+		}
+		counts, err := run.Control.Counts(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if counts[control.RouteRefresh][control.OutcomeOK] != 6 || counts[control.RouteMe][control.OutcomeOK] != 6 || counts[control.RouteLogin][control.OutcomeOK] != 3 {
+			t.Errorf("%s: counts %v, want 3 logins, 6 rotations and 6 resource calls", m.Dialect, counts)
+		}
+		tr.CloseIdleConnections()
+		if err := run.Close(context.Background()); err != nil {
+			t.Error(err)
+		}
+	}
+	if flag, err := mappingFlag(benchOAuth2); err != nil || !strings.HasPrefix(flag, `--mapping-json={"dialect":"oauth2"`) {
+		t.Errorf("mapping flag %q, %v", flag, err)
+	}
 }

@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -175,29 +174,6 @@ func backendLogin(ctx context.Context, client *http.Client, backendURL string) (
 		return "", "", errors.New("backend login: no tokens in the answer")
 	}
 	return a.Data.Authorization.AccessToken, a.Data.Authorization.RefreshToken, nil
-}
-
-// backendRefresh exchanges refresh for the next pair and returns the new
-// refresh token.
-func backendRefresh(ctx context.Context, client *http.Client, backendURL, refresh string) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, backendURL+"/auth/refresh", strings.NewReader(`{"refresh_token":"`+refresh+`"}`))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := expectStatus(client, req, http.StatusOK)
-	if err != nil {
-		return "", fmt.Errorf("backend refresh: %w", err)
-	}
-	defer drain(resp)
-	var a tokenAnswer
-	if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
-		return "", fmt.Errorf("backend refresh: decoding: %w", err)
-	}
-	if a.Data.Authorization.RefreshToken == "" {
-		return "", errors.New("backend refresh: no refresh token in the answer")
-	}
-	return a.Data.Authorization.RefreshToken, nil
 }
 
 // backendMe is one GET /api/user/me with a Bearer token.

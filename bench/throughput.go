@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/refreshspec/refreshspec/dialect"
 )
 
 // Targets of rows 1 and 3: what the table marks as met or missed.
@@ -12,6 +14,7 @@ const (
 	minRefVsBareRate = 0.8  // the reference reaches at least 0.8x the bare proxy's req/s
 	maxRefVsBareP50  = 1.25 // and at most 1.25x its p50
 	minBackendVsRef  = 3.0  // the fake backend serves at least 3x the reference's req/s
+	minOAuth2VsJSON  = 0.8  // its oauth2 dialect within 20% of its json dialect
 )
 
 // proxyRow is row 1: GET /api/me through the reference, through a bare
@@ -97,8 +100,11 @@ func refMeLoad(client *http.Client, refURL, cookie string) load {
 // and the backend share two cores, wall-clock throughput measures them
 // together, while CPU per request says how many requests each could serve
 // per core, which is what decides which one a load test saturates first.
+// A second fake backend process speaks the oauth2 dialect (benchOAuth2),
+// its refresh_token grants and resource calls interleaved with the json
+// dialect's, for the ratio of the two.
 func backendRow(ctx context.Context, o Options) row {
-	r := row{num: 3, title: fmt.Sprintf("fake backend binary alone vs the reference binary's /api/me in front of it (%d rounds × %d requests, %d clients; medians)", o.Rounds, o.Requests, o.Clients)}
+	r := row{num: 3, title: fmt.Sprintf("fake backend binary alone (json and oauth2 dialects) vs the reference binary's /api/me in front of it (%d rounds × %d requests, %d clients; medians)", o.Rounds, o.Requests, o.Clients)}
 	if o.ReferenceBin == "" || o.FakebackendBin == "" {
 		return r.fail(fmt.Errorf("the reference and fake backend binaries were not built"))
 	}
@@ -107,6 +113,15 @@ func backendRow(ctx context.Context, o Options) row {
 		return r.fail(err)
 	}
 	defer beProc.stop()
+	oauth2Flag, err := mappingFlag(benchOAuth2)
+	if err != nil {
+		return r.fail(err)
+	}
+	oaProc, oaURL, _, err := startFakebackendProcess(ctx, o.FakebackendBin, "--no-rate-limit", oauth2Flag)
+	if err != nil {
+		return r.fail(err)
+	}
+	defer oaProc.stop()
 	refProc, refURL, err := startProcess(ctx, o.ReferenceBin, nil, []string{
 		"BACKEND_URL=" + beURL, "PORT=0", "SESSION_SECRET=" + randomSecret(), "COOKIE_SECURE=false",
 	}, referenceReady)
@@ -120,62 +135,103 @@ func backendRow(ctx context.Context, o Options) row {
 	if err != nil {
 		return r.fail(err)
 	}
-	access, _, err := backendLogin(ctx, client, beURL)
-	if err != nil {
-		return r.fail(err)
-	}
-	// One family per client: each client follows its own rotation chain,
-	// as a real session does, so no refresh is ever reuse.
-	chains := make([]string, o.Clients)
-	for i := range chains {
-		if _, chains[i], err = backendLogin(ctx, client, beURL); err != nil {
+	loads := []load{refMeLoad(client, refURL, cookie)}
+	for _, peer := range []dialectPeer{newDialectPeer(dialect.Mapping{}, beURL), newDialectPeer(benchOAuth2, oaURL)} {
+		backendLoads, err := dialectLoads(ctx, client, peer, o.Clients)
+		if err != nil {
 			return r.fail(err)
 		}
+		loads = append(loads, backendLoads...)
 	}
-	loads := []load{
-		refMeLoad(client, refURL, cookie),
-		{name: "backend refresh", do: func(ctx context.Context, c int) error {
-			next, err := backendRefresh(ctx, client, beURL, chains[c])
-			if err == nil {
-				chains[c] = next
-			}
-			return err
-		}},
-		{name: "backend me", do: func(ctx context.Context, _ int) error {
-			return backendMe(ctx, client, beURL, access)
-		}},
-	}
-	const refMeter, beMeter, genMeter = 0, 1, 2
-	rounds, err := interleaved(ctx, loads, o.Rounds, o.Requests, o.Clients, processCPU(refProc.cmd.Process.Pid), processCPU(beProc.cmd.Process.Pid), selfCPU)
+	const refMeter, beMeter, oaMeter, genMeter = 0, 1, 2, 3
+	const refLoad, refreshLoad, meLoad, oaRefreshLoad, oaMeLoad = 0, 1, 2, 3, 4
+	rounds, err := interleaved(ctx, loads, o.Rounds, o.Requests, o.Clients,
+		processCPU(refProc.cmd.Process.Pid), processCPU(beProc.cmd.Process.Pid), processCPU(oaProc.cmd.Process.Pid), selfCPU)
 	if err != nil {
 		return r.fail(err)
 	}
-	ref, refresh, me := summarize(rounds[0]), summarize(rounds[1]), summarize(rounds[2])
+	st := make([]stats, len(rounds))
+	for i := range rounds {
+		st[i] = summarize(rounds[i])
+	}
+	ref := st[refLoad]
 	r.add("reference GET /api/me", fmt.Sprintf("%s  CPU/req: reference %s, backend %s, load generator %s", ref, us(ref.cpu[refMeter]), us(ref.cpu[beMeter]), us(ref.cpu[genMeter])), "", "")
-	r.add("fake backend POST /auth/refresh", fmt.Sprintf("%s  CPU/req: backend %s, load generator %s", refresh, us(refresh.cpu[beMeter]), us(refresh.cpu[genMeter])), "", "")
-	r.add("fake backend GET /api/user/me", fmt.Sprintf("%s  CPU/req: backend %s, load generator %s", me, us(me.cpu[beMeter]), us(me.cpu[genMeter])), "", "")
+	for _, c := range []struct {
+		label     string
+		load, cpu int
+	}{
+		{"fake backend POST /auth/refresh", refreshLoad, beMeter},
+		{"fake backend GET /api/user/me", meLoad, beMeter},
+		{"fake backend (oauth2) POST /oauth/token refresh_token grant", oaRefreshLoad, oaMeter},
+		{"fake backend (oauth2) GET /api/user/me", oaMeLoad, oaMeter},
+	} {
+		r.add(c.label, fmt.Sprintf("%s  CPU/req: backend %s, load generator %s", st[c.load], us(st[c.load].cpu[c.cpu]), us(st[c.load].cpu[genMeter])), "", "")
+	}
 	target := fmt.Sprintf("≥ %.1fx", minBackendVsRef)
 	for _, c := range []struct {
 		label string
 		i     int
-	}{{"refresh", 1}, {"me", 2}} {
-		wall := median(roundRatios(rounds[c.i], rounds[0], rateOf))
+	}{{"refresh", refreshLoad}, {"me", meLoad}} {
+		wall := median(roundRatios(rounds[c.i], rounds[refLoad], rateOf))
 		r.add(fmt.Sprintf("backend %s/s / reference req/s (wall clock, all on 2 cores)", c.label), fmt.Sprintf("%.2fx", wall), target, verdict(wall >= minBackendVsRef))
 	}
 	for _, c := range []struct {
 		label string
 		i     int
-	}{{"refresh", 1}, {"me", 2}} {
+	}{{"refresh", refreshLoad}, {"me", meLoad}} {
 		// The reference's CPU per request over the backend's: how many more
 		// requests the backend serves per CPU-second.
-		capacity := median(crossRatios(rounds[0], rounds[c.i], cpuOf(refMeter), cpuOf(beMeter)))
+		capacity := median(crossRatios(rounds[refLoad], rounds[c.i], cpuOf(refMeter), cpuOf(beMeter)))
 		r.add(fmt.Sprintf("backend %s / reference per CPU-second (reference CPU/req ÷ backend CPU/req)", c.label), fmt.Sprintf("%.2fx", capacity), target, verdict(capacity >= minBackendVsRef))
 	}
-	if n := ref.failures + refresh.failures + me.failures; n > 0 {
-		r.add("failed requests", fmt.Sprintf("%d (first: %v)", n, firstError(ref, refresh, me)), "0", "FAILED")
+	dialectTarget := fmt.Sprintf("≥ %.2fx", minOAuth2VsJSON)
+	for _, c := range []struct {
+		label        string
+		json, oauth2 int
+	}{{"refresh", refreshLoad, oaRefreshLoad}, {"me", meLoad, oaMeLoad}} {
+		wall := median(roundRatios(rounds[c.oauth2], rounds[c.json], rateOf))
+		capacity := median(crossRatios(rounds[c.json], rounds[c.oauth2], cpuOf(beMeter), cpuOf(oaMeter)))
+		r.add(fmt.Sprintf("oauth2 / json dialect: backend %s/s (wall clock; per CPU-second %.2fx)", c.label, capacity),
+			fmt.Sprintf("%.2fx (median of per-round ratios)", wall), dialectTarget, verdict(wall >= minOAuth2VsJSON))
 	}
-	r.note(rounds[0])
+	failures := 0
+	for _, s := range st {
+		failures += s.failures
+	}
+	if failures > 0 {
+		r.add("failed requests", fmt.Sprintf("%d (first: %v)", failures, firstError(st...)), "0", "FAILED")
+	}
+	r.note(rounds[refLoad])
 	return r
+}
+
+// dialectLoads are a fake backend's refresh and me loads in its dialect.
+// One family per client: each client follows its own rotation chain, as a
+// real session does, so no refresh is ever reuse.
+func dialectLoads(ctx context.Context, client *http.Client, peer dialectPeer, clients int) ([]load, error) {
+	access, _, err := peer.login(ctx, client)
+	if err != nil {
+		return nil, err
+	}
+	chains := make([]string, clients)
+	for i := range chains {
+		if _, chains[i], err = peer.login(ctx, client); err != nil {
+			return nil, err
+		}
+	}
+	name := "backend " + string(peer.m.Dialect)
+	return []load{
+		{name: name + " refresh", do: func(ctx context.Context, c int) error {
+			next, err := peer.refresh(ctx, client, chains[c])
+			if err == nil {
+				chains[c] = next
+			}
+			return err
+		}},
+		{name: name + " me", do: func(ctx context.Context, _ int) error {
+			return peer.me(ctx, client, access)
+		}},
+	}, nil
 }
 
 // cpuText shows meter i's CPU per request.
