@@ -3,8 +3,13 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/refreshspec/refreshspec/dialect"
+	"github.com/refreshspec/refreshspec/fakebackend"
+	"github.com/refreshspec/refreshspec/profile"
 )
 
 // A profile whose backend mapping contradicts itself, or names what the fake
@@ -40,4 +45,52 @@ func TestBadBackendMappingsNameTheKey(t *testing.T) {
 			t.Errorf("refreshspec %s: exit %d, stderr %q; want exit 2 and %q", strings.Join(c.args, " "), code, stderr, c.want)
 		}
 	}
+}
+
+// Every worked profile of docs/dialects.md loads and is one the fake
+// backend serves, and every key of the mapping is documented in
+// docs/profiles.md.
+func TestDialectDocs(t *testing.T) {
+	docs := filepath.Join("..", "..", "..", "..", "docs")
+	raw, err := os.ReadFile(filepath.Join(docs, "dialects.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(raw), "```yaml\n")[1:]
+	if len(blocks) != 4 {
+		t.Fatalf("docs/dialects.md has %d YAML profiles, want 4", len(blocks))
+	}
+	for _, b := range blocks {
+		yaml, _, _ := strings.Cut(b, "```")
+		p, err := profile.Parse([]byte(yaml))
+		if err != nil {
+			t.Errorf("%v in:\n%s", err, yaml)
+			continue
+		}
+		if err := fakebackend.CheckMapping(p.Backend.Mapping); err != nil {
+			t.Errorf("the fake backend cannot serve %v:\n%s", err, yaml)
+		}
+	}
+	if p, _ := profile.Parse([]byte(blocks[0][:strings.Index(blocks[0], "```")])); p == nil || p.Backend.Mapping != dialect.Default() {
+		t.Error("the spelt-out seed profile is not the default mapping")
+	}
+	profiles, err := os.ReadFile(filepath.Join(docs, "profiles.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys func(prefix string, typ reflect.Type)
+	keys = func(prefix string, typ reflect.Type) {
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeFor[dialect.Endpoint]() {
+				keys(prefix+name+".", f.Type)
+				continue
+			}
+			if !strings.Contains(string(profiles), "`"+prefix+name+"`") {
+				t.Errorf("docs/profiles.md does not document %s%s", prefix, name)
+			}
+		}
+	}
+	keys("backend.", reflect.TypeFor[dialect.Mapping]())
 }
