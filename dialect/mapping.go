@@ -62,6 +62,21 @@ type Endpoint struct {
 // String is "METHOD /path", the way logs and errors name a route.
 func (e Endpoint) String() string { return e.Method + " " + e.Path }
 
+// Default fills what e leaves empty and upper-cases its method, so that a
+// profile may write "post".
+func (e *Endpoint) Default(method, path, body string) {
+	e.Method = strings.ToUpper(orDefault(e.Method, method))
+	e.Path = orDefault(e.Path, path)
+	e.Body = orDefault(e.Body, body)
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
 // LoginFields name the fields of a login body: in the oauth2 dialect, those
 // of the password grant (RFC 6749 §4.3.2: username and password).
 type LoginFields struct {
@@ -172,30 +187,20 @@ func (m *Mapping) TokenEndpoint() bool {
 // out goes wherever refresh was put), logout at POST /oauth/revoke, form
 // bodies, flat answers. It is idempotent.
 func (m *Mapping) ApplyDefaults() {
-	def := func(s *string, v string) {
-		if *s == "" {
-			*s = v
-		}
-	}
-	defEndpoint := func(e *Endpoint, method, path, body string) {
-		def(&e.Method, method)
-		def(&e.Path, path)
-		def(&e.Body, body)
-		e.Method = strings.ToUpper(e.Method)
-	}
+	def := func(s *string, v string) { *s = orDefault(*s, v) }
 	if m.Dialect == "" {
 		m.Dialect = JSON
 	}
 	m.Dialect = Name(strings.ToLower(string(m.Dialect)))
-	defEndpoint(&m.Me, "GET", "/api/user/me", "")
-	defEndpoint(&m.Profile, "PATCH", "/api/user/profile", BodyJSON)
+	m.Me.Default("GET", "/api/user/me", "")
+	m.Profile.Default("PATCH", "/api/user/profile", BodyJSON)
 	def(&m.Fields.RefreshToken, "refresh_token")
 	def(&m.LoginFields.Password, "password")
 	def(&m.Errors.Code, "error")
 	if m.IsOAuth2() {
-		defEndpoint(&m.Refresh, "POST", "/oauth/token", BodyForm)
-		defEndpoint(&m.Login, m.Refresh.Method, m.Refresh.Path, m.Refresh.Body)
-		defEndpoint(&m.Logout, "POST", "/oauth/revoke", BodyForm)
+		m.Refresh.Default("POST", "/oauth/token", BodyForm)
+		m.Login.Default(m.Refresh.Method, m.Refresh.Path, m.Refresh.Body)
+		m.Logout.Default("POST", "/oauth/revoke", BodyForm)
 		def(&m.LoginFields.Email, "username")
 		def(&m.Paths.AccessToken, "access_token")
 		def(&m.Paths.RefreshToken, "refresh_token")
@@ -208,9 +213,9 @@ func (m *Mapping) ApplyDefaults() {
 			m.ClientAuth = ClientAuthBasic
 		}
 	} else {
-		defEndpoint(&m.Login, "POST", "/auth/login", BodyJSON)
-		defEndpoint(&m.Refresh, "POST", "/auth/refresh", BodyJSON)
-		defEndpoint(&m.Logout, "POST", "/auth/logout", BodyJSON)
+		m.Login.Default("POST", "/auth/login", BodyJSON)
+		m.Refresh.Default("POST", "/auth/refresh", BodyJSON)
+		m.Logout.Default("POST", "/auth/logout", BodyJSON)
 		def(&m.LoginFields.Email, "email")
 		def(&m.Paths.AccessToken, "data.authorization.access_token")
 		def(&m.Paths.RefreshToken, "data.authorization.refresh_token")

@@ -1,7 +1,6 @@
 package fakebackend_test
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -14,27 +13,8 @@ import (
 // --users-json seeds the users inline, as refreshspec proxy does in the
 // container's command line with its profile's credentials.
 func TestMainSeedsUsersFromUsersJSON(t *testing.T) {
-	ctx, cancel := context.WithCancel(bg)
-	defer cancel()
-	stdoutR, stdoutW := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- fakebackend.Main(ctx, []string{"--addr=127.0.0.1:0", "--control-addr=127.0.0.1:0",
-			`--users-json=[{"id":"u-1","email":"alice@example.com","password":"correct horse","firstName":"Alice"},` +
-				`{"email":"bob@example.com","password":"another pass","firstName":"Bob","lastName":"Tester"}]`,
-		}, func(string) string { return "" }, stdoutW, io.Discard)
-		stdoutW.Close()
-	}()
-	var out string
-	buf := make([]byte, 4096)
-	for !strings.Contains(out, "control: ") || !strings.HasSuffix(out, "\n") {
-		n, err := stdoutR.Read(buf)
-		if err != nil {
-			t.Fatalf("reading stdout: %v (%q)", err, out)
-		}
-		out += string(buf[:n])
-	}
-	api := strings.TrimPrefix(strings.Split(out, "\n")[0], "api: ")
+	api := runMain(t, `--users-json=[{"id":"u-1","email":"alice@example.com","password":"correct horse","firstName":"Alice"},`+
+		`{"email":"bob@example.com","password":"another pass","firstName":"Bob","lastName":"Tester"}]`)
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
 	for body, want := range map[string]int{
@@ -55,11 +35,6 @@ func TestMainSeedsUsersFromUsersJSON(t *testing.T) {
 			t.Errorf("login as Bob answered %s, want his first name", raw)
 		}
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("Main: %v", err)
-	}
-	_, _ = io.Copy(io.Discard, stdoutR)
 }
 
 func TestMainRejectsBadUsersJSON(t *testing.T) {

@@ -2,8 +2,6 @@ package fakebackend_test
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -72,26 +70,13 @@ func startWire(t *testing.T, cfg fakebackend.Config) *wireBackend {
 	return &wireBackend{backend: startBackend(t, cfg), m: m}
 }
 
-// send does req and reads the answer.
+// send does the request a dialect builder made.
 func (d *wireBackend) send(req *http.Request, err error) answer {
 	d.t.Helper()
 	if err != nil {
 		d.t.Fatal(err)
 	}
-	resp, err := d.http.Do(req)
-	if err != nil {
-		d.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		d.t.Fatal(err)
-	}
-	a := answer{status: resp.StatusCode, header: resp.Header, raw: raw}
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
-		_ = json.Unmarshal(raw, &a.body)
-	}
-	return a
+	return d.backend.send(req)
 }
 
 func (d *wireBackend) login(email, password string) answer {

@@ -96,14 +96,20 @@ func (b *backend) do(method, path, body string, header ...string) answer {
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
+	return b.send(req)
+}
+
+// send does req and reads the answer.
+func (b *backend) send(req *http.Request) answer {
+	b.t.Helper()
 	resp, err := b.http.Do(req)
 	if err != nil {
-		b.t.Fatalf("%s %s: %v", method, path, err)
+		b.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		b.t.Fatalf("%s %s: reading: %v", method, path, err)
+		b.t.Fatalf("%s %s: reading: %v", req.Method, req.URL.Path, err)
 	}
 	a := answer{status: resp.StatusCode, header: resp.Header, raw: raw}
 	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {

@@ -234,12 +234,6 @@ func (p *Profile) applyDefaults() {
 			*s = v
 		}
 	}
-	defEndpoint := func(e *Endpoint, method, path, body string) {
-		def(&e.Method, method)
-		def(&e.Path, path)
-		def(&e.Body, body)
-		e.Method = strings.ToUpper(e.Method)
-	}
 	if p.Target.StartTimeout == 0 {
 		p.Target.StartTimeout = Duration(60 * time.Second)
 	}
@@ -256,15 +250,15 @@ func (p *Profile) applyDefaults() {
 	def(&p.Credentials.Password, "correct horse")
 	def(&p.Credentials.FirstName, "Alice")
 
-	defEndpoint(&p.Proxy.LoginPage, "GET", "/login", "")
+	p.Proxy.LoginPage.Default("GET", "/login", "")
 	def(&p.Target.ReadyPath, p.Proxy.LoginPage.Path)
-	defEndpoint(&p.Proxy.Login, "POST", "/login", "json")
+	p.Proxy.Login.Default("POST", "/login", "json")
 	def(&p.Proxy.LoginFields.Email, "email")
 	def(&p.Proxy.LoginFields.Password, "password")
-	defEndpoint(&p.Proxy.ProfilePage, "GET", "/profile", "")
-	defEndpoint(&p.Proxy.Me, "GET", "/api/me", "")
-	defEndpoint(&p.Proxy.UpdateProfile, "PATCH", "/api/profile", "json")
-	defEndpoint(&p.Proxy.Logout, "POST", "/logout", "")
+	p.Proxy.ProfilePage.Default("GET", "/profile", "")
+	p.Proxy.Me.Default("GET", "/api/me", "")
+	p.Proxy.UpdateProfile.Default("PATCH", "/api/profile", "json")
+	p.Proxy.Logout.Default("POST", "/logout", "")
 	def(&p.Proxy.Selectors.FirstName, "#first-name")
 	def(&p.Proxy.Selectors.Reload, "#reload")
 	def(&p.Proxy.Selectors.Logout, "#logout")
