@@ -29,6 +29,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("proxy:\n  me: {path: api/me}\n"))
 	f.Add([]byte("backend:\n  rate_limit_burst: -1\n"))
 	f.Add([]byte("target: {backend_timeout: 1}\n"))
+	f.Add([]byte("backend:\n  dialect: oauth2\n  client_id: 1\n  client_auth: body\n  scope: offline_access\n  reuse_leeway: 1s\n  paths: {me_first_name: given_name, token_type: none}\n"))
+	f.Add([]byte("backend:\n  paths: {access_token: accessToken, refresh_token: refreshToken}\n  success_flag: none\n  errors: {code: code}\n"))
 
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		p, err := Parse(raw)
