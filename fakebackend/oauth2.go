@@ -19,6 +19,9 @@ import (
 // grant, a body that is no form) is a refresh attempt, which is what the
 // refresh rate limit counts and what a refresh fault answers.
 func tokenRole(c *call) control.Route {
+	if len(c.body) > maxRequestBody {
+		return control.RouteRefresh // refused as too large, unparsed
+	}
 	form, err := c.formBody()
 	if err == nil && form.Get("grant_type") == "password" {
 		return control.RouteLogin
