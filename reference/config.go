@@ -17,6 +17,9 @@ const (
 	EnvSessionSecret  = "SESSION_SECRET"
 	EnvCookieSecure   = "COOKIE_SECURE"
 	EnvBackendTimeout = "BACKEND_TIMEOUT"
+	// EnvRedisURL, when set, shares each refresh among the instances that
+	// use the same Redis (sharedrefresh.go).
+	EnvRedisURL = "REDIS_URL"
 )
 
 // Defaults for the variables that may be unset.
@@ -45,6 +48,11 @@ type Config struct {
 	// BackendTimeout bounds each call to the backend (resource, refresh,
 	// login, logout). Zero means DefaultBackendTimeout.
 	BackendTimeout time.Duration
+	// RedisURL, when set (redis://host:port/db), makes the instances that
+	// share it refresh a token once between them: a lock and the rotated
+	// pair live in Redis (sharedrefresh.go). Empty: each instance refreshes
+	// on its own, as one process.
+	RedisURL string
 	// Logger receives one line per refresh attempt and every error; nil
 	// means slog.Default().
 	Logger *slog.Logger
@@ -87,6 +95,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("%s=%q: want a positive Go duration such as 5s", EnvBackendTimeout, v)
 		}
 		cfg.BackendTimeout = d
+	}
+
+	if v := strings.TrimSpace(getenv(EnvRedisURL)); v != "" {
+		if _, err := redisOptions(v); err != nil {
+			return Config{}, fmt.Errorf("%s: %w", EnvRedisURL, err)
+		}
+		cfg.RedisURL = v
 	}
 	return cfg, nil
 }
@@ -133,6 +148,11 @@ func (c Config) validate() error {
 	}
 	if c.BackendTimeout < 0 {
 		return fmt.Errorf("BackendTimeout %v is negative", c.BackendTimeout)
+	}
+	if c.RedisURL != "" {
+		if _, err := redisOptions(c.RedisURL); err != nil {
+			return fmt.Errorf("RedisURL (%s): %w", EnvRedisURL, err)
+		}
 	}
 	return nil
 }

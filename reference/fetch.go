@@ -82,6 +82,8 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, kind routeKind, 
 				w.Header().Set("Retry-After", e.retryAfter)
 			}
 			s.fail(w, kind, http.StatusServiceUnavailable, "refresh_rate_limited", "the backend is limiting token refreshes; try again shortly (you are still signed in)")
+		case refreshCoordinationFailed:
+			s.fail(w, kind, http.StatusServiceUnavailable, "refresh_unavailable", "the session's refresh could not be coordinated with the other instances; try again shortly (you are still signed in)")
 		default:
 			s.fail(w, kind, http.StatusBadGateway, "refresh_unavailable", "the backend could not refresh the session; try again (you are still signed in)")
 		}

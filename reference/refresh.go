@@ -26,6 +26,10 @@ const (
 	refreshUnavailable
 	// refreshRateLimited: 429; the session is kept and the client gets 503.
 	refreshRateLimited
+	// refreshCoordinationFailed: with REDIS_URL, Redis failed or another
+	// instance's refresh of the token did not finish in time; no refresh
+	// was made, the session is kept and the client gets 503.
+	refreshCoordinationFailed
 )
 
 // refreshError is a failed refresh, classified.
@@ -71,12 +75,16 @@ const (
 // with the old cookie just after it finished get its result from a short
 // memory instead of presenting the used token again (which the backend
 // would take for reuse and answer by revoking the family).
+//
+// Both live in one process. With REDIS_URL, shared extends them across the
+// instances that share the Redis (sharedrefresh.go).
 type refresher struct {
 	backend *backendClient
 	log     *slog.Logger
 	now     func() time.Time
 	group   singleflight.Group
 	recent  *recentRefreshes
+	shared  *sharedRefresh // nil without REDIS_URL
 }
 
 func newRefresher(b *backendClient, log *slog.Logger, now func() time.Time) *refresher {
@@ -116,7 +124,13 @@ func (r *refresher) refresh(ctx context.Context, refreshToken string, seal sealF
 }
 
 func (r *refresher) callAndSeal(ctx context.Context, refreshToken string, seal sealFunc) (refreshed, error) {
-	t, err := r.call(ctx, refreshToken)
+	exchange := r.call
+	if r.shared != nil {
+		exchange = func(ctx context.Context, token string) (rotatedTokens, error) {
+			return r.shared.exchange(ctx, token, r.call)
+		}
+	}
+	t, err := exchange(ctx, refreshToken)
 	if err != nil {
 		return refreshed{}, err
 	}

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // shutdownGrace is how long in-flight requests get to finish on shutdown.
@@ -30,6 +32,11 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	}
 	logHandler := slog.NewJSONHandler(stderr, nil)
 	cfg.Logger = slog.New(logHandler)
+	if cfg.RedisURL != "" {
+		// go-redis logs through one process-wide logger, to stderr in its
+		// own format unless told otherwise.
+		redis.SetLogger(redisLogger{cfg.Logger})
+	}
 
 	srv, err := NewServer(cfg)
 	if err != nil {
@@ -51,7 +58,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		ErrorLog:     slog.NewLogLogger(logHandler, slog.LevelWarn),
 	}
 	fmt.Fprintf(stdout, "reference proxy listening on http://%s (backend %s)\n", ln.Addr(), cfg.BackendURL)
-	cfg.Logger.Info("listening", "addr", ln.Addr().String(), "backend", cfg.BackendURL, "cookie_secure", cfg.CookieSecure, "secrets", len(cfg.Secrets))
+	cfg.Logger.Info("listening", "addr", ln.Addr().String(), "backend", cfg.BackendURL, "cookie_secure", cfg.CookieSecure, "secrets", len(cfg.Secrets), "shared_refresh", cfg.RedisURL != "")
 
 	served := make(chan error, 1)
 	go func() { served <- httpSrv.Serve(ln) }()

@@ -45,6 +45,13 @@ func NewServer(cfg Config) (*Server, error) {
 		backend:   backend,
 		refresher: newRefresher(backend, cfg.Logger, cfg.now),
 	}
+	if cfg.RedisURL != "" {
+		shared, err := newSharedRefresh(cfg.RedisURL, store.codecs, cfg.BackendTimeout, cfg.Logger)
+		if err != nil {
+			return nil, fmt.Errorf("reference config: %s: %w", EnvRedisURL, err)
+		}
+		s.refresher.shared = shared
+	}
 	s.handler = s.routes()
 	return s, nil
 }
@@ -54,7 +61,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
 }
 
-// Close drops the idle connections to the backend.
+// Close drops the idle connections to the backend, and to Redis.
 func (s *Server) Close() {
 	s.backend.close()
+	if s.refresher.shared != nil {
+		_ = s.refresher.shared.close()
+	}
 }
