@@ -143,23 +143,29 @@ func (s *sharedRefresh) exchange(ctx context.Context, refreshToken string, call 
 }
 
 // refreshHolding refreshes while this instance holds the lock, publishes
-// the result and releases the lock, whatever the refresh's outcome: a
-// failed refresh leaves the token to the next request, on any instance.
+// the result for the others and releases the lock.
 func (s *sharedRefresh) refreshHolding(ctx context.Context, keys sharedKeys, lock, refreshToken string, call func(context.Context, string) (rotatedTokens, error)) (rotatedTokens, error) {
-	defer s.unlock(ctx, keys, lock)
 	// A holder that finished between our read and our lock published first.
-	if t, ok, err := s.result(ctx, keys); err != nil || ok {
+	t, ok, err := s.result(ctx, keys)
+	if err != nil || ok {
+		s.unlock(ctx, keys, lock)
 		return t, err
 	}
-	t, err := call(ctx, refreshToken)
+	t, err = call(ctx, refreshToken)
 	if err != nil {
+		// No rotation that this instance knows of: the token is the next
+		// request's to refresh, on any instance.
+		s.unlock(ctx, keys, lock)
 		return rotatedTokens{}, err
 	}
 	if err := s.publish(ctx, keys, t); err != nil {
-		// The refresh happened: this request answers with it. Requests on
-		// other instances fail (503) until the lock expires.
-		s.log.Warn("shared refresh: result not published", "token", fingerprint(refreshToken), "error", err)
+		// The token is used and the others cannot learn its successor: the
+		// lock stays until its TTL, so that none of them presents the token
+		// again meanwhile (they answer 503). This request has the pair.
+		s.log.Warn("shared refresh: result not published; the lock is kept until it expires", "token", fingerprint(refreshToken), "ttl", s.lockTTL, "error", err)
+		return t, nil
 	}
+	s.unlock(ctx, keys, lock)
 	return t, nil
 }
 

@@ -40,4 +40,5 @@ var revisions = []Revision{{
 		{[]string{"B2.4", "B2.10"}, "the family's newest refresh token must stop working; whether its access token stops is measured, since JWT access tokens live until they expire. B2.10 covers RFC 7009 revocation in the OAuth 2.0 dialect."},
 		{[]string{"B2.6"}, "415 is accepted for a body type the endpoint does not take."},
 	},
+	Added: []string{"P7.4"},
 }}

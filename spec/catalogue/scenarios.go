@@ -82,6 +82,8 @@ var scenarios = []Scenario{
 		Requirement: "two sessions expiring together refresh independently (two refreshes, neither logged out)."},
 	{ID: "P7.3", Level: Info, Title: "refreshes caused by concurrency with the grace window on",
 		Requirement: "with the backend's grace window on, how many refreshes 10 concurrent requests cause."},
+	{ID: "P7.4", Level: Must, Title: "instances share one refresh",
+		Requirement: "(runs with `--instances N`, N >= 2; skipped with the reason otherwise): N instances of the target share the secret (and whatever store the profile passes them); concurrent and staggered requests of one session spread over the instances after expiry: one refresh per expiry, the backend sees no reuse, no family is revoked, all answered 200."},
 	{ID: "P8.1", Level: Must, Title: "tampered cookie is anonymous",
 		Requirement: "a tampered cookie (one byte flipped, truncated, garbage, several KB of junk that holds no valid seal) is an anonymous session: 401 or redirect to `/login`, never 5xx, and no backend call carries anything from it. A valid seal with bytes appended is measured, not failed, when it opens to exactly the session that seal holds (stock iron-session reads up to its version suffix)."},
 	{ID: "P8.2", Level: Must, Title: "cookie sealed with another secret is anonymous",

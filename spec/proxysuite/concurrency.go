@@ -26,6 +26,7 @@ func (s *suite) concurrencySpecs(strict func() bool) {
 	harness.It("P7.1", strict, s.concurrentRequestsShareRefresh)
 	harness.It("P7.2", strict, s.sessionsRefreshIndependently)
 	harness.It("P7.3", strict, s.concurrencyWithGraceWindow)
+	harness.It("P7.4", strict, s.instancesShareRefresh) // instances.go
 }
 
 // P7.1

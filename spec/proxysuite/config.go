@@ -49,6 +49,34 @@ type Config struct {
 	Strict bool
 	// RequestTimeout bounds every request the suite makes (default 30 s).
 	RequestTimeout time.Duration
+	// Instances are every instance of the target, Target first, sharing
+	// its SESSION_SECRET and whatever store it needs (P7.4: the session's
+	// requests spread over them). Fewer than two, and P7.4 is skipped with
+	// the reason; the other scenarios use Target alone.
+	Instances []Target
+	// Repeat is how many times the race scenarios run, since races are
+	// flaky (default 3).
+	Repeat int
+}
+
+// DefaultRepeat is how many times the race scenarios run when
+// Config.Repeat is not set.
+const DefaultRepeat = 3
+
+// instances are the instances P7.4 spreads a session over: Instances, or
+// Target alone.
+func (c *Config) instances() []Target {
+	if len(c.Instances) > 0 {
+		return c.Instances
+	}
+	return []Target{c.Target}
+}
+
+func (c *Config) repeat() int {
+	if c.Repeat < 1 {
+		return DefaultRepeat
+	}
+	return c.Repeat
 }
 
 // ProfileOrDefault is the profile the specs use: Config.Profile, or

@@ -13,6 +13,7 @@ import (
 
 	"github.com/refreshspec/refreshspec/fakebackend/container"
 	"github.com/refreshspec/refreshspec/internal/mutant"
+	"github.com/refreshspec/refreshspec/internal/redisserver"
 	"github.com/refreshspec/refreshspec/spec/internal/suitetest"
 )
 
@@ -81,6 +82,12 @@ func TestMutants(t *testing.T) {
 	} else {
 		env = append(env, sharedBackend(ctx, t)...)
 	}
+	redisURL := ""
+	if slices.ContainsFunc(mutants, needsInstances) {
+		if redisURL = mutantRedis(ctx, t); redisURL == "" {
+			mutants = slices.DeleteFunc(mutants, needsInstances)
+		}
+	}
 
 	results := make([]mutantResult, len(mutants))
 	sem := make(chan struct{}, parallel)
@@ -91,7 +98,7 @@ func TestMutants(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			results[i] = runMutant(ctx, m, builds, env)
+			results[i] = runMutant(ctx, m, builds, append(slices.Clone(env), instancesEnv(m, redisURL)...))
 		}()
 	}
 	wg.Wait()
@@ -123,6 +130,75 @@ func sharedBackend(ctx context.Context, t *testing.T) []string {
 	}
 	t.Cleanup(func() { _ = b.Close(context.Background()) })
 	return []string{envBackendURL + "=" + b.URL, envControlURL + "=" + b.ControlURL}
+}
+
+// needsInstances says whether m's scenario needs several instances of the
+// reference (P7.4), sharing a Redis.
+func needsInstances(m *mutant.Mutant) bool { return m.Scenario == "P7.4" }
+
+// instancesEnv is how many instances of the reference m's child starts: two
+// sharing the Redis at redisURL for P7.4, else one, as the defect of any
+// other scenario is judged (a Redis lock would hide a missing in-process
+// lock from P7.1).
+func instancesEnv(m *mutant.Mutant, redisURL string) []string {
+	if needsInstances(m) {
+		return []string{envInstances + "=2", envRedisURL + "=" + redisURL}
+	}
+	return []string{envInstances + "=1"}
+}
+
+// mutantRedis starts the redis-server that the instances of the P7.4
+// children share. Without redis-server it returns "" and the P7.4 mutants
+// are left out, unless REFRESHSPEC_REQUIRE_REDIS=1 makes that a failure.
+func mutantRedis(ctx context.Context, t *testing.T) string {
+	t.Helper()
+	if err := redisserver.Available(); err != nil {
+		if os.Getenv(redisserver.RequireEnv) == "1" {
+			t.Fatalf("%v; %s=1 requires it", err, redisserver.RequireEnv)
+		}
+		t.Logf("the P7.4 mutants are left out: %v", err)
+		return ""
+	}
+	rs, err := redisserver.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rs.Stop() })
+	return rs.URL()
+}
+
+// TestP74FailsWithoutASharedStore: the correct reference, two instances
+// sharing a secret but no Redis, with the fake backend's grace window off:
+// P7.4 must fail, since each instance refreshes on its own and the second
+// refresh is reuse. (With the shared Redis, TestProxySuite passes it.)
+func TestP74FailsWithoutASharedStore(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped in -short mode: it runs the suite once more, in a child process")
+	}
+	if os.Getenv(envMutant) != "" || os.Getenv(envInstances) != "" {
+		t.Skip("this process is itself a child run")
+	}
+	if suitetest.UsesContainer() {
+		container.RequireDocker(t)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), mutantTimeout)
+	defer cancel()
+	child := suitetest.Child{
+		Test: "TestProxySuite",
+		Env:  append(os.Environ(), envInstances+"=2", envRedisURL+"=off"),
+		Args: []string{"-test.count=1", "-ginkgo.no-color", "-ginkgo.focus=" + suitetest.FocusScenario("P7.4")},
+	}
+	reports, out, err := child.Run(ctx)
+	var failed []string
+	if err == nil {
+		failed, err = suitetest.FailedIDs(reports)
+	}
+	if err != nil {
+		t.Fatalf("%v; the child's output ends:\n%s", err, tail(out, 40))
+	}
+	if !slices.Contains(failed, "P7.4") {
+		t.Errorf("P7.4 passed two instances of the reference without a shared store; the failed specs were %v; the child's output ends:\n%s", failed, tail(out, 40))
+	}
 }
 
 // runMutant re-runs TestProxySuite, focused on m's scenario, against m's

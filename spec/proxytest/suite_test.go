@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/refreshspec/refreshspec/fakebackend/container"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
+	"github.com/refreshspec/refreshspec/internal/redisserver"
 	"github.com/refreshspec/refreshspec/profile"
 	"github.com/refreshspec/refreshspec/spec/internal/suitetest"
 	"github.com/refreshspec/refreshspec/spec/proxysuite"
@@ -40,6 +42,16 @@ const (
 	// the suite did not start: the scenarios that restart it skip or
 	// measure less, and the rest must pass all the same.
 	envAsURL = "REFRESHSPEC_TARGET_AS_URL"
+	// envInstances is how many instances of the reference the suite starts
+	// (default 2), sharing one SESSION_SECRET: P7.4 spreads a session over
+	// them, every other scenario uses the first.
+	envInstances = "REFRESHSPEC_INSTANCES"
+	// envRedisURL is a running Redis the instances share as REDIS_URL
+	// (TestMutants passes its own to the children); "off" runs them without
+	// one, where P7.4 must fail. Unset, the suite starts a redis-server for
+	// two instances or more, and without one runs a single instance (P7.4
+	// skipped), unless REFRESHSPEC_REQUIRE_REDIS=1.
+	envRedisURL = "REFRESHSPEC_REDIS_URL"
 )
 
 // cfg is filled in BeforeSuite; the specs read it when they run.
@@ -58,31 +70,80 @@ func TestProxySuite(t *testing.T) {
 var _ = BeforeSuite(func(ctx SpecContext) {
 	backendURL, ctl := startBackend(ctx)
 	prof := profile.Default()
-	tgt, err := target.StartProcess(ctx, target.ProcessOptions{
-		Command: suitetest.ShellQuote(referenceBinary(ctx)),
-		Env: map[string]string{
-			"BACKEND_URL":     backendURL,
-			"COOKIE_SECURE":   "false", // the suite talks plain http on loopback
-			"BACKEND_TIMEOUT": prof.Target.BackendTimeout.Std().String(),
-		},
-		EnvNames:     prof.Target.EnvNames,
-		ReadyPath:    prof.Target.ReadyPath,
-		StartTimeout: 30 * time.Second,
-		Output:       GinkgoWriter,
-	})
-	Expect(err).NotTo(HaveOccurred(), "starting the reference proxy")
-	DeferCleanup(tgt.Stop)
-
-	cfg.Target = tgt
-	if os.Getenv(envAsURL) == "1" {
-		cfg.Target = target.URL(tgt.URL())
+	bin := referenceBinary(ctx)
+	n := instanceCount()
+	env := map[string]string{
+		"BACKEND_URL":     backendURL,
+		"SESSION_SECRET":  target.RandomSecret(), // one for all the instances
+		"COOKIE_SECURE":   "false",               // the suite talks plain http on loopback
+		"BACKEND_TIMEOUT": prof.Target.BackendTimeout.Std().String(),
 	}
+	if n > 1 {
+		if url := sharedRedis(ctx); url != "" {
+			env["REDIS_URL"] = url
+		} else if os.Getenv(envRedisURL) != "off" {
+			n = 1
+		}
+	}
+	var instances []proxysuite.Target
+	for range n {
+		tgt, err := target.StartProcess(ctx, target.ProcessOptions{
+			Command:      suitetest.ShellQuote(bin),
+			Env:          env,
+			EnvNames:     prof.Target.EnvNames,
+			ReadyPath:    prof.Target.ReadyPath,
+			StartTimeout: 30 * time.Second,
+			Output:       GinkgoWriter,
+		})
+		Expect(err).NotTo(HaveOccurred(), "starting the reference proxy")
+		DeferCleanup(tgt.Stop)
+		instances = append(instances, tgt)
+		if os.Getenv(envAsURL) == "1" {
+			instances[len(instances)-1] = target.URL(tgt.URL())
+		}
+	}
+
+	cfg.Target = instances[0]
+	cfg.Instances = instances
 	cfg.Backend = ctl
 	cfg.BackendURL = backendURL
 	cfg.Profile = prof
 	cfg.Strict = os.Getenv(envStrict) != "0" && os.Getenv(envStrict) != "false"
 	cfg.RequestTimeout = 15 * time.Second
 }, NodeTimeout(5*time.Minute))
+
+// instanceCount reads envInstances.
+func instanceCount() int {
+	v := os.Getenv(envInstances)
+	if v == "" {
+		return 2
+	}
+	n, err := strconv.Atoi(v)
+	Expect(err == nil && n >= 1).To(BeTrue(), "%s=%q: want a number of instances, 1 or more", envInstances, v)
+	return n
+}
+
+// sharedRedis is the REDIS_URL of the instances: the one envRedisURL names,
+// or a redis-server started for the suite; "" for none ("off", or
+// redis-server missing, which fails the suite only when it is required).
+func sharedRedis(ctx context.Context) string {
+	switch v := os.Getenv(envRedisURL); v {
+	case "off":
+		return ""
+	case "":
+	default:
+		return v
+	}
+	if err := redisserver.Available(); err != nil {
+		Expect(os.Getenv(redisserver.RequireEnv)).NotTo(Equal("1"), "%v; %s=1 requires it", err, redisserver.RequireEnv)
+		fmt.Fprintf(GinkgoWriter, "refreshspec: %v: one instance of the reference, P7.4 skipped\n", err)
+		return ""
+	}
+	rs, err := redisserver.Start(ctx)
+	Expect(err).NotTo(HaveOccurred(), "starting redis-server for the reference's instances")
+	DeferCleanup(rs.Stop)
+	return rs.URL()
+}
 
 // The P specs' wall time, without the setup: the figure to keep under 20 s.
 var _ = ReportAfterSuite("P suite wall time", func(r Report) {
