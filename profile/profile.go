@@ -31,7 +31,10 @@ type Profile struct {
 
 // Target says how to reach or start the target under test.
 type Target struct {
-	// URL of a target that is already running. Mutually exclusive with Command and Image.
+	// URL of a target that is already running. Mutually exclusive with
+	// Command and Image. A comma-separated list names several instances of
+	// one deployment (P7.4 spreads a session over them); the first serves
+	// the other scenarios.
 	URL string `json:"url,omitempty"`
 	// Command is a shell command that starts the target; it gets the
 	// variables of contract.md §2 (BACKEND_URL, PORT, SESSION_SECRET,
@@ -54,6 +57,28 @@ type Target struct {
 	// BackendTimeout is how long the target waits for the backend before it
 	// gives up; the suite's timeout scenario (P6.2) waits a little longer.
 	BackendTimeout Duration `json:"backend_timeout,omitempty"`
+	// Instances is how many copies of Command or Image the suite starts,
+	// each on its own port with the same SESSION_SECRET and Env (a shared
+	// store's URL goes in Env): P7.4 spreads a session over them, the other
+	// scenarios use the first. Default 1, at most MaxInstances.
+	Instances int `json:"instances,omitempty"`
+}
+
+// MaxInstances bounds Target.Instances: enough for any load balancer's
+// spread, few enough for one machine.
+const MaxInstances = 16
+
+// URLs are the instances' URLs that Target.URL lists, trimmed; nil when it
+// is empty.
+func (t Target) URLs() []string {
+	if strings.TrimSpace(t.URL) == "" {
+		return nil
+	}
+	var out []string
+	for _, u := range strings.Split(t.URL, ",") {
+		out = append(out, strings.TrimSpace(u))
+	}
+	return out
 }
 
 // EnvNames renames the environment variables of contract.md §2.
@@ -205,8 +230,16 @@ func (p *Profile) Validate() error {
 	if n > 1 {
 		return errors.New("target: give only one of url, command and image")
 	}
-	if p.Target.URL != "" && !strings.HasPrefix(p.Target.URL, "http://") && !strings.HasPrefix(p.Target.URL, "https://") {
-		return fmt.Errorf("target.url: %q is not an http(s) URL", p.Target.URL)
+	for _, u := range p.Target.URLs() {
+		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+			return fmt.Errorf("target.url: %q is not an http(s) URL", u)
+		}
+	}
+	switch urls := p.Target.URLs(); {
+	case p.Target.Instances < 1 || p.Target.Instances > MaxInstances:
+		return fmt.Errorf("target.instances: %d is outside 1..%d", p.Target.Instances, MaxInstances)
+	case len(urls) > 0 && p.Target.Instances != 1 && p.Target.Instances != len(urls):
+		return fmt.Errorf("target.instances: %d, but target.url lists %d URLs (the suite starts no instance of a running target: list each one's URL)", p.Target.Instances, len(urls))
 	}
 	for name, e := range map[string]Endpoint{
 		"proxy.login_page": p.Proxy.LoginPage, "proxy.login": p.Proxy.Login, "proxy.profile_page": p.Proxy.ProfilePage,
@@ -239,6 +272,9 @@ func (p *Profile) applyDefaults() {
 	}
 	if p.Target.BackendTimeout == 0 {
 		p.Target.BackendTimeout = Duration(2 * time.Second)
+	}
+	if p.Target.Instances == 0 {
+		p.Target.Instances = 1
 	}
 	def(&p.Target.EnvNames.BackendURL, "BACKEND_URL")
 	def(&p.Target.EnvNames.Port, "PORT")

@@ -104,3 +104,30 @@ func TestBackendDefaultsAreTheContract(t *testing.T) {
 		t.Errorf("backend %+v", p.Backend.Mapping)
 	}
 }
+func TestInstances(t *testing.T) {
+	if got := Default().Target.Instances; got != 1 {
+		t.Errorf("default target.instances = %d, want 1", got)
+	}
+	p, err := Parse([]byte("target:\n  command: ./app\n  instances: 3\n"))
+	if err != nil || p.Target.Instances != 3 {
+		t.Fatalf("target.instances: 3 parsed as %+v, %v", p, err)
+	}
+	p, err = Parse([]byte("target:\n  url: http://127.0.0.1:3000, http://127.0.0.1:3001\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Target.URLs(); len(got) != 2 || got[1] != "http://127.0.0.1:3001" {
+		t.Errorf("URLs of a list = %q", got)
+	}
+	for _, c := range []struct{ yaml, want string }{
+		{"target:\n  instances: -1\n", "target.instances: -1 is outside 1..16"},
+		{"target:\n  instances: 17\n", "target.instances: 17 is outside 1..16"},
+		{"target:\n  url: http://a:1,http://b:1\n  instances: 3\n", "target.instances: 3, but target.url lists 2 URLs"},
+		{"target:\n  url: http://a:1,b:1\n", `target.url: "b:1" is not an http(s) URL`},
+	} {
+		_, err := Parse([]byte(c.yaml))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want an error with %q", c.yaml, err, c.want)
+		}
+	}
+}

@@ -27,6 +27,7 @@ import (
 
 	fbcontainer "github.com/refreshspec/refreshspec/fakebackend/container"
 	"github.com/refreshspec/refreshspec/internal/mutant"
+	"github.com/refreshspec/refreshspec/internal/redisserver"
 	"github.com/refreshspec/refreshspec/spec/catalogue"
 )
 
@@ -170,12 +171,15 @@ func readJSON(t *testing.T, path string) jsonDoc {
 	return doc
 }
 
+// TestReferenceIsConformant runs every P scenario against two instances of
+// the reference sharing a Redis, so that P7.4 runs too.
 func TestReferenceIsConformant(t *testing.T) {
 	fbcontainer.RequireDocker(t)
+	rs := redisserver.Require(t)
 	ref := binary(t, "reference", "./cmd/reference")
 	dir := t.TempDir()
 	junit, jsonPath := filepath.Join(dir, "r.xml"), filepath.Join(dir, "r.json")
-	r := runCLI(t, nil, "proxy", "--target-cmd", ref, "--junit-report", junit, "--json-report", jsonPath)
+	r := runCLI(t, []string{"REDIS_URL=" + rs.URL()}, "proxy", "--target-cmd", ref, "--instances", "2", "--junit-report", junit, "--json-report", jsonPath)
 	if r.code != 0 {
 		t.Fatalf("exit %d against the reference, want 0\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
@@ -257,6 +261,29 @@ func TestBrokenProxyFailsP22(t *testing.T) {
 	}
 	if md, err := os.ReadFile(summary); err != nil || !strings.Contains(string(md), "| P2.2 | MUST | failed |") {
 		t.Errorf("Markdown summary lacks P2.2's failure (%v):\n%s", err, md)
+	}
+}
+
+// TestP74NeedsASharedStore is P7.4 through the CLI, the way a team checks
+// its deployment: two instances of the reference sharing a Redis pass it
+// (exit 0); without REDIS_URL each instance refreshes on its own, the fake
+// backend (its grace window off in P7.4) sees reuse, and the run fails
+// naming P7.4 (exit 1). With one instance P7.4 is skipped with the reason.
+func TestP74NeedsASharedStore(t *testing.T) {
+	rs := redisserver.Require(t)
+	ref := binary(t, "reference", "./cmd/reference")
+	r := runCLI(t, nil, "proxy", "--backend", "local", "--instances", "2", "--focus", "P7.4",
+		"--target-cmd", "env REDIS_URL="+rs.URL()+" "+ref)
+	if r.code != 0 || !strings.Contains(r.stdout, "PASS  P7.4") {
+		t.Fatalf("exit %d with two instances sharing a Redis, want 0\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = runCLI(t, nil, "proxy", "--backend", "local", "--instances", "2", "--focus", "P7.4", "--target-cmd", ref)
+	if r.code != 1 || !strings.Contains(r.stdout, "FAIL  P7.4") || !strings.Contains(r.stdout, "reuse") {
+		t.Fatalf("exit %d with two instances and no shared store, want 1 naming P7.4 and the reuse\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = runCLI(t, nil, "proxy", "--backend", "local", "--focus", "P7.4,P7.1", "--target-cmd", ref)
+	if r.code != 0 || !strings.Contains(r.stdout, "--instances N") {
+		t.Errorf("one instance: exit %d, want 0 with P7.4 skipped and the reason naming --instances\nstdout:\n%s", r.code, r.stdout)
 	}
 }
 
@@ -440,7 +467,8 @@ func TestBackendSuiteAgainstTheFakeBackend(t *testing.T) {
 func TestProfileCredentialsSeedTheFakeBackend(t *testing.T) {
 	ref := binary(t, "reference", "./cmd/reference")
 	prof := filepath.Join(t.TempDir(), "bob.yaml")
-	yaml := fmt.Sprintf("target:\n  command: %q\ncredentials:\n  email: bob@example.com\n  password: another pass\n  first_name: Bob\n", ref)
+	rs := redisserver.Require(t)
+	yaml := fmt.Sprintf("target:\n  command: %q\n  instances: 2\n  env:\n    REDIS_URL: %s\ncredentials:\n  email: bob@example.com\n  password: another pass\n  first_name: Bob\n", ref, rs.URL())
 	if err := os.WriteFile(prof, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}

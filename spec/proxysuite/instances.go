@@ -99,7 +99,8 @@ func (s *suite) instancesRound(instances []Target, family, cookie string, round 
 	var refreshes []control.Entry
 	for _, e := range onRoutes(es, control.RouteRefresh) {
 		Expect(e.Outcome).NotTo(Equal(control.OutcomeReuse),
-			"round %d: the backend saw the refresh token used twice (reuse) and revoked the family: more than one of the %d instances refreshed with it%s\nthe backend saw:\n%s",
+			"round %d: the backend saw the refresh token used twice (reuse) and revoked the family: more than one of the %d instances refreshed with it%s\n"+
+				"(an in-process lock cannot span instances: share the refresh through a store all of them reach, as the reference does with REDIS_URL, or rely on a backend grace window; docs/scaling.md)\nthe backend saw:\n%s",
 			round, n, note, s.journalText(es))
 		if e.Outcome != control.OutcomeFault {
 			refreshes = append(refreshes, e)

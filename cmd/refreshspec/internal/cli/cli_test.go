@@ -105,6 +105,7 @@ func TestFlagsOverrideTheProfile(t *testing.T) {
 		fs.StringVar(&f.targetURL, "target-url", "", "")
 		fs.StringVar(&f.readyPath, "ready-path", "", "")
 		fs.DurationVar(&f.startTimeout, "start-timeout", 0, "")
+		fs.IntVar(&f.instances, "instances", 1, "")
 		if err := fs.Parse(args); err != nil {
 			t.Fatal(err)
 		}
@@ -115,12 +116,33 @@ func TestFlagsOverrideTheProfile(t *testing.T) {
 		t.Errorf("profile only: %+v, %v", got, err)
 	}
 	got, err = resolve("--target-url", "http://127.0.0.1:3000", "--ready-path", "/", "--start-timeout", "5s")
-	if err != nil || got.kind != targetURL || got.url != "http://127.0.0.1:3000" || got.readyPath != "/" || got.startTimeout != 5*time.Second {
+	if err != nil || got.kind != targetURL || len(got.urls) != 1 || got.urls[0] != "http://127.0.0.1:3000" || got.readyPath != "/" || got.startTimeout != 5*time.Second {
 		t.Errorf("flags over profile: %+v, %v", got, err)
 	}
 	got, err = resolve("--target-cmd", "go run ./cmd/reference")
-	if err != nil || got.command != "go run ./cmd/reference" || got.dir != "/profiles/app" {
+	if err != nil || got.command != "go run ./cmd/reference" || got.dir != "/profiles/app" || got.instances != 1 {
 		t.Errorf("--target-cmd keeps the profile's explicit dir: %+v, %v", got, err)
+	}
+	got, err = resolve("--target-cmd", "./app", "--instances", "3")
+	if err != nil || got.instances != 3 {
+		t.Errorf("--instances 3: %+v, %v", got, err)
+	}
+	got, err = resolve("--target-url", "http://127.0.0.1:3000, http://127.0.0.1:3001")
+	if err != nil || got.instances != 2 || len(got.urls) != 2 || got.urls[1] != "http://127.0.0.1:3001" {
+		t.Errorf("--target-url with two URLs: %+v, %v", got, err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--target-cmd", "./app", "--instances", "0"}, "--instances: 0 is outside 1..16"},
+		{[]string{"--target-url", "http://127.0.0.1:3000", "--instances", "2"}, "cannot start instances of a target it did not start"},
+		{[]string{"--target-url", "http://a:1,http://b:1", "--instances", "3"}, "--instances 3, but --target-url lists 2 URLs"},
+		{[]string{"--target-url", "http://a:1,b:1"}, `--target-url: "b:1" is not an http(s) URL`},
+	} {
+		if _, err := resolve(c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want an error with %q", c.args, err, c.want)
+		}
 	}
 }
 

@@ -28,6 +28,7 @@ type proxyFlags struct {
 	targetURL          string
 	readyPath          string
 	startTimeout       time.Duration
+	instances          int
 	browser            bool
 	chromium           string
 	// email, password and firstName override the profile's credentials: the
@@ -118,9 +119,10 @@ func (f *proxyFlags) flagSet() *flag.FlagSet {
 	fs.StringVar(&f.targetCmd, "target-cmd", "", "shell `command` that starts the target; it gets BACKEND_URL, PORT, SESSION_SECRET, COOKIE_SECURE=false and BACKEND_TIMEOUT")
 	fs.StringVar(&f.targetDir, "target-dir", "", "working `directory` of --target-cmd")
 	fs.StringVar(&f.targetImage, "target-image", "", "local container `image` of the target, started with the same variables (needs --backend container)")
-	fs.StringVar(&f.targetURL, "target-url", "", "`URL` of a target that already runs, pointed at the fake backend on --backend-addr")
+	fs.StringVar(&f.targetURL, "target-url", "", "`URL` of a target that already runs, pointed at the fake backend on --backend-addr; a comma-separated list names several instances (P7.4)")
 	fs.StringVar(&f.readyPath, "ready-path", "", "path requested until the target answers below 500 (default the profile's target.ready_path, else its proxy.login_page.path: /login)")
 	fs.DurationVar(&f.startTimeout, "start-timeout", 0, "how long the target may take to answer (default 60s, or the profile's target.start_timeout)")
+	fs.IntVar(&f.instances, "instances", 1, "start `N` instances of --target-cmd or --target-image, sharing SESSION_SECRET and the profile's target.env; P7.4 spreads a session over them (default the profile's target.instances; with --target-url, as many as it lists)")
 	fs.BoolVar(&f.browser, "browser", false, "also run the browser scenarios (W) in headless Chromium")
 	fs.StringVar(&f.chromium, "chromium", "", "with --browser: the Chromium `binary` (default $REFRESHSPEC_CHROMIUM, then chromium on PATH)")
 	fs.StringVar(&f.email, "email", "", "email of the user the suite logs in as; the fake backend is seeded with it (default the profile's credentials.email, alice@example.com)")
@@ -203,7 +205,7 @@ func (r *proxyRun) targetEnv(fb *fake) map[string]string {
 // target and fb, and the browser suite with --browser.
 func (r *proxyRun) runnerOptions(fb *fake, started startedTarget) runner.Options {
 	cfg := &spec.ProxyConfig{
-		Target: started.target, Backend: fb.Control, BackendURL: fb.URL, Profile: r.profile,
+		Target: started.target, Instances: started.instances, Backend: fb.Control, BackendURL: fb.URL, Profile: r.profile,
 	}
 	opts := runner.Options{Suite: "P", Proxy: cfg}
 	if r.flags.browser {

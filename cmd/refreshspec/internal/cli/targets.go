@@ -25,7 +25,9 @@ const (
 type targetSpec struct {
 	kind         targetKind
 	command, dir string
-	image, url   string
+	image        string
+	urls         []string // a running target: its instances' URLs
+	instances    int      // how many instances to start or reach (P7.4)
 	readyPath    string
 	startTimeout time.Duration
 }
@@ -40,8 +42,18 @@ func (t targetSpec) String() string {
 	case targetImage:
 		return "image " + t.image
 	default:
-		return "already running at " + t.url
+		return "already running at " + strings.Join(t.urls, ", ")
 	}
+}
+
+// splitURLs reads a comma-separated list of URLs, as --target-url and
+// target.url take several instances'.
+func splitURLs(list string) []string {
+	var out []string
+	for _, u := range strings.Split(list, ",") {
+		out = append(out, strings.TrimSpace(u))
+	}
+	return out
 }
 
 // resolveTarget picks the target: the --target-* flags when one is set (they
@@ -65,13 +77,13 @@ func (f *proxyFlags) resolveTarget(prof *profile.Profile, profileDir string, set
 	case set["target-image"]:
 		t.kind, t.image = targetImage, f.targetImage
 	case set["target-url"]:
-		t.kind, t.url = targetURL, f.targetURL
+		t.kind, t.urls = targetURL, splitURLs(f.targetURL)
 	case prof.Target.Command != "":
 		t.kind, t.command, t.dir = targetCommand, prof.Target.Command, profileDir
 	case prof.Target.Image != "":
 		t.kind, t.image = targetImage, prof.Target.Image
 	case prof.Target.URL != "":
-		t.kind, t.url = targetURL, prof.Target.URL
+		t.kind, t.urls = targetURL, prof.Target.URLs()
 	default:
 		return t, usagef("no target: give --target-cmd, --target-image or --target-url, or a --profile with target.command, target.image or target.url")
 	}
@@ -86,8 +98,13 @@ func (f *proxyFlags) resolveTarget(prof *profile.Profile, profileDir string, set
 	} else if t.kind == targetCommand && prof.Target.Dir != "" {
 		t.dir = profileDir
 	}
-	if t.kind == targetURL && !strings.HasPrefix(t.url, "http://") && !strings.HasPrefix(t.url, "https://") {
-		return t, usagef("--target-url: %q is not an http(s) URL", t.url)
+	for _, u := range t.urls {
+		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+			return t, usagef("--target-url: %q is not an http(s) URL", u)
+		}
+	}
+	if err := t.resolveInstances(f.instances, prof.Target.Instances, set["instances"]); err != nil {
+		return t, err
 	}
 	if t.kind == targetImage && f.backend != backendContainer {
 		return t, usagef("--target-image needs --backend container: the target container reaches the fake backend over a Docker network they share")
@@ -109,38 +126,83 @@ func (f *proxyFlags) resolveTarget(prof *profile.Profile, profileDir string, set
 	return t, nil
 }
 
-// startedTarget is a target the suite can talk to, and how to stop it.
-type startedTarget struct {
-	target spec.Target
-	stop   func(context.Context) error
+// resolveInstances sets how many instances the run starts or reaches:
+// --instances, else the profile's target.instances, else as many as the
+// URLs of a running target.
+func (t *targetSpec) resolveInstances(flagValue, profileValue int, flagSet bool) error {
+	n := profileOrFlag(map[string]bool{"instances": flagSet}, "instances", flagValue, profileValue)
+	if n < 1 || n > profile.MaxInstances {
+		return usagef("--instances: %d is outside 1..%d", n, profile.MaxInstances)
+	}
+	if t.kind != targetURL {
+		t.instances = n
+		return nil
+	}
+	switch {
+	case len(t.urls) > 1 && n > 1 && n != len(t.urls):
+		return usagef("--instances %d, but --target-url lists %d URLs: give the URL of each instance, comma-separated", n, len(t.urls))
+	case len(t.urls) == 1 && n > 1:
+		return usagef("--instances %d with --target-url: the suite cannot start instances of a target it did not start; give the URL of each instance, comma-separated", n)
+	}
+	t.instances = len(t.urls)
+	return nil
 }
 
+// startedTarget is a target the suite can talk to, and how to stop it.
+type startedTarget struct {
+	target    spec.Target   // the first instance, which every scenario but P7.4 uses
+	instances []spec.Target // all of them, target first
+	stop      func(context.Context) error
+}
+
+// start starts the target's instances (or waits for running ones), all
+// with env: one SESSION_SECRET, one store.
 func (t targetSpec) start(ctx context.Context, env map[string]string, prof *profile.Profile, fb *fake, out io.Writer) (startedTarget, error) {
-	switch t.kind {
-	case targetCommand:
-		p, err := target.StartProcess(ctx, target.ProcessOptions{
-			Command: t.command, Dir: t.dir, Env: env, EnvNames: prof.Target.EnvNames,
-			ReadyPath: t.readyPath, StartTimeout: t.startTimeout, Output: out,
-		})
-		if err != nil {
-			return startedTarget{}, setupf("--target-cmd: the target never became ready: %v", err)
+	if t.kind == targetURL {
+		var st startedTarget
+		for _, u := range t.urls {
+			if err := waitReady(ctx, u+t.readyPath, t.startTimeout); err != nil {
+				return startedTarget{}, setupf("--target-url: %v (it should run with %s=%s)", err, prof.Target.EnvNames.BackendURL, fb.URL)
+			}
+			st.instances = append(st.instances, target.URL(u))
 		}
-		return startedTarget{target: p, stop: p.Stop}, nil
-	case targetImage:
+		st.target, st.stop = st.instances[0], func(context.Context) error { return nil }
+		return st, nil
+	}
+	started, err := target.StartInstances(ctx, t.instances, func(ctx context.Context, _ int) (target.Instance, error) {
+		return t.startOne(ctx, env, prof, fb, out)
+	})
+	if err != nil {
+		return startedTarget{}, err
+	}
+	st := startedTarget{stop: func(ctx context.Context) error { return target.StopAll(ctx, started) }}
+	for _, inst := range started {
+		st.instances = append(st.instances, inst)
+	}
+	st.target = st.instances[0]
+	return st, nil
+}
+
+// startOne starts one instance of a command or an image.
+func (t targetSpec) startOne(ctx context.Context, env map[string]string, prof *profile.Profile, fb *fake, out io.Writer) (target.Instance, error) {
+	if t.kind == targetImage {
 		c, err := target.StartContainer(ctx, target.ContainerOptions{
 			Image: t.image, Env: env, EnvNames: prof.Target.EnvNames, Network: fb.Network,
 			ReadyPath: t.readyPath, StartTimeout: t.startTimeout, Output: out,
 		})
 		if err != nil {
-			return startedTarget{}, setupf("--target-image: %v", err)
+			return nil, setupf("--target-image: %v", err)
 		}
-		return startedTarget{target: c, stop: c.Stop}, nil
-	default:
-		if err := waitReady(ctx, t.url+t.readyPath, t.startTimeout); err != nil {
-			return startedTarget{}, setupf("--target-url: %v (it should run with %s=%s)", err, prof.Target.EnvNames.BackendURL, fb.URL)
-		}
-		return startedTarget{target: target.URL(t.url), stop: func(context.Context) error { return nil }}, nil
+		return c, nil
 	}
+	p, err := target.StartProcess(ctx, target.ProcessOptions{
+		Command: t.command, Dir: t.dir, Env: env, EnvNames: prof.Target.EnvNames,
+		ReadyPath: t.readyPath, StartTimeout: t.startTimeout, Output: out,
+	})
+	if err != nil {
+		return nil, setupf("--target-cmd: the target never became ready: %v", err)
+	}
+	return p, nil
 }
 
 // waitReady requests url until it answers below 500 or timeout passes.
