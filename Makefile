@@ -57,7 +57,7 @@ SOAK_DURATION ?= 60s
 soak:
 	$(GO) run ./cmd/refreshsoak -duration $(SOAK_DURATION) $(SOAK_FLAGS)
 
-## bench: the performance table (reference vs bare proxy vs direct, refresh storm, memory, suite wall time), bounded to 3 minutes (Go benchmarks: go test -run NONE -bench . -benchmem ./reference/ ./fakebackend/)
+## bench: the performance table (reference vs bare proxy vs direct, refresh storm, memory, suite wall time, the storm across two instances on Redis), bounded to 3 minutes (Go benchmarks: go test -run NONE -bench . -benchmem ./reference/ ./fakebackend/)
 bench: build
 	bin/refreshbench -bin-dir bin
 
@@ -66,9 +66,9 @@ docs:
 	$(GO) run ./cmd/refreshspec list --markdown > docs/scenarios.md.tmp || { rm -f docs/scenarios.md.tmp; exit 1; }
 	mv docs/scenarios.md.tmp docs/scenarios.md
 
-## run: the main job: the proxy and browser suites against the reference proxy, with the containerized fake backend
+## run: the main job: the proxy and browser suites against two instances of the reference proxy sharing a Redis (P7.4), with the containerized fake backend
 run:
-	CGO_ENABLED=0 $(GO) run ./cmd/refreshspec proxy --browser --target-cmd '$(GO) run ./cmd/reference'
+	CGO_ENABLED=0 bash scripts/with-redis $(GO) run ./cmd/refreshspec proxy --browser --instances 2 --target-cmd '$(GO) run ./cmd/reference'
 
 clean:
 	rm -rf bin

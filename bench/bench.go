@@ -25,14 +25,14 @@ type Options struct {
 	// Rounds, Requests and Clients shape rows 1 and 3: Rounds measured
 	// rounds of Requests requests each from Clients concurrent clients.
 	Rounds, Requests, Clients int
-	// Rows selects rows by number; nil runs all five.
+	// Rows selects rows by number; nil runs all six.
 	Rows []int
 	// BinDir holds the reference, fakebackend and refreshspec binaries
 	// (make build puts them in bin/); "" builds them into a temporary
 	// directory first.
 	BinDir string
 	// CPUProfile, when set, receives a CPU profile of this process, which
-	// serves the reference and the fake backend of rows 1 to 3.
+	// serves the reference and the fake backend of rows 1 to 3 and 6.
 	CPUProfile string
 
 	ReferenceBin, FakebackendBin, RefreshspecBin string
@@ -45,9 +45,9 @@ func DefaultOptions() Options {
 	return Options{Budget: 160 * time.Second, Rounds: 15, Requests: 3000, Clients: 12}
 }
 
-// rowShares is each row's share of the budget; row 5 (the suites) gets the
-// rest, whatever the rows before it left.
-var rowShares = map[int]float64{1: 0.22, 2: 0.08, 3: 0.20, 4: 0.15}
+// rowShares is each row's share of the budget; row 5 (the suites), which
+// runs last, gets the rest, whatever the others left.
+var rowShares = map[int]float64{1: 0.22, 2: 0.08, 3: 0.20, 4: 0.15, 6: 0.10}
 
 // Main runs the benchmark program with args (without the program name) and
 // prints the table to stdout, progress to stderr. The error is a bad flag
@@ -60,9 +60,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.Rounds, "rounds", o.Rounds, "measured rounds per load in rows 1 and 3")
 	fs.IntVar(&o.Requests, "requests", o.Requests, "requests per round")
 	fs.IntVar(&o.Clients, "clients", o.Clients, "concurrent clients")
-	rows := fs.String("rows", "1,2,3,4,5", "rows to run, comma-separated")
+	rows := fs.String("rows", "1,2,3,4,5,6", "rows to run, comma-separated")
 	fs.StringVar(&o.BinDir, "bin-dir", "", "directory with the reference, fakebackend and refreshspec binaries (default: build them)")
-	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of this process (rows 1-3 serve the reference and the fake backend in it) to `file`")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of this process (rows 1-3 and 6 serve the reference and the fake backend in it) to `file`")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -86,8 +86,8 @@ func parseRows(s string) ([]int, error) {
 	var out []int
 	for _, p := range strings.Split(s, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(p))
-		if err != nil || n < 1 || n > 5 {
-			return nil, fmt.Errorf("%q is not a row (1-5)", p)
+		if err != nil || n < 1 || n > 6 {
+			return nil, fmt.Errorf("%q is not a row (1-6)", p)
 		}
 		out = append(out, n)
 	}
@@ -99,7 +99,7 @@ func parseRows(s string) ([]int, error) {
 func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 	started := time.Now()
 	if len(o.Rows) == 0 {
-		o.Rows = []int{1, 2, 3, 4, 5}
+		o.Rows = []int{1, 2, 3, 4, 5, 6}
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.Budget)
 	defer cancel()
@@ -114,7 +114,7 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	needBins := slices.ContainsFunc(o.Rows, func(n int) bool { return n >= 3 })
+	needBins := slices.ContainsFunc(o.Rows, func(n int) bool { return n >= 3 && n <= 5 })
 	if needBins {
 		cleanup, err := resolveBinaries(ctx, &o, stderr)
 		defer cleanup()
@@ -123,9 +123,9 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 		}
 	}
 
-	funcs := map[int]func(context.Context, Options) row{1: proxyRow, 2: stormRow, 3: backendRow, 4: memoryRow, 5: suiteRow}
+	funcs := map[int]func(context.Context, Options) row{1: proxyRow, 2: stormRow, 3: backendRow, 4: memoryRow, 5: suiteRow, 6: instancesRow}
 	var rows []row
-	for i, n := range o.Rows {
+	for i, n := range runOrder(o.Rows) {
 		bound := remaining(ctx)
 		if share, ok := rowShares[n]; ok && i < len(o.Rows)-1 {
 			bound = min(bound, time.Duration(share*float64(o.Budget)))
@@ -138,9 +138,20 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 		cancelRow()
 		rows = append(rows, r)
 	}
+	slices.SortFunc(rows, func(a, b row) int { return a.num - b.num })
 	header := fmt.Sprintf("refreshbench: %s, %d CPUs, load average at start %s; %s in all (budget %s); loopback only",
 		started.UTC().Format(time.RFC3339), runtime.NumCPU(), loadAverage(), time.Since(started).Round(100*time.Millisecond), o.Budget)
 	return writeTable(stdout, rows, header)
+}
+
+// runOrder is the order the rows run in: by number, but row 5 last, since
+// it takes whatever time the others left.
+func runOrder(rows []int) []int {
+	out := slices.DeleteFunc(slices.Clone(rows), func(n int) bool { return n == 5 })
+	if len(out) < len(rows) {
+		out = append(out, 5)
+	}
+	return out
 }
 
 // loadAverage is the 1-minute load average, which says how shared the

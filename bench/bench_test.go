@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/refreshspec/refreshspec/dialect"
 	"github.com/refreshspec/refreshspec/fakebackend"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
+	"github.com/refreshspec/refreshspec/internal/redisserver"
 )
 
 func TestPercentileIsNearestRank(t *testing.T) {
@@ -115,10 +117,20 @@ func TestParseRows(t *testing.T) {
 	if err != nil || len(got) != 3 || got[0] != 1 || got[1] != 3 || got[2] != 5 {
 		t.Errorf("parseRows = %v, %v; want [1 3 5]", got, err)
 	}
-	for _, bad := range []string{"0", "6", "x", ""} {
+	for _, bad := range []string{"0", "7", "x", ""} {
 		if _, err := parseRows(bad); err == nil {
 			t.Errorf("parseRows(%q) succeeded", bad)
 		}
+	}
+}
+
+// Row 5 takes whatever time the others left, so it runs last.
+func TestRowFiveRunsLast(t *testing.T) {
+	if got := runOrder([]int{1, 2, 3, 4, 5, 6}); !slices.Equal(got, []int{1, 2, 3, 4, 6, 5}) {
+		t.Errorf("runOrder(1..6) = %v, want row 5 last", got)
+	}
+	if got := runOrder([]int{2, 6}); !slices.Equal(got, []int{2, 6}) {
+		t.Errorf("runOrder(2,6) = %v", got)
 	}
 }
 
@@ -220,4 +232,36 @@ func TestDialectLoads(t *testing.T) {
 	if flag, err := mappingFlag(benchOAuth2); err != nil || !strings.HasPrefix(flag, `--mapping-json={"dialect":"oauth2"`) {
 		t.Errorf("mapping flag %q, %v", flag, err)
 	}
+}
+
+// Row 6 end to end: the storm across two instances of the reference on a
+// real Redis must cost exactly one refresh per session with every answer
+// 200 (correctness checks, which must hold), and the table gives the added
+// latency.
+func TestRowSixIsOneRefreshPerSessionAcrossInstances(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Redis, four servers and sends some 8000 requests")
+	}
+	redisserver.Need(t)
+	o := DefaultOptions()
+	o.Rows, o.Budget = []int{6}, time.Minute
+	var out, progress bytes.Buffer
+	if err := Run(context.Background(), o, &out, &progress); err != nil {
+		t.Fatal(err)
+	}
+	table := out.String()
+	if strings.Contains(table, verdictFailed) || strings.Contains(table, "not available") {
+		t.Fatalf("row 6 failed:\n%s", table)
+	}
+	for _, want := range [][2]string{
+		{"refresh calls at the backend, 2 instances", "500"},
+		{"non-200 answers, 2 instances", "0 of 4000"},
+		{"refreshing requests, 1 instance", "500 refreshes"},
+		{"added by the Redis path", "p99"},
+	} {
+		if !tableHas(table, want[0], want[1]) {
+			t.Errorf("table lacks a line %q with %q:\n%s", want[0], want[1], table)
+		}
+	}
+	t.Logf("\n%s", table)
 }

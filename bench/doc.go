@@ -20,10 +20,18 @@
 //     each a separate process: the reference with 10k live sessions, the
 //     fake backend per 10k families and after a sweep.
 //  5. Wall time of the whole P suite (container and local fake backend) and
-//     of the B suite, running the refreshspec binary.
+//     of the B suite, running the refreshspec binary. It runs last and takes
+//     whatever time the other rows left.
+//  6. Row 2's storm spread over two instances of the reference that share a
+//     real Redis (redis-server on loopback; REDIS_URL), with the grace
+//     window off: the backend must count exactly 500 refreshes and every
+//     answer be 200. The single-instance storm runs again in the same row,
+//     chunk by chunk in turn with it, and the table gives what the Redis
+//     path adds to p50 and p99.
 //
 // Everything listens on and dials loopback only. The whole run has a hard
 // budget (3 minutes by default, less a margin): each row has a bound and
-// stops by itself, saying so in the table. Rows 1 to 3 serve the reference
-// and the fake backend in this process, so -cpuprofile profiles them too.
+// stops by itself, saying so in the table. Rows 1 to 3 and 6 serve the
+// reference and the fake backend in this process, so -cpuprofile profiles
+// them too.
 package bench

@@ -81,21 +81,49 @@ func randomSecret() string {
 // backendURL. Its log is JSON, as the binary's, but discarded: what it costs
 // to format a line stays in the measurement.
 func startReference(backendURL string) (string, func(), error) {
-	srv, err := reference.NewServer(reference.Config{
-		BackendURL:   backendURL,
-		Secrets:      []string{randomSecret()},
-		CookieSecure: false,
-		Logger:       slog.New(slog.NewJSONHandler(io.Discard, nil)),
-	})
+	urls, stop, err := startReferences(backendURL, "", 1)
 	if err != nil {
 		return "", nil, err
 	}
-	base, stop, err := serve(srv)
-	if err != nil {
-		srv.Close()
-		return "", nil, err
+	return urls[0], stop, nil
+}
+
+// startReferences serves n instances of the reference in this process, as
+// startReference serves one, sharing a secret and, when redisURL is set,
+// the Redis of their shared refresh.
+func startReferences(backendURL, redisURL string, n int) ([]string, func(), error) {
+	secret := randomSecret()
+	var (
+		urls  []string
+		stops []func()
+	)
+	stopAll := func() {
+		for _, stop := range stops {
+			stop()
+		}
 	}
-	return base, func() { stop(); srv.Close() }, nil
+	for range n {
+		srv, err := reference.NewServer(reference.Config{
+			BackendURL:   backendURL,
+			Secrets:      []string{secret},
+			CookieSecure: false,
+			RedisURL:     redisURL,
+			Logger:       slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		})
+		if err != nil {
+			stopAll()
+			return nil, nil, err
+		}
+		base, stop, err := serve(srv)
+		if err != nil {
+			srv.Close()
+			stopAll()
+			return nil, nil, err
+		}
+		urls = append(urls, base)
+		stops = append(stops, func() { stop(); srv.Close() })
+	}
+	return urls, stopAll, nil
 }
 
 // startBare serves the baseline: an httputil.ReverseProxy that only sends

@@ -61,12 +61,12 @@ func stormRow(ctx context.Context, o Options) row {
 		return r.fail(err)
 	}
 
-	storm := runStorm(ctx, client, refURL, cookies, true)
+	storm := runStorm(ctx, client, []string{refURL}, cookies, true)
 	after, err := be.Control.Counts(ctx)
 	if err != nil {
 		return r.fail(err)
 	}
-	plain := runStorm(ctx, client, refURL, storm.rotated, false)
+	plain := runStorm(ctx, client, []string{refURL}, storm.rotated, false)
 
 	refreshes := after.Total(control.RouteRefresh) - before.Total(control.RouteRefresh)
 	rotatedOK := after[control.RouteRefresh][control.OutcomeOK] - before[control.RouteRefresh][control.OutcomeOK]
@@ -106,16 +106,33 @@ func firstErrText(err error) string {
 // stormResult is one pass of 8 concurrent requests per session.
 type stormResult struct {
 	sent, ok, non200 int
-	agreeing         int      // sessions whose answers all set the same cookie (refreshing pass)
-	rotated          []string // per session, the cookie to use next
-	p50, p99         time.Duration
-	firstErr         error
+	// agreeing counts the sessions whose answers from one instance all set
+	// the same cookie (refreshing pass): one refresh, sealed once, per
+	// instance.
+	agreeing  int
+	rotated   []string        // per session, the cookie to use next
+	latencies []time.Duration // of the answered requests, sorted
+	p50, p99  time.Duration
+	firstErr  error
+}
+
+// merge adds o, a pass over other sessions, to r.
+func (r *stormResult) merge(o stormResult) {
+	r.sent, r.ok, r.non200, r.agreeing = r.sent+o.sent, r.ok+o.ok, r.non200+o.non200, r.agreeing+o.agreeing
+	r.rotated = append(r.rotated, o.rotated...)
+	r.latencies = append(r.latencies, o.latencies...)
+	slices.Sort(r.latencies)
+	r.p50, r.p99 = percentile(r.latencies, 0.50), percentile(r.latencies, 0.99)
+	if r.firstErr == nil {
+		r.firstErr = o.firstErr
+	}
 }
 
 // runStorm sends stormPerSession concurrent GET /api/me per session,
-// stormSessionsAtOnce sessions at a time. refreshing says every answer
-// must carry a rotated cookie; otherwise none may.
-func runStorm(ctx context.Context, client *http.Client, refURL string, cookies []string, refreshing bool) stormResult {
+// stormSessionsAtOnce sessions at a time; request k of a session goes to
+// urls[k mod len(urls)], the instances of one deployment. refreshing says
+// every answer must carry a rotated cookie; otherwise none may.
+func runStorm(ctx context.Context, client *http.Client, urls []string, cookies []string, refreshing bool) stormResult {
 	res := stormResult{rotated: slices.Clone(cookies)}
 	var (
 		mu        sync.Mutex
@@ -143,7 +160,7 @@ func runStorm(ctx context.Context, client *http.Client, refURL string, cookies [
 				<-start // the 8 leave together, as a page's parallel fetches do
 				sent.Add(1)
 				t0 := time.Now()
-				resp, err := proxyMe(ctx, client, refURL, cookies[i])
+				resp, err := proxyMe(ctx, client, urls[k%len(urls)], cookies[i])
 				lat[k] = time.Since(t0)
 				if err != nil {
 					fail(err)
@@ -168,7 +185,7 @@ func runStorm(ctx context.Context, client *http.Client, refURL string, cookies [
 			}
 		}
 		res.ok += okCount
-		if refreshing && okCount == stormPerSession && set[0] != "" && allEqual(set) {
+		if refreshing && okCount == stormPerSession && agreePerInstance(set, len(urls)) {
 			res.agreeing++
 			res.rotated[i] = set[0]
 		}
@@ -176,13 +193,16 @@ func runStorm(ctx context.Context, client *http.Client, refURL string, cookies [
 	})
 	slices.Sort(latencies)
 	res.sent = int(sent.Load())
+	res.latencies = latencies
 	res.p50, res.p99 = percentile(latencies, 0.50), percentile(latencies, 0.99)
 	return res
 }
 
-func allEqual(xs []string) bool {
-	for _, x := range xs[1:] {
-		if x != xs[0] {
+// agreePerInstance says the answers of each instance (answer k came from
+// instance k mod n) all carry one non-empty cookie.
+func agreePerInstance(set []string, n int) bool {
+	for k, c := range set {
+		if c == "" || c != set[k%n] {
 			return false
 		}
 	}

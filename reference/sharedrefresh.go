@@ -22,7 +22,7 @@ import (
 const (
 	sharedOpTimeout = time.Second      // one Redis command
 	sharedResultTTL = 30 * time.Second // as long as the in-process memory of recent refreshes
-	sharedPollFirst = 5 * time.Millisecond
+	sharedPollFirst = 2 * time.Millisecond
 	sharedPollMax   = 50 * time.Millisecond
 	sharedKeyPrefix = "refreshspec:refresh:"
 )

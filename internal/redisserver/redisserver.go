@@ -117,10 +117,9 @@ func (s *Server) Stop() error {
 	return errors.Join(err, os.RemoveAll(s.dir))
 }
 
-// Require starts a server for one test and stops it at the test's cleanup.
-// Without redis-server the test is skipped with the reason, or fails when
-// RequireEnv is 1.
-func Require(tb testing.TB) *Server {
+// Need skips the test when redis-server is missing, with the reason, or
+// fails it when RequireEnv is 1: for a test whose code starts Redis itself.
+func Need(tb testing.TB) {
 	tb.Helper()
 	if err := Available(); err != nil {
 		if os.Getenv(RequireEnv) == "1" {
@@ -128,6 +127,13 @@ func Require(tb testing.TB) *Server {
 		}
 		tb.Skipf("skipped: %v; set %s=1 to make this a failure", err, RequireEnv)
 	}
+}
+
+// Require starts a server for one test and stops it at the test's cleanup.
+// Without redis-server the test is skipped or fails, as Need says.
+func Require(tb testing.TB) *Server {
+	tb.Helper()
+	Need(tb)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*startTimeout)
 	defer cancel()
 	s, err := Start(ctx)
