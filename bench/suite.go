@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
+	"github.com/refreshspec/refreshspec/internal/redisserver"
 	"github.com/refreshspec/refreshspec/internal/tail"
 )
 
@@ -51,8 +52,17 @@ func suiteRow(ctx context.Context, o Options) row {
 		{"B suite vs the fake backend in a container (docker run included)", "", "container", func(ctx context.Context, rep string) (suiteRun, error) {
 			return backendSuiteInContainer(ctx, o, rep)
 		}},
-		{"P suite, --backend local", "", "local", func(ctx context.Context, rep string) (suiteRun, error) {
+		{localProxyLabel, "", "local", func(ctx context.Context, rep string) (suiteRun, error) {
 			return runSuite(ctx, o.RefreshspecBin, rep, "proxy", "--target-cmd", o.ReferenceBin, "--backend", "local")
+		}},
+		{instancesLabel, "", "instances", func(ctx context.Context, rep string) (suiteRun, error) {
+			rs, err := redisserver.Start(ctx)
+			if err != nil {
+				return suiteRun{}, err
+			}
+			defer rs.Stop()
+			return runSuite(ctx, o.RefreshspecBin, rep, "proxy", "--target-cmd", "env REDIS_URL="+rs.URL()+" "+o.ReferenceBin,
+				"--backend", "local", "--instances", "2")
 		}},
 		{"B suite vs a local fake backend binary", "", "local", func(ctx context.Context, rep string) (suiteRun, error) {
 			start := time.Now()
@@ -67,7 +77,8 @@ func suiteRow(ctx context.Context, o Options) row {
 		}},
 	}
 	totals := map[string]time.Duration{}
-	complete := map[string]bool{"container": true, "local": true}
+	complete := map[string]bool{"container": true, "local": true, "instances": true}
+	walls := map[string]suiteRun{}
 	for i, c := range cases {
 		share := remaining(ctx) / time.Duration(len(cases)-i)
 		runCtx, cancel := context.WithTimeout(ctx, share)
@@ -80,6 +91,7 @@ func suiteRow(ctx context.Context, o Options) row {
 		}
 		totals[c.setup] += res.wall
 		complete[c.setup] = complete[c.setup] && res.completed && res.exitCode == 0
+		walls[c.label] = res
 		r.add(c.label, res.String(), "", "")
 	}
 	for _, setup := range []string{"container", "local"} {
@@ -94,8 +106,19 @@ func suiteRow(ctx context.Context, o Options) row {
 		}
 		r.add(label, fmt.Sprintf("%6.1fs", totals[setup].Seconds()), target, v)
 	}
+	one, two := walls[localProxyLabel], walls[instancesLabel]
+	if complete["instances"] && one.completed && one.exitCode == 0 && one.summary != nil && two.summary != nil {
+		r.add("what a second instance and P7.4 add to the P suite", fmt.Sprintf("%+6.1fs wall, %+.1fs in the suite's own timer",
+			(two.wall-one.wall).Seconds(), two.summary.Duration-one.summary.Duration), "", "")
+	}
 	return r
 }
+
+// The two P suite runs whose difference is the cost of P7.4.
+const (
+	localProxyLabel = "P suite, --backend local"
+	instancesLabel  = "P suite, --backend local, --instances 2 sharing a Redis (P7.4 runs)"
+)
 
 // runBackendSuite runs the B suite against a fake backend. Without
 // --rate-limit-burst: B2.8 is opt-in, and the rate limit it meets would

@@ -41,12 +41,19 @@
 //
 // Both live in one process. Several instances behind a load balancer cannot
 // share them: two instances that meet the same expired session refresh with
-// the same token, and the second call is reuse. What covers that is the
-// backend's reuse grace window (contract.md §1): within it the immediately
-// previous refresh token gets the same successor back instead of revoking
-// the family. TestTwoInstancesNeedTheGraceWindow shows both sides: with the
-// window on, concurrent requests through two instances sharing a secret all
-// succeed and the family lives; with it off, the family is revoked.
+// the same token, and the second call is reuse. With REDIS_URL set the
+// instances share the refresh through Redis (sharedrefresh.go, behind the
+// refresher's exchange): the first to meet the token takes a short lock
+// keyed by the token's SHA-256 (SET NX with an expiry and a random value,
+// released by a compare-and-delete Lua script), refreshes, and publishes the
+// rotated pair sealed with the session key for 30 s; the others wait for it
+// instead of refreshing. Redis down or slow, or another instance's refresh
+// not done in time: 503, the session kept, never a refresh without the lock.
+// A holder that dies frees the lock by its TTL. Without REDIS_URL the
+// backend's reuse grace window (contract.md §1) is what covers several
+// instances; TestTwoInstancesNeedTheGraceWindow shows that side, and
+// TestInstancesShareOneRefreshThroughRedis the other. docs/scaling.md
+// compares the two.
 //
 // Logs: one slog line per refresh attempt with its outcome and a token
 // fingerprint (the first 8 hex digits of its SHA-256), never a token.

@@ -29,7 +29,7 @@ func TestNextJSExampleProfileLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"target.command", "target.dir", "target.image", "target.url", "target.env", "target.env_names.backend_url",
+	for _, key := range []string{"target.command", "target.dir", "target.image", "target.url", "target.env", "target.instances", "target.env_names.backend_url",
 		"target.env_names.backend_timeout", "target.ready_path", "target.start_timeout", "target.backend_timeout", "credentials.first_name", "proxy.cookie_name",
 		"proxy.login_fields.email", "proxy.selectors.submit", "backend.dialect", "backend.control_url", "backend.paths.first_name",
 		"backend.client_secret", "backend.short_access_ttl", "backend.rate_limit_burst"} {
