@@ -11,7 +11,8 @@
 //
 // One file holds each group of the catalogue: login.go (P1), refresh.go (P2,
 // P3), rotation.go (P4), failure.go (P5), transient.go (P6), concurrency.go
-// (P7), security.go (P8) and timing.go (P9); leak.go is P8.4, whose scan
+// (P7) with instances.go (P7.4, several instances of the target: Config.Instances),
+// security.go (P8) and timing.go (P9); leak.go is P8.4, whose scan
 // runs after every spec. The client is session.go, response.go and
 // cookies.go; journal.go reads what the fake backend journaled, backend.go
 // acts on it and on the target.

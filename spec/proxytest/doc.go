@@ -6,6 +6,11 @@
 // the scenario named for each defect must fail: a suite that passes a broken
 // target has a hole.
 //
+// The reference runs as two instances sharing a secret and a redis-server
+// the test starts (REDIS_URL), so that P7.4 runs too; the other scenarios
+// use the first. TestP74FailsWithoutASharedStore runs P7.4 once more against
+// two instances without Redis, where it must fail.
+//
 //	go test ./spec/proxytest/                           # fake backend in a container (needs Docker)
 //	REFRESHSPEC_BACKEND=local go test ./spec/proxytest/ # fake backend in this process
 //	go test -short ./spec/proxytest/                    # without the mutation self-test
@@ -13,7 +18,8 @@
 //
 // TestMutants builds the mutants ahead and runs each child, focused on the
 // mutant's scenario, one after the other against one shared fake backend
-// (under half a minute); REFRESHSPEC_MUTANT_PARALLEL=2 runs two at a time,
+// (under half a minute), with one instance of the reference, or for a P7.4
+// mutant two sharing one redis-server; REFRESHSPEC_MUTANT_PARALLEL=2 runs two at a time,
 // each with its own in-process backend. The other variables it reads
 // are listed in suite_test.go.
 package proxytest
