@@ -80,6 +80,8 @@ func (s *suite) instancesRound(instances []Target, family, cookie string, round 
 		}
 		return clients[i].sendAPI()
 	})
+	s.expectAnswered(round, n, mark, note, wave, func(i int) string { return fmt.Sprintf("request %d (instance %d)", i+1, i%n+1) })
+
 	// Stragglers: the cookie from before the rotation, once the refresh has
 	// finished, on every instance.
 	stragglers := make([]*session, n)
@@ -87,30 +89,14 @@ func (s *suite) instancesRound(instances []Target, family, cookie string, round 
 		stragglers[i] = s.sessionWithCookie(inst, cookie)
 	}
 	late := atOnce(n, func(i int) (*response, error) { return stragglers[i].sendAPI() })
+	es := s.expectAnswered(round, n, mark, note, late, func(i int) string { return fmt.Sprintf("the late request to instance %d", i+1) })
 
-	es := s.journal(mark)
-	where := func(i int) string {
-		if i < len(wave) {
-			return fmt.Sprintf("request %d (instance %d)", i+1, i%n+1)
-		}
-		return fmt.Sprintf("the late request to instance %d", i-len(wave)+1)
-	}
 	// The refresh that met the queued 503 rotated nothing: not counted.
 	var refreshes []control.Entry
 	for _, e := range onRoutes(es, control.RouteRefresh) {
-		Expect(e.Outcome).NotTo(Equal(control.OutcomeReuse),
-			"round %d: the backend saw the refresh token used twice (reuse) and revoked the family: more than one of the %d instances refreshed with it%s\n"+
-				"(an in-process lock cannot span instances: share the refresh through a store all of them reach, as the reference does with REDIS_URL, or rely on a backend grace window; docs/scaling.md)\nthe backend saw:\n%s",
-			round, n, note, s.journalText(es))
 		if e.Outcome != control.OutcomeFault {
 			refreshes = append(refreshes, e)
 		}
-	}
-	for i, a := range append(wave, late...) {
-		Expect(a.err).NotTo(HaveOccurred(), "round %d: %s", round, where(i))
-		Expect(a.resp.Status).To(Equal(http.StatusOK),
-			"round %d: every request of the session after expiry should be answered 200, whichever instance it reached; %s got %s%s\nthe backend saw:\n%s",
-			round, where(i), a.resp, note, s.journalText(es))
 	}
 	Expect(refreshes).To(HaveLen(1),
 		"round %d: one expiry should cause exactly one refresh across the %d instances%s; the backend saw:\n%s", round, n, note, s.journalText(es))
@@ -147,6 +133,27 @@ func (s *suite) instancesRound(instances []Target, family, cookie string, round 
 		}
 	}
 	return next[0]
+}
+
+// expectAnswered checks a round's journal since mark for reuse, then that
+// every one of answers is a 200, and returns the journal. where names
+// answer i in a message.
+func (s *suite) expectAnswered(round, n, mark int, note string, answers []attempt, where func(i int) string) []control.Entry {
+	GinkgoHelper()
+	es := s.journal(mark)
+	for _, e := range onRoutes(es, control.RouteRefresh) {
+		Expect(e.Outcome).NotTo(Equal(control.OutcomeReuse),
+			"round %d: the backend saw the refresh token used twice (reuse) and revoked the family: more than one of the %d instances refreshed with it%s\n"+
+				"(an in-process lock cannot span instances: share the refresh through a store all of them reach, as the reference does with REDIS_URL, or rely on a backend grace window; docs/scaling.md)\nthe backend saw:\n%s",
+			round, n, note, s.journalText(es))
+	}
+	for i, a := range answers {
+		Expect(a.err).NotTo(HaveOccurred(), "round %d: %s", round, where(i))
+		Expect(a.resp.Status).To(Equal(http.StatusOK),
+			"round %d: every request of the session after expiry should be answered 200, whichever instance it reached; %s got %s%s\nthe backend saw:\n%s",
+			round, where(i), a.resp, note, s.journalText(es))
+	}
+	return es
 }
 
 // expectFamilyAlive checks the family's newest refresh token still works:
