@@ -10,4 +10,8 @@
 // suite checks the Secure flag (P1.2), a foreign secret (P8.2) and key
 // rotation (P8.3). A URL target cannot be restarted, and those checks are
 // skipped with the reason.
+//
+// StartInstances starts several copies of a command or an image at once,
+// sharing SESSION_SECRET and the rest of the environment: the deployment of
+// several instances that P7.4 spreads a session over.
 package target
