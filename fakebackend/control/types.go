@@ -55,6 +55,12 @@ const (
 	// The oauth2 dialect's own (RFC 6749 §5.2).
 	OutcomeInvalidClient        Outcome = "invalid_client"         // 401: client authentication failed
 	OutcomeUnsupportedGrantType Outcome = "unsupported_grant_type" // 400: a grant_type the token endpoint does not take
+	// OutcomeNotRevoked is a logout answered 200 that revoked nothing: the
+	// token was not its family's current refresh token (an access token, a
+	// refresh token already rotated away, an unknown one, or one whose
+	// family was revoked already). A real backend answers such a logout 200
+	// as well, and the session it meant to end goes on.
+	OutcomeNotRevoked Outcome = "not_revoked"
 )
 
 // TokenKind says whether a token is an access or a refresh token.
@@ -182,6 +188,11 @@ const (
 	BodyHTML         FaultBody = "html"          // an HTML page, as a proxy or load balancer in front of a backend sends
 	BodyTruncated    FaultBody = "truncated"     // JSON cut off in the middle
 	BodyMissingField FaultBody = "missing-field" // a success envelope without the access token
+	// The bodies below are broken successes too (status 200 by default).
+	BodyMissingRefresh FaultBody = "missing-refresh" // a success envelope without the refresh token
+	BodyEmptyTokens    FaultBody = "empty-tokens"    // a success envelope whose access and refresh tokens are ""
+	BodyNotSuccess     FaultBody = "success-false"   // both tokens present, but success is false
+	BodyWrongTypes     FaultBody = "wrong-types"     // the access token a number, the refresh token an object
 )
 
 // Fault is queued for the next Count calls of Route; faults of one route are
@@ -217,6 +228,13 @@ type Entry struct {
 	// Issued lists the tokens this request issued (login, refresh), so a spec
 	// can follow a family without reading the token list.
 	Issued []Token `json:"issued,omitempty"`
+	// Headers are the request's headers that decide how its body is read
+	// and whom it speaks for, by their canonical names: Content-Type,
+	// Content-Length (the length the request declared), Transfer-Encoding,
+	// Accept, and Authorization, journaled as its scheme and the token's
+	// fingerprint ("Bearer 1a2b3c4d"), never the token itself. A header the
+	// request did not send is absent.
+	Headers map[string]string `json:"headers,omitempty"`
 }
 
 // TokenState says whether a token still works.
