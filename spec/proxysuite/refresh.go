@@ -1,7 +1,10 @@
 package proxysuite
 
 import (
+	"fmt"
+	"mime"
 	"net/http"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -70,10 +73,40 @@ func (s *suite) patchRetriedWithItsBody() {
 	resp := ss.patch(body)
 	Expect(resp.Status).To(Equal(http.StatusOK), "the PATCH should answer 200 after a transparent refresh; %s", resp)
 	c := s.expectRefreshCycle(s.journal(mark), control.RouteProfile, login)
-	Expect(c.Retry.Method).To(Equal(c.First.Method), "the retry should use the first attempt's method")
-	Expect(c.Retry.Method).To(Equal(http.MethodPatch), "the retry should be a PATCH")
+	Expect(c.First.Method).To(Equal(http.MethodPatch), "the first attempt should be a PATCH")
 	Expect(c.First.Body).To(MatchJSON(body), "the first attempt should forward the client's body")
-	Expect(c.Retry.Body).To(Equal(c.First.Body), "the retry should carry the identical body as the first attempt")
+	// A request with a body has a length or a transfer encoding: no headers
+	// at all is a fake backend that does not journal them, not a match.
+	Expect(c.First.Headers).NotTo(BeEmpty(), "the fake backend journaled no headers of the first attempt, so the Content-Type cannot be compared (is it older than the suite?)")
+	for i, r := range c.Retries {
+		what := fmt.Sprintf("the retry (call %d of %d after the refresh)", i+1, len(c.Retries))
+		Expect(r.Method).To(Equal(c.First.Method), "%s should use the first attempt's method", what)
+		Expect(r.Body).To(Equal(c.First.Body), "%s should carry the identical body as the first attempt", what)
+		Expect(sameContentType(r, c.First)).To(BeTrue(),
+			"%s should carry the same Content-Type as the first attempt (%q), but carried %q: a backend that reads the body by its type would ignore it",
+			what, c.First.Headers["Content-Type"], r.Headers["Content-Type"])
+	}
+}
+
+// sameContentType reports whether two journaled requests declared the same
+// Content-Type: the same media type and parameters, whatever their case and
+// spacing ("application/json; charset=utf-8" is "application/json;charset=UTF-8").
+func sameContentType(a, b control.Entry) bool {
+	x, y := a.Headers["Content-Type"], b.Headers["Content-Type"]
+	if x == y {
+		return true
+	}
+	mx, px, errX := mime.ParseMediaType(x)
+	my, py, errY := mime.ParseMediaType(y)
+	if errX != nil || errY != nil || mx != my || len(px) != len(py) {
+		return false
+	}
+	for k, v := range px {
+		if !strings.EqualFold(py[k], v) {
+			return false
+		}
+	}
+	return true
 }
 
 // P2.4
@@ -94,39 +127,65 @@ func (s *suite) retryPresentsNewAccess() {
 		}
 	}
 	Expect(retries).NotTo(BeEmpty(), "the backend should see the retry after the refresh; it saw:\n%s", s.journalText(es))
-	Expect(retries[0].Token == newAccess).To(BeTrue(),
-		"the retry should present the access token the refresh returned (%s), not %s (the old one is %s)",
-		control.Fingerprint(newAccess), control.Fingerprint(retries[0].Token), control.Fingerprint(login.Access))
+	for _, r := range retries {
+		Expect(r.Token == newAccess).To(BeTrue(),
+			"the retry should present the access token the refresh returned (%s), not %s (the old one is %s)",
+			control.Fingerprint(newAccess), control.Fingerprint(r.Token), control.Fingerprint(login.Access))
+	}
 	Expect(resp.Status).To(Equal(http.StatusOK), "the request after the refresh should succeed; %s", resp)
 }
 
+// stubborn401s is how many 401s P3.1's resource answers: more than a
+// correct target asks for (two), so that a loop shows as more refreshes.
+const stubborn401s = 6
+
 // P3.1
 func (s *suite) noRetryLoop() {
-	ss := s.newSession()
-	ss.login()
-	s.queue(control.Fault{Route: control.RouteMe, Count: 2, Kind: control.FaultStatus, Status: http.StatusUnauthorized})
-	mark := s.mark()
-	resp := ss.api()
-	es := s.journal(mark)
-	Expect(onRoutes(es, control.RouteRefresh)).To(HaveLen(1), "exactly one refresh, whatever the retry meets; the backend saw:\n%s", s.journalText(es))
-	Expect(onRoutes(es, control.RouteMe)).To(HaveLen(2), "exactly two resource calls (the first and one retry); the backend saw:\n%s", s.journalText(es))
-	Expect(resp.Status).NotTo(Equal(http.StatusOK), "the resource kept answering 401, so the client should get the failure; %s", resp)
+	for _, rt := range s.routes() {
+		By("the " + rt.Name)
+		ss := s.newSession()
+		ss.login()
+		s.queue(control.Fault{Route: rt.Resource, Count: stubborn401s, Kind: control.FaultStatus, Status: http.StatusUnauthorized})
+		mark := s.mark()
+		resp := rt.do(ss)
+		es := s.journal(mark)
+		Expect(s.backend().ClearFaults(s.ctx)).To(Succeed(), "clearing the 401s the target did not ask for")
+		refreshes := onRoutes(es, control.RouteRefresh)
+		Expect(refreshes).To(HaveLen(1), "the %s: exactly one refresh, whatever the retry meets; the backend saw:\n%s", rt.Name, s.journalText(es))
+		Expect(refreshes[0].Outcome).To(Equal(control.OutcomeOK), "the %s: the refresh itself should succeed; the backend saw:\n%s", rt.Name, s.journalText(es))
+		Expect(onRoutes(es, rt.Resource)).To(HaveLen(2),
+			"the %s: exactly two resource calls (the first and one retry); the backend saw:\n%s", rt.Name, s.journalText(es))
+		By("the resource refused the fresh token too: the session is over")
+		s.expectSessionEnded(rt, ss, resp)
+
+		mark = s.mark()
+		rt.do(ss)
+		es = s.journal(mark)
+		Expect(onRoutes(es, control.RouteRefresh)).To(BeEmpty(),
+			"the %s: the request after the failure must not refresh again; the backend saw:\n%s", rt.Name, s.journalText(es))
+	}
 }
 
 // P3.2
 func (s *suite) noRefreshOnStatus(status int) {
-	ss := s.newSession()
-	ss.login()
-	s.queue(control.Fault{Route: control.RouteMe, Count: 1, Kind: control.FaultStatus, Status: status})
-	mark := s.mark()
-	resp := ss.api()
-	es := s.journal(mark)
-	Expect(onRoutes(es, control.RouteRefresh)).To(BeEmpty(), "a resource answering %d must not cause a refresh; the backend saw:\n%s", status, s.journalText(es))
-	Expect(onRoutes(es, control.RouteMe)).To(HaveLen(1), "a resource answering %d must not be retried; the backend saw:\n%s", status, s.journalText(es))
-	if status >= 500 {
-		Expect(resp.Status).To(BeNumerically(">=", 500), "the backend's %d should reach the client as a 5xx; %s", status, resp)
-	} else {
-		Expect(resp.Status).To(Equal(status), "the backend's %d should reach the client; %s", status, resp)
+	loginPath := s.profile().Proxy.LoginPage.Path
+	for _, rt := range s.routes() {
+		By("the " + rt.Name)
+		ss := s.newSession()
+		ss.login()
+		s.queue(control.Fault{Route: rt.Resource, Count: 1, Kind: control.FaultStatus, Status: status})
+		mark := s.mark()
+		resp := rt.do(ss)
+		es := s.journal(mark)
+		Expect(onRoutes(es, control.RouteRefresh)).To(BeEmpty(), "the %s: a resource answering %d must not cause a refresh; the backend saw:\n%s", rt.Name, status, s.journalText(es))
+		Expect(onRoutes(es, rt.Resource)).To(HaveLen(1), "the %s: a resource answering %d must not be retried; the backend saw:\n%s", rt.Name, status, s.journalText(es))
+		Expect(resp.isLoginRedirect(loginPath)).To(BeFalse(),
+			"the %s: the backend's %d is not a lost session and must not turn into a redirect to %s; %s", rt.Name, status, loginPath, resp)
+		if status >= 500 {
+			Expect(resp.Status).To(BeNumerically(">=", 500), "the %s: the backend's %d should reach the client as a 5xx; %s", rt.Name, status, resp)
+		} else {
+			Expect(resp.Status).To(Equal(status), "the %s: the backend's %d should reach the client; %s", rt.Name, status, resp)
+		}
 	}
 }
 
