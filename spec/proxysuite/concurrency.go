@@ -1,11 +1,13 @@
 package proxysuite
 
 import (
+	"fmt"
 	"net/http"
 	"sort"
 	"sync"
 	"time"
 
+	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
@@ -29,48 +31,178 @@ func (s *suite) concurrencySpecs(strict func() bool) {
 	harness.It("P7.4", strict, s.instancesShareRefresh) // instances.go
 }
 
+// P7.1 sends each round's requests with the cookie from before the
+// rotation, the way a browser sends the requests a page fires before the
+// first answer is back: all at once, or staggered over raceStagger; then
+// stragglers with that same cookie, after the round's refresh finished, at
+// each of stragglerDelays (up to the 2 s of the catalogue). The rounds
+// (Config.Repeat of each kind) overlap in time: all the at-once rounds
+// together, then all the staggered ones while the stragglers go on.
+const raceStagger = 50 * time.Millisecond
+
+var stragglerDelays = []time.Duration{0, 20 * time.Millisecond, 200 * time.Millisecond, time.Second, 2 * time.Second}
+
+// raceRound is one round of P7.1, on a session of its own: what its
+// requests got, collected in goroutines and judged afterwards.
+type raceRound struct {
+	name      string // "round 2 of 3, staggered over 50ms", for messages
+	staggered bool
+	login     loginResult
+	// clients hold the cookie from before the rotation, one per request:
+	// the concurrentRequests first ones, then one per straggler.
+	clients    []*session
+	first      []attempt
+	stragglers []attempt
+}
+
 // P7.1
 func (s *suite) concurrentRequestsShareRefresh() {
-	ss := s.newSession()
-	login := ss.login()
-	s.expire(login.Family)
-	s.queue(control.Fault{Route: control.RouteRefresh, Count: 1, Kind: control.FaultDelay, Delay: control.Duration(raceWindow)})
-	mark := s.mark()
-	resps := atOnce(concurrentRequests, func(int) (*response, error) { return ss.sendAPI() })
-	es := s.journal(mark)
-	refreshes := onRoutes(es, control.RouteRefresh)
-	Expect(refreshes).To(HaveLen(1), "%d concurrent requests after expiry should cause exactly one refresh; the backend saw:\n%s", concurrentRequests, s.journalText(es))
-	for i, r := range resps {
-		Expect(r.err).NotTo(HaveOccurred(), "request %d", i)
-		Expect(r.resp.Status).To(Equal(http.StatusOK), "every concurrent request should succeed; request %d: %s", i, r.resp)
+	noGrace := control.Duration(0)
+	_, err := s.backend().UpdateSettings(s.ctx, control.SettingsPatch{GraceWindow: &noGrace})
+	Expect(err).NotTo(HaveOccurred(), "turning the backend's grace window off: every second use of a refresh token is then reuse")
+	n := s.cfg.repeat()
+	var atOnceRounds, staggeredRounds []*raceRound
+	for i := 1; i <= n; i++ {
+		atOnceRounds = append(atOnceRounds, s.newRaceRound(fmt.Sprintf("round %d of %d, all at once", i, n), false))
+		staggeredRounds = append(staggeredRounds, s.newRaceRound(fmt.Sprintf("round %d of %d, staggered over %s", i, n, raceStagger), true))
 	}
-	newAccess, _ := issuedTokens(refreshes[0])
+	rounds := append(append([]*raceRound(nil), atOnceRounds...), staggeredRounds...)
+	for _, r := range rounds {
+		s.expire(r.login.Family)
+	}
+	mark := s.mark()
 
-	// Every Set-Cookie among them must carry the rotated session. Sealed
-	// cookies differ byte for byte (a fresh nonce each time), so each one
-	// is replayed: the backend must see the rotated access token.
+	// The at-once rounds' refreshes are held at the backend for a moment,
+	// so that their requests surely overlap the refresh in flight.
+	s.queue(control.Fault{Route: control.RouteRefresh, Count: n, Kind: control.FaultDelay, Delay: control.Duration(raceWindow)})
+	var stragglers sync.WaitGroup
+	runRaceRounds(atOnceRounds, &stragglers)
+	Expect(s.backend().ClearFaults(s.ctx)).To(Succeed(), "clearing the holds the at-once rounds did not use")
+	runRaceRounds(staggeredRounds, &stragglers)
+	stragglers.Wait()
+
+	es := s.journal(mark)
+	for _, r := range rounds {
+		s.judgeRaceRound(r, ofFamily(es, r.login.Family))
+	}
+}
+
+// newRaceRound logs a session in and makes the clients of its round, each
+// holding the session's cookie as it is before the rotation.
+func (s *suite) newRaceRound(name string, staggered bool) *raceRound {
+	GinkgoHelper()
+	ss := s.newSession()
+	r := &raceRound{name: name, staggered: staggered, login: ss.login()}
+	cookie := ss.cookie()
+	for range concurrentRequests + len(stragglerDelays) {
+		c := s.newSession()
+		c.setCookie(cookie)
+		r.clients = append(r.clients, c)
+	}
+	return r
+}
+
+// runRaceRounds runs the first requests of every round at once and returns
+// when all are answered; each round's stragglers start then, counted in
+// stragglers.
+func runRaceRounds(rounds []*raceRound, stragglers *sync.WaitGroup) {
+	var wg sync.WaitGroup
+	for _, r := range rounds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			send := func(i int) (*response, error) { return r.clients[i].sendAPI() }
+			if r.staggered {
+				r.first = spread(concurrentRequests, raceStagger, send)
+			} else {
+				r.first = atOnce(concurrentRequests, send)
+			}
+			stragglers.Add(1)
+			go func() {
+				defer stragglers.Done()
+				r.stragglers = after(stragglerDelays, func(i int) (*response, error) { return r.clients[concurrentRequests+i].sendAPI() })
+			}()
+		}()
+	}
+	wg.Wait()
+}
+
+// judgeRaceRound checks one round from what its clients got and what the
+// backend journaled for its family: exactly one refresh, which rotated;
+// no reuse and no grace answer; the family alive; every request answered
+// 200; every Set-Cookie among them the rotated session.
+func (s *suite) judgeRaceRound(r *raceRound, es []control.Entry) {
+	GinkgoHelper()
+	By(r.name)
+	journal := s.journalText(es)
+	refreshes := onRoutes(es, control.RouteRefresh)
+	for _, e := range refreshes {
+		Expect(e.Outcome).NotTo(BeElementOf(control.OutcomeReuse, control.OutcomeGrace),
+			"%s: the backend saw the refresh token %s presented again after it was used (%s): a request that came with the cookie from before the rotation refreshed on its own instead of getting the rotated session; the backend saw:\n%s",
+			r.name, control.Fingerprint(e.Token), e.Outcome, journal)
+	}
+	Expect(refreshes).To(HaveLen(1), "%s: %d requests of one session after expiry, and %d stragglers, should cause exactly one refresh; the backend saw:\n%s",
+		r.name, concurrentRequests, len(stragglerDelays), journal)
+	Expect(refreshes[0].Outcome).To(Equal(control.OutcomeOK), "%s: the refresh should rotate the tokens; the backend saw:\n%s", r.name, journal)
+	newAccess, newRefresh := issuedTokens(refreshes[0])
+	s.expectRefreshTokenWorks(r.name, newRefresh)
+
+	var resps []*response
+	for i, a := range append(append([]attempt(nil), r.first...), r.stragglers...) {
+		what := fmt.Sprintf("request %d of %d", i+1, concurrentRequests)
+		if i >= concurrentRequests {
+			what = fmt.Sprintf("the straggler %s after the refresh", stragglerDelays[i-concurrentRequests])
+		}
+		Expect(a.err).NotTo(HaveOccurred(), "%s: %s", r.name, what)
+		Expect(a.resp.Status).To(Equal(http.StatusOK), "%s: every request should succeed; %s got %s", r.name, what, a.resp)
+		resps = append(resps, a.resp)
+	}
+	s.expectCookiesCarryRotation(r.name, resps, newAccess)
+}
+
+// expectRefreshTokenWorks checks that a refresh token the backend issued is
+// still active: its family was not revoked.
+func (s *suite) expectRefreshTokenWorks(what, refresh string) {
+	GinkgoHelper()
+	tokens, err := s.backend().Tokens(s.ctx)
+	Expect(err).NotTo(HaveOccurred(), "reading the backend's issued tokens")
+	for _, t := range tokens {
+		if t.Value == refresh {
+			Expect(t.State).To(Equal(control.StateActive), "%s: the family's newest refresh token %s should still work; it is %s", what, control.Fingerprint(refresh), t.State)
+			return
+		}
+	}
+	Fail(fmt.Sprintf("%s: the backend does not list the refresh token %s its refresh issued", what, control.Fingerprint(refresh)))
+}
+
+// expectCookiesCarryRotation checks that every Set-Cookie among resps
+// carries the rotated session. Sealed cookies differ byte for byte (a
+// fresh nonce each time), so each one is replayed: the backend must see
+// the rotated access token, with no refresh.
+func (s *suite) expectCookiesCarryRotation(what string, resps []*response, newAccess string) {
+	GinkgoHelper()
 	name := s.sessionCookieName()
 	values := map[string]bool{}
 	for _, r := range resps {
-		if c := r.resp.setCookie(name); c != nil {
-			Expect(isClearing(c)).To(BeFalse(), "no concurrent request may clear the session")
+		if c := r.setCookie(name); c != nil {
+			Expect(isClearing(c)).To(BeFalse(), "%s: no request may clear the session", what)
 			values[c.Value] = true
 		}
 	}
-	Expect(values).NotTo(BeEmpty(), "the responses should carry the rotated session in a Set-Cookie")
+	Expect(values).NotTo(BeEmpty(), "%s: the responses should carry the rotated session in a Set-Cookie", what)
 	for _, v := range sortedKeys(values) {
 		replay := s.newSession()
 		replay.setCookie(v)
 		mark := s.mark()
 		r := replay.api()
 		es := s.journal(mark)
-		Expect(r.Status).To(Equal(http.StatusOK), "a Set-Cookie of the concurrent responses, replayed, should be a working session; %s", r)
+		Expect(r.Status).To(Equal(http.StatusOK), "%s: a Set-Cookie of the responses, replayed, should be a working session; %s", what, r)
 		me := onRoutes(es, control.RouteMe)
 		Expect(me).NotTo(BeEmpty())
 		Expect(me[0].Token == newAccess).To(BeTrue(),
-			"every Set-Cookie among the concurrent responses should carry the rotated session (access token %s), but one carried %s; the backend saw:\n%s",
-			control.Fingerprint(newAccess), control.Fingerprint(me[0].Token), s.journalText(es))
-		Expect(onRoutes(es, control.RouteRefresh)).To(BeEmpty(), "a replayed rotated session needs no refresh; the backend saw:\n%s", s.journalText(es))
+			"%s: every Set-Cookie among the responses should carry the rotated session (access token %s), but one carried %s; the backend saw:\n%s",
+			what, control.Fingerprint(newAccess), control.Fingerprint(me[0].Token), s.journalText(es))
+		Expect(onRoutes(es, control.RouteRefresh)).To(BeEmpty(), "%s: a replayed rotated session needs no refresh; the backend saw:\n%s", what, s.journalText(es))
 	}
 }
 
@@ -143,6 +275,39 @@ func (ss *session) sendAPI() (*response, error) {
 type attempt struct {
 	resp *response
 	err  error
+}
+
+// spread runs n requests in goroutines, the first at once and the others
+// evenly later, the last after window, and returns their results in order.
+// The waits are the load's shape, not a synchronisation.
+func spread(n int, window time.Duration, req func(i int) (*response, error)) []attempt {
+	delays := make([]time.Duration, n)
+	for i := range delays {
+		if n > 1 {
+			delays[i] = window * time.Duration(i) / time.Duration(n-1)
+		}
+	}
+	return after(delays, req)
+}
+
+// after runs one request per delay in goroutines, each that long from now,
+// and returns their results in order.
+func after(delays []time.Duration, req func(i int) (*response, error)) []attempt {
+	out := make([]attempt, len(delays))
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i, d := range delays {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTimer(time.Until(start.Add(d)))
+			defer t.Stop()
+			<-t.C
+			out[i].resp, out[i].err = req(i)
+		}()
+	}
+	wg.Wait()
+	return out
 }
 
 // atOnce runs n requests in goroutines that all wait at one barrier and

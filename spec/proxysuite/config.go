@@ -54,12 +54,14 @@ type Config struct {
 	// requests spread over them). Fewer than two, and P7.4 is skipped with
 	// the reason; the other scenarios use Target alone.
 	Instances []Target
-	// Repeat is how many times the race scenarios run, since races are
-	// flaky (default 3).
+	// Repeat is how many rounds the race scenarios run (P7.1, P7.4), since
+	// a race a target loses now and then passes a single round by luck; 0
+	// means DefaultRepeat. P7.1's rounds overlap in time, so more of them
+	// cost little there.
 	Repeat int
 }
 
-// DefaultRepeat is how many times the race scenarios run when
+// DefaultRepeat is how many rounds the race scenarios run when
 // Config.Repeat is not set.
 const DefaultRepeat = 3
 
@@ -72,6 +74,7 @@ func (c *Config) instances() []Target {
 	return []Target{c.Target}
 }
 
+// repeat is Config.Repeat, or DefaultRepeat when it is not set.
 func (c *Config) repeat() int {
 	if c.Repeat < 1 {
 		return DefaultRepeat
