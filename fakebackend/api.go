@@ -62,6 +62,7 @@ func (s *Server) serve(roleOf func(*call) control.Route, handle func(*Server, *c
 		s.mu.Lock()
 		c.e = control.Entry{Time: s.now(), Method: r.Method, Path: r.URL.Path, Remote: r.RemoteAddr}
 		s.mu.Unlock()
+		c.e.Headers = journaledHeaders(r)
 		defer s.finish(c)
 
 		var body []byte
@@ -127,6 +128,47 @@ func (s *Server) finish(c *call) {
 		"seq", seq, "route", string(c.e.Route), "status", c.e.Status, "outcome", string(c.e.Outcome),
 		"fault", string(c.e.Fault), "token", fingerprint(c.e.Token), "family", c.e.Family,
 		"generation", c.e.Generation, "remote", c.e.Remote)
+}
+
+// journaledHeaders are the request's headers the journal keeps
+// (control.Entry.Headers): what says how the body is to be read, what the
+// client accepts, and whom it speaks for, the credentials as their scheme
+// and a fingerprint only, so that no token reaches the journal through them.
+func journaledHeaders(r *http.Request) map[string]string {
+	h := make(map[string]string, 5)
+	for _, name := range []string{"Content-Type", "Content-Length", "Accept"} {
+		if v := r.Header.Values(name); len(v) > 0 {
+			h[name] = strings.Join(v, ", ")
+		}
+	}
+	// net/http moves Transfer-Encoding out of the header map.
+	if len(r.TransferEncoding) > 0 {
+		h["Transfer-Encoding"] = strings.Join(r.TransferEncoding, ", ")
+	}
+	if v := r.Header.Get("Authorization"); v != "" {
+		h["Authorization"] = credentialsFingerprint(v)
+	}
+	return h
+}
+
+// credentialsFingerprint is an Authorization header as the journal keeps
+// it: "Bearer 1a2b3c4d", the scheme and the credentials' fingerprint. A
+// single word is kept when it is a scheme ("Bearer" alone), and is
+// otherwise a bare fingerprint, since it may be a token sent on its own.
+func credentialsFingerprint(v string) string {
+	scheme, cred, found := strings.Cut(strings.TrimSpace(v), " ")
+	if !found {
+		for _, known := range []string{"Bearer", "Basic", "DPoP", "Digest", "Token"} {
+			if strings.EqualFold(scheme, known) {
+				return scheme
+			}
+		}
+		return fingerprint(scheme)
+	}
+	if cred = strings.TrimSpace(cred); cred == "" {
+		return scheme
+	}
+	return scheme + " " + fingerprint(cred)
 }
 
 // reply answers status with the answer of shape sh holding v, and notes the
@@ -437,8 +479,9 @@ func rotate(st *state, c *call, t *token, now time.Time) (access, refresh *token
 	return access, refresh
 }
 
-// logout revokes the family of the token presented; an unknown token is
-// fine too, so that logging out twice is harmless.
+// logout revokes the family of the refresh token presented when it is the
+// family's current one (revokeForLogout); any other token is answered 200
+// too, so that logging out twice is harmless.
 func logout(s *Server, c *call) {
 	fields, err := c.wire.logoutBody.read(c)
 	if err != nil {
@@ -452,14 +495,29 @@ func logout(s *Server, c *call) {
 	s.mu.Lock()
 	t := s.st.tokens[*fields[0]]
 	c.present(*fields[0], t, control.Refresh)
-	if t != nil && !c.has(control.BreakLogoutKeepsFamily) {
-		s.st.revoke(t.fam, s.now())
-	}
+	outcome := s.revokeForLogout(c, t)
 	s.mu.Unlock()
 	var v slots
 	v[slotSuccess] = boolValue(true)
 	v[slotMessage] = textValue("logged out")
-	c.reply(http.StatusOK, control.OutcomeOK, &c.wire.failure, &v)
+	c.reply(http.StatusOK, outcome, &c.wire.failure, &v)
+}
+
+// revokeForLogout revokes t's family when t is its current refresh token,
+// as real backends do (RFC 7009 in the oauth2 dialect): any other token (an
+// access token, a refresh token already rotated away, an unknown one, one
+// of a family revoked already) revokes nothing, and the logout is answered
+// 200 all the same, journaled control.OutcomeNotRevoked. A client that logs
+// out with the wrong token learns nothing from the answer, and the session
+// it meant to end goes on. The caller holds s.mu.
+func (s *Server) revokeForLogout(c *call, t *token) control.Outcome {
+	if t == nil || t.kind != control.Refresh || t != t.fam.refresh || t.used || t.fam.revoked {
+		return control.OutcomeNotRevoked
+	}
+	if !c.has(control.BreakLogoutKeepsFamily) {
+		s.st.revoke(t.fam, s.now())
+	}
+	return control.OutcomeOK
 }
 
 // authorize checks the Bearer token of a resource call and answers the 401

@@ -2,7 +2,10 @@ package fakebackend_test
 
 import (
 	"context"
+	"io"
 	"log/slog"
+	"maps"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -412,6 +415,68 @@ func TestLogoutRevokesTheFamilyAndIsIdempotent(t *testing.T) {
 	expectStatus(t, b.me(other.access), 200, "")
 	for _, tok := range []string{next.refresh, "unknown"} {
 		expectStatus(t, b.do("POST", "/auth/logout", jsonBody(map[string]string{"refresh_token": tok})), 200, "")
+		expectEntry(t, b.last(), control.RouteLogout, 200, control.OutcomeNotRevoked)
+	}
+}
+
+// Real backends revoke on logout only for the refresh token they would
+// take next; a proxy that sends anything else gets a 200 and a session
+// that goes on. The journal tells the two apart.
+func TestLogoutWithAnyOtherTokenRevokesNothing(t *testing.T) {
+	b := startBackend(t, fakebackend.Config{})
+	p := b.loginAlice()
+	next := b.mustRefresh(p.refresh)
+	for _, c := range []struct{ what, token string }{
+		{"the access token", next.access},
+		{"a refresh token already rotated away", p.refresh},
+		{"an unknown token", "no-such-token"},
+	} {
+		expectStatus(t, b.do("POST", "/auth/logout", jsonBody(map[string]string{"refresh_token": c.token})), 200, "")
+		expectEntry(t, b.last(), control.RouteLogout, 200, control.OutcomeNotRevoked)
+		expectStatus(t, b.me(next.access), 200, "") // after a logout with c.what
+	}
+	a := b.mustRefresh(next.refresh) // the family lives on
+	expectStatus(t, b.do("POST", "/auth/logout", jsonBody(map[string]string{"refresh_token": a.refresh})), 200, "")
+	expectEntry(t, b.last(), control.RouteLogout, 200, control.OutcomeOK)
+	expectStatus(t, b.me(a.access), 401, "invalid_token")
+}
+
+// The journal keeps the headers that say how a body is to be read and
+// whom a request speaks for, with credentials only as a fingerprint.
+func TestJournalKeepsHeadersWithoutTokens(t *testing.T) {
+	b := startBackend(t, fakebackend.Config{})
+	p := b.loginAlice()
+	body := `{"lastName":"Headers"}`
+	expectStatus(t, b.do("PATCH", "/api/user/profile", body, "Authorization", "Bearer "+p.access, "Accept", "application/json"), 200, "")
+	e := b.last()
+	want := map[string]string{
+		"Content-Type":   "application/json",
+		"Content-Length": strconv.Itoa(len(body)),
+		"Accept":         "application/json",
+		"Authorization":  "Bearer " + control.Fingerprint(p.access),
+	}
+	if !maps.Equal(e.Headers, want) {
+		t.Errorf("journaled headers %v, want %v", e.Headers, want)
+	}
+	for _, c := range []struct{ sent, journaled string }{
+		{p.access, control.Fingerprint(p.access)}, // a token without a scheme
+		{"Bearer", "Bearer"},                      // a scheme without credentials
+		{"Basic  " + p.refresh, "Basic " + control.Fingerprint(p.refresh)},
+	} {
+		b.me(p.access) // a request between, so that last() is the next one
+		b.do("GET", "/api/user/me", "", "Authorization", c.sent)
+		if got := b.last().Headers["Authorization"]; got != c.journaled {
+			t.Errorf("Authorization %q journaled as %q, want %q", c.sent, got, c.journaled)
+		}
+	}
+	req, err := http.NewRequest("PATCH", b.run.URL+"/api/user/profile", io.MultiReader(strings.NewReader(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+p.access)
+	b.send(req) // chunked (the length is not known ahead), and no Content-Type
+	if h := b.last().Headers; h["Transfer-Encoding"] != "chunked" || h["Content-Length"] != "" || h["Content-Type"] != "" {
+		t.Errorf("a chunked request without a Content-Type journaled %v", h)
 	}
 }
 

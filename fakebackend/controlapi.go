@@ -236,9 +236,7 @@ func validateFault(f *control.Fault) error {
 		if f.Body == "" {
 			f.Body = control.BodyJSON
 		}
-		switch f.Body {
-		case control.BodyJSON, control.BodyHTML, control.BodyTruncated, control.BodyMissingField:
-		default:
+		if f.Body != control.BodyJSON && f.Body != control.BodyHTML && f.Body != control.BodyTruncated && !isBrokenSuccess(f.Body) {
 			return fmt.Errorf("unknown body %q", f.Body)
 		}
 		if f.Status != 0 && (f.Status < 200 || f.Status > 599) {

@@ -2,6 +2,7 @@ package fakebackend_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -184,4 +185,16 @@ func (d *wireBackend) raw(method, path, contentType, body string, header ...stri
 		req.Header.Set(header[i], header[i+1])
 	}
 	return d.send(req, err)
+}
+
+// lookup is the value at a dotted path of the mapping in a JSON answer;
+// nil when there is none.
+func (d *wireBackend) lookup(a answer, path string) any {
+	d.t.Helper()
+	var doc any
+	if err := json.Unmarshal(a.raw, &doc); err != nil {
+		d.t.Fatalf("the answer is not JSON: %v: %s", err, a.raw)
+	}
+	v, _ := dialect.Lookup(doc, path)
+	return v
 }

@@ -126,28 +126,26 @@ func TestDialectGraceRateLimitAndClock(t *testing.T) {
 	})
 }
 
-// Logout in the json dialect revokes the family of any of its tokens; the
-// oauth2 dialect's RFC 7009 revocation answers 200 for any token and
-// revokes the family only for its current refresh token.
+// Logout answers 200 for any token in every dialect (RFC 7009 for
+// oauth2) and revokes the family only for its current refresh token.
 func TestDialectLogout(t *testing.T) {
 	forEachDialect(t, fakebackend.Config{}, func(t *testing.T, d *wireBackend) {
 		p := d.loginAlice()
-		if d.m.IsOAuth2() {
-			for _, tok := range []string{p.access, "never-issued"} {
-				if a := d.logout(tok); a.status != 200 {
-					t.Errorf("revoking %q: %d %s, want 200", tok, a.status, a.raw)
-				}
-				d.expectJournal(control.RouteLogout, d.m.Logout, 200, control.OutcomeOK)
+		for _, tok := range []string{p.access, "never-issued"} {
+			if a := d.logout(tok); a.status != 200 {
+				t.Errorf("revoking %q: %d %s, want 200", tok, a.status, a.raw)
 			}
-			if m := d.me(p.access); m.status != 200 {
-				t.Errorf("revoking an access token revoked its family: %d", m.status)
-			}
-			used := p.refresh
-			p = d.mustRefresh(p.refresh)
-			d.logout(used)
-			if m := d.me(p.access); m.status != 200 {
-				t.Errorf("revoking a used refresh token revoked its family: %d", m.status)
-			}
+			d.expectJournal(control.RouteLogout, d.m.Logout, 200, control.OutcomeNotRevoked)
+		}
+		if m := d.me(p.access); m.status != 200 {
+			t.Errorf("revoking an access token revoked its family: %d", m.status)
+		}
+		used := p.refresh
+		p = d.mustRefresh(p.refresh)
+		d.logout(used)
+		d.expectJournal(control.RouteLogout, d.m.Logout, 200, control.OutcomeNotRevoked)
+		if m := d.me(p.access); m.status != 200 {
+			t.Errorf("revoking a used refresh token revoked its family: %d", m.status)
 		}
 		a := d.logout(p.refresh)
 		if a.status != 200 {
@@ -239,6 +237,37 @@ func TestDialectFaults(t *testing.T) {
 				}
 				if v, _ := dialect.LookupString(a.body, d.m.Paths.RefreshToken); v == "" {
 					t.Errorf("missing-field fault without a refresh token at %s: %s", d.m.Paths.RefreshToken, a.raw)
+				}
+			}},
+			{"missing refresh", control.Fault{Route: control.RouteRefresh, Kind: control.FaultStatus, Body: control.BodyMissingRefresh}, func(a answer) {
+				_, err := d.m.ReadTokens(a.raw)
+				if a.status != 200 || err == nil || !strings.Contains(err.Error(), "no refresh token") || d.lookup(a, d.m.Paths.RefreshToken) != nil {
+					t.Errorf("missing-refresh fault: %d %v %s", a.status, err, a.raw)
+				}
+			}},
+			{"empty tokens", control.Fault{Route: control.RouteRefresh, Kind: control.FaultStatus, Body: control.BodyEmptyTokens}, func(a answer) {
+				if a.status != 200 || d.lookup(a, d.m.Paths.AccessToken) != "" || d.lookup(a, d.m.Paths.RefreshToken) != "" {
+					t.Errorf("empty-tokens fault: %d %s, want \"\" at %s and %s", a.status, a.raw, d.m.Paths.AccessToken, d.m.Paths.RefreshToken)
+				}
+			}},
+			{"wrong types", control.Fault{Route: control.RouteRefresh, Kind: control.FaultStatus, Body: control.BodyWrongTypes}, func(a answer) {
+				_, number := d.lookup(a, d.m.Paths.AccessToken).(float64)
+				object, isObject := d.lookup(a, d.m.Paths.RefreshToken).(map[string]any)
+				if a.status != 200 || !number || !isObject || len(object) != 0 {
+					t.Errorf("wrong-types fault: %d %s, want a number at %s and {} at %s", a.status, a.raw, d.m.Paths.AccessToken, d.m.Paths.RefreshToken)
+				}
+			}},
+			{"success false", control.Fault{Route: control.RouteRefresh, Kind: control.FaultStatus, Body: control.BodyNotSuccess}, func(a answer) {
+				if !dialect.Has(d.m.SuccessFlag) {
+					// No flag to say no with: the mapping's failure body, sent with the 200.
+					if a.status != 200 || d.lookup(a, d.m.Errors.Code) != "server_error" || d.lookup(a, d.m.Paths.AccessToken) != nil {
+						t.Errorf("success-false fault without a success flag: %d %s, want the failure body", a.status, a.raw)
+					}
+					return
+				}
+				tokens, err := d.m.ReadTokens(a.raw)
+				if a.status != 200 || d.lookup(a, d.m.SuccessFlag) != false || err != nil || tokens.Access == "" {
+					t.Errorf("success-false fault: %d %v %s, want both tokens and %s false", a.status, err, a.raw, d.m.SuccessFlag)
 				}
 			}},
 			{"200", control.Fault{Route: control.RouteRefresh, Kind: control.FaultStatus, Status: 200}, func(a answer) {

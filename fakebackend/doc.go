@@ -54,6 +54,21 @@
 // window; any older token is still reuse. The access token presented before
 // a refresh keeps working until it expires.
 //
+// Logout revokes the family only when it is given the family's current
+// refresh token, as real backends do (RFC 7009 in the oauth2 dialect). Any
+// other token (an access token, a refresh token already rotated away, an
+// unknown one) is answered 200 as well and revokes nothing; the journal
+// says so with the outcome "not_revoked".
+//
+// # Journal
+//
+// Every API request is journaled: its route, the token it presented (in
+// full, with its family and generation), its body (cut at 64 KiB), the
+// status and outcome of its answer, the tokens it issued, and the headers
+// that say how its body is to be read and whom it speaks for
+// (Content-Type, Content-Length, Transfer-Encoding, Accept, and
+// Authorization as its scheme and a fingerprint, never the credentials).
+//
 // # Rate limit
 //
 // Refresh attempts are counted on the fake clock in a sliding window per
@@ -76,16 +91,23 @@
 // has Fault "delay" and the normal outcome); if the client goes away first,
 // nothing is answered and the outcome is "fault" with status 0. A drop
 // closes the connection without an answer (status 0). A status fault
-// answers Status (default 500, or 200 for the truncated and missing-field
-// bodies) with a body shaped by Body, shown here for contract.md §1 (other
-// mappings put the same values at their own paths: the oauth2 dialect's
-// 200 is {} and its truncated body {"access_token":"):
+// answers Status (default 500, or 200 for the truncated body and the five
+// broken token answers below it) with a body shaped by Body, shown here for
+// contract.md §1 (other mappings put the same values at their own paths:
+// the oauth2 dialect's 200 is {} and its truncated body {"access_token":",
+// and a mapping without a success flag answers success-false with its
+// failure body, code "server_error"). RANDOM is a fresh token the store does
+// not know, so a proxy that saves it has lost the session:
 //
 //	json, status 200    {"success":true,"data":{}}
 //	json, other status  {"success":false,"message":"injected fault","error":CODE}
 //	html                <html><body><h1>Bad Gateway</h1></body></html> (text/html)
 //	truncated           {"success":true,"data":{"authorization":{"access_token":"   (cut there)
 //	missing-field       {"success":true,"data":{"authorization":{"refresh_token":RANDOM,"token_type":"Bearer","expires_in":S}}}
+//	missing-refresh     {"success":true,"data":{"authorization":{"access_token":RANDOM,"token_type":"Bearer","expires_in":S}}}
+//	empty-tokens        {"success":true,"data":{"authorization":{"access_token":"","refresh_token":"","token_type":"Bearer","expires_in":S}}}
+//	wrong-types         {"success":true,"data":{"authorization":{"access_token":4242424242,"refresh_token":{},"token_type":"Bearer","expires_in":S}}}
+//	success-false       {"success":false,"data":{"authorization":{"access_token":RANDOM,"refresh_token":RANDOM,"token_type":"Bearer","expires_in":S}}}
 //
 // CODE is "invalid_grant" for 401 and 400 on refresh, "invalid_token" for
 // 401 on me and profile (with WWW-Authenticate: Bearer

@@ -31,6 +31,9 @@ func (s *Server) serveFault(c *call, f *control.Fault) bool {
 		case <-s.done: // shutting down: answer now rather than hold Shutdown up
 			return true
 		case <-c.r.Context().Done():
+			// The client gave up (its own timeout): journal what it
+			// presented, so that a spec can tell whose request it was.
+			s.notePresented(c)
 			c.e.Outcome = control.OutcomeFault
 			return false
 		}
@@ -104,8 +107,7 @@ func faultStatus(f *control.Fault) int {
 	if f.Status != 0 {
 		return f.Status
 	}
-	switch f.Body {
-	case control.BodyTruncated, control.BodyMissingField:
+	if f.Body == control.BodyTruncated || isBrokenSuccess(f.Body) {
 		return http.StatusOK
 	}
 	return http.StatusInternalServerError
@@ -137,6 +139,11 @@ func writeFault(c *call, f *control.Fault) {
 	c.e.Status = status
 	c.e.Outcome = control.OutcomeFault
 	h := c.w.Header()
+	if isBrokenSuccess(f.Body) {
+		sh, v := c.brokenTokens(f.Body)
+		c.reply(status, control.OutcomeFault, sh, &v)
+		return
+	}
 	switch f.Body {
 	case control.BodyHTML:
 		h.Set("Content-Type", "text/html; charset=utf-8")
@@ -146,14 +153,6 @@ func writeFault(c *call, f *control.Fault) {
 		h.Set("Content-Type", "application/json")
 		c.w.WriteHeader(status)
 		_, _ = c.w.Write(c.wire.truncated)
-	case control.BodyMissingField:
-		// A token answer of the mapping without the access token.
-		var v slots
-		v[slotSuccess] = boolValue(true)
-		v[slotRefresh] = textValue(newTokenValue())
-		v[slotTokenType] = textValue("Bearer")
-		v[slotExpiresIn] = numberValue(int(c.set.AccessTTL.Std() / time.Second))
-		c.reply(status, control.OutcomeFault, &c.wire.tokens, &v)
 	default:
 		if status == http.StatusOK {
 			var v slots
@@ -176,3 +175,52 @@ func writeFault(c *call, f *control.Fault) {
 		c.fail(status, control.OutcomeFault, code, "injected fault")
 	}
 }
+
+// isBrokenSuccess reports whether body is one of the token answers broken
+// in one field (brokenTokens).
+func isBrokenSuccess(body control.FaultBody) bool {
+	switch body {
+	case control.BodyMissingField, control.BodyMissingRefresh, control.BodyEmptyTokens, control.BodyWrongTypes, control.BodyNotSuccess:
+		return true
+	}
+	return false
+}
+
+// brokenTokens is a token answer of the mapping broken the way body says,
+// as a backend or something in front of it may break one: a token left out
+// or empty, a token of the wrong JSON type, or a success flag that says no.
+// The tokens in it are fresh random values the store does not know, so a
+// proxy that saves them has lost the session. A mapping without a success
+// flag cannot say no in a token answer; its success-false is its failure
+// body sent with the 200.
+func (c *call) brokenTokens(body control.FaultBody) (*shape, slots) {
+	var v slots
+	v[slotSuccess] = boolValue(true)
+	v[slotAccess] = textValue(newTokenValue())
+	v[slotRefresh] = textValue(newTokenValue())
+	v[slotTokenType] = textValue("Bearer")
+	v[slotExpiresIn] = numberValue(int(c.set.AccessTTL.Std() / time.Second))
+	switch body {
+	case control.BodyMissingField:
+		v[slotAccess] = value{}
+	case control.BodyMissingRefresh:
+		v[slotRefresh] = value{}
+	case control.BodyEmptyTokens:
+		v[slotAccess], v[slotRefresh] = textValue(""), textValue("")
+	case control.BodyWrongTypes:
+		v[slotAccess], v[slotRefresh] = numberValue(wrongTypeNumber), value{kind: kindEmptyObject}
+	case control.BodyNotSuccess:
+		if !dialect.Has(c.wire.m.SuccessFlag) {
+			var f slots
+			f[slotMessage] = textValue("injected fault")
+			f[slotCode] = textValue("server_error")
+			return &c.wire.failure, f
+		}
+		v[slotSuccess] = boolValue(false)
+	}
+	return &c.wire.tokens, v
+}
+
+// wrongTypeNumber is the access token of the wrong-types body: a number
+// where a string belongs.
+const wrongTypeNumber = 4242424242

@@ -92,12 +92,10 @@ func revoke(s *Server, c *call) {
 	s.mu.Lock()
 	t := s.st.tokens[value]
 	c.present(value, t, control.Refresh)
-	if t != nil && t == t.fam.refresh && !t.used && !c.has(control.BreakLogoutKeepsFamily) {
-		s.st.revoke(t.fam, s.now())
-	}
+	outcome := s.revokeForLogout(c, t)
 	s.mu.Unlock()
 	// The client ignores the body (RFC 7009 §2.2); {} keeps every answer JSON.
-	c.reply(http.StatusOK, control.OutcomeOK, &emptyAnswer, &slots{})
+	c.reply(http.StatusOK, outcome, &emptyAnswer, &slots{})
 }
 
 // emptyAnswer is {}.
