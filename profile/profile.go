@@ -27,7 +27,14 @@ type Profile struct {
 	Credentials Credentials `json:"credentials,omitempty"`
 	Proxy       Proxy       `json:"proxy,omitempty"`
 	Backend     Backend     `json:"backend,omitempty"`
+	// Repeat is how many rounds the proxy suite's race scenarios run
+	// (P7.1), 1 to MaxRepeat; 0 leaves the suite's default (3).
+	Repeat int `json:"repeat,omitempty"`
 }
+
+// MaxRepeat bounds Profile.Repeat: each round of P7.1 holds a few dozen
+// connections to the target for two seconds.
+const MaxRepeat = 100
 
 // Target says how to reach or start the target under test.
 type Target struct {
@@ -254,6 +261,9 @@ func (p *Profile) Validate() error {
 	}
 	if err := p.Backend.Mapping.Validate(); err != nil {
 		return dialect.Under("backend", err)
+	}
+	if p.Repeat < 0 || p.Repeat > MaxRepeat {
+		return fmt.Errorf("repeat: %d is outside 1..%d", p.Repeat, MaxRepeat)
 	}
 	if p.Backend.RateLimitBurst < 0 || p.Backend.RateLimitBurst > 1000 {
 		return fmt.Errorf("backend.rate_limit_burst: %d is outside 0..1000", p.Backend.RateLimitBurst)

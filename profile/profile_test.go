@@ -41,6 +41,23 @@ func TestBackendTimeoutEnvName(t *testing.T) {
 	}
 }
 
+// repeat is the rounds of the race scenarios: left out it stays 0 (the
+// suite's default), and outside 1..MaxRepeat it is refused by name.
+func TestRepeat(t *testing.T) {
+	if got := Default().Repeat; got != 0 {
+		t.Errorf("default repeat = %d, want 0 (the suite's default)", got)
+	}
+	p, err := Parse([]byte("repeat: 7\n"))
+	if err != nil || p.Repeat != 7 {
+		t.Fatalf("repeat: 7 read as %v, %v", p, err)
+	}
+	for _, bad := range []string{"repeat: -1\n", "repeat: 101\n"} {
+		if _, err := Parse([]byte(bad)); err == nil || !strings.Contains(err.Error(), "repeat:") {
+			t.Errorf("%q: error %v, want one naming repeat", bad, err)
+		}
+	}
+}
+
 // The backend section holds the dialect's mapping: its keys sit directly in
 // the section, an unquoted number is a string where the key is one, and a
 // contradiction is refused naming the key under backend.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,6 +56,8 @@ func TestBadInputNamesTheFlagOrFile(t *testing.T) {
 	os.WriteFile(badKey, []byte("target:\n  comand: npm start\n"), 0o644)
 	twoTargets := filepath.Join(dir, "two.yaml")
 	os.WriteFile(twoTargets, []byte("target:\n  command: npm start\n  url: http://127.0.0.1:3000\n"), 0o644)
+	badRepeat := filepath.Join(dir, "repeat.yaml")
+	os.WriteFile(badRepeat, []byte("repeat: 101\ntarget:\n  command: npm start\n"), 0o644)
 	for _, c := range []struct {
 		args []string
 		want string
@@ -73,6 +76,8 @@ func TestBadInputNamesTheFlagOrFile(t *testing.T) {
 		{[]string{"proxy", "--target-cmd", "true", "--focus", "B1"}, "leave no scenario of suite P"},
 		{[]string{"proxy", "--target-cmd", "true", "--timeout", "-1s"}, "--timeout: must be positive"},
 		{[]string{"proxy", "--target-cmd", "true", "stray"}, `unexpected argument "stray"`},
+		{[]string{"proxy", "--target-cmd", "true", "--repeat", "0"}, "--repeat: 0 is outside 1..100"},
+		{[]string{"proxy", "--profile", badRepeat}, "repeat: 101 is outside 1..100"},
 		{[]string{"backend"}, "no backend: give --target-url"},
 		{[]string{"backend", "--target-url", "http://127.0.0.1:1", "--rate-limit-burst", "5000"}, "backend.rate_limit_burst: 5000 is outside 0..1000"},
 		{[]string{"list", "--suite", "X"}, `--suite: "X" is not one of P, W, B`},
@@ -83,6 +88,30 @@ func TestBadInputNamesTheFlagOrFile(t *testing.T) {
 		code, _, stderr := run(t, c.args...)
 		if code != ExitUsage || !strings.Contains(stderr, c.want) {
 			t.Errorf("refreshspec %s: exit %d, stderr %q; want exit 2 and %q", strings.Join(c.args, " "), code, stderr, c.want)
+		}
+	}
+}
+
+// --repeat overrides the profile's repeat, which the proxy suite's config
+// gets; neither leaves it 0, the suite's default.
+func TestRepeatReachesTheProxyConfig(t *testing.T) {
+	dir := t.TempDir()
+	prof := filepath.Join(dir, "p.yaml")
+	os.WriteFile(prof, []byte("repeat: 5\ntarget:\n  command: 'true'\n"), 0o644)
+	for _, c := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"--target-cmd", "true"}, 0},
+		{[]string{"--profile", prof}, 5},
+		{[]string{"--profile", prof, "--repeat", "9"}, 9},
+	} {
+		run, err := parseProxyRun(c.args, io.Discard)
+		if err != nil {
+			t.Fatalf("%v: %v", c.args, err)
+		}
+		if got := run.runnerOptions(&fake{}, startedTarget{}).Proxy.Repeat; got != c.want {
+			t.Errorf("%v: the proxy config's Repeat is %d, want %d", c.args, got, c.want)
 		}
 	}
 }

@@ -34,6 +34,8 @@ type proxyFlags struct {
 	// email, password and firstName override the profile's credentials: the
 	// user the suite logs in as, whom the fake backend is seeded with.
 	email, password, firstName string
+	// repeat overrides the profile's repeat: the rounds of P7.1.
+	repeat int
 }
 
 // suites are the catalogue suites the run covers: P, and W with --browser.
@@ -98,6 +100,12 @@ func parseProxyRun(args []string, stderr io.Writer) (*proxyRun, error) {
 	if err := f.applyCredentials(prof, set); err != nil {
 		return nil, err
 	}
+	if set["repeat"] {
+		if f.repeat < 1 || f.repeat > profile.MaxRepeat {
+			return nil, usagef("--repeat: %d is outside 1..%d", f.repeat, profile.MaxRepeat)
+		}
+		prof.Repeat = f.repeat
+	}
 	t, err := f.resolveTarget(prof, dir, set)
 	if err != nil {
 		return nil, err
@@ -128,6 +136,7 @@ func (f *proxyFlags) flagSet() *flag.FlagSet {
 	fs.StringVar(&f.email, "email", "", "email of the user the suite logs in as; the fake backend is seeded with it (default the profile's credentials.email, alice@example.com)")
 	fs.StringVar(&f.password, "password", "", "that user's password (default the profile's credentials.password)")
 	fs.StringVar(&f.firstName, "first-name", "", "that user's first name, which the pages show (default the profile's credentials.first_name)")
+	fs.IntVar(&f.repeat, "repeat", 0, "how many rounds the race scenario P7.1 runs, 1 to 100 (default the profile's repeat, else 3)")
 	fs.Usage = usageFunc(fs, "refreshspec proxy (--target-cmd CMD | --target-image IMAGE | --target-url URL | --profile FILE) [flags]")
 	return fs
 }
@@ -205,7 +214,7 @@ func (r *proxyRun) targetEnv(fb *fake) map[string]string {
 // target and fb, and the browser suite with --browser.
 func (r *proxyRun) runnerOptions(fb *fake, started startedTarget) runner.Options {
 	cfg := &spec.ProxyConfig{
-		Target: started.target, Instances: started.instances, Backend: fb.Control, BackendURL: fb.URL, Profile: r.profile,
+		Target: started.target, Instances: started.instances, Backend: fb.Control, BackendURL: fb.URL, Profile: r.profile, Repeat: r.profile.Repeat,
 	}
 	opts := runner.Options{Suite: "P", Proxy: cfg}
 	if r.flags.browser {
