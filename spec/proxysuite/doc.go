@@ -14,6 +14,8 @@
 // (P7) with instances.go (P7.4, several instances of the target: Config.Instances),
 // security.go (P8) and timing.go (P9); leak.go is P8.4, whose scan
 // runs after every spec. The client is session.go, response.go and
-// cookies.go; journal.go reads what the fake backend journaled, backend.go
-// acts on it and on the target.
+// cookies.go; routes.go is the routes that P3, P5 and P6 run on alike (the
+// page, the api route, the update route) and how each kind of route
+// answers a lost session; journal.go reads what the fake backend
+// journaled, backend.go acts on it and on the target.
 package proxysuite
