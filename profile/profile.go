@@ -28,7 +28,7 @@ type Profile struct {
 	Proxy       Proxy       `json:"proxy,omitempty"`
 	Backend     Backend     `json:"backend,omitempty"`
 	// Repeat is how many rounds the proxy suite's race scenarios run
-	// (P7.1), 1 to MaxRepeat; 0 leaves the suite's default (3).
+	// (P7.1, P7.4), 1 to MaxRepeat; 0 leaves the suite's default (3).
 	Repeat int `json:"repeat,omitempty"`
 }
 

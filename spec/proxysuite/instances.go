@@ -102,7 +102,7 @@ func (s *suite) instancesRound(instances []Target, family, cookie string, round 
 		"round %d: one expiry should cause exactly one refresh across the %d instances%s; the backend saw:\n%s", round, n, note, s.journalText(es))
 	Expect(refreshes[0].Outcome).To(Equal(control.OutcomeOK), "round %d: the refresh should rotate the tokens; the backend saw:\n%s", round, s.journalText(es))
 	newAccess, newRefresh := issuedTokens(refreshes[0])
-	s.expectFamilyAlive(round, newRefresh)
+	s.expectFamilyAlive(fmt.Sprintf("round %d", round), newRefresh)
 
 	// Every instance ends on the rotated session: what each handed out
 	// (or, for a target that keeps its cookie, the cookie itself) presents
@@ -157,18 +157,19 @@ func (s *suite) expectAnswered(round, n, mark int, note string, answers []attemp
 }
 
 // expectFamilyAlive checks the family's newest refresh token still works:
-// no instance got it revoked.
-func (s *suite) expectFamilyAlive(round int, refresh string) {
+// no instance (P7.4) and no request of the round (P7.1) got it revoked.
+// what names the round in messages.
+func (s *suite) expectFamilyAlive(what, refresh string) {
 	GinkgoHelper()
 	tokens, err := s.backend().Tokens(s.ctx)
 	Expect(err).NotTo(HaveOccurred(), "reading the backend's issued tokens")
 	for _, t := range tokens {
 		if t.Value == refresh {
-			Expect(t.State).To(Equal(control.StateActive), "round %d: the family's newest refresh token should still work; it is %s", round, t.State)
+			Expect(t.State).To(Equal(control.StateActive), "%s: the family's newest refresh token %s should still work; it is %s", what, control.Fingerprint(refresh), t.State)
 			return
 		}
 	}
-	Fail(fmt.Sprintf("round %d: the backend does not list the refresh token its refresh issued", round))
+	Fail(fmt.Sprintf("%s: the backend does not list the refresh token %s its refresh issued", what, control.Fingerprint(refresh)))
 }
 
 // expectSharedSecret checks, for instances the suite started, that they run

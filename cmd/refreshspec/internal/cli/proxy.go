@@ -34,7 +34,7 @@ type proxyFlags struct {
 	// email, password and firstName override the profile's credentials: the
 	// user the suite logs in as, whom the fake backend is seeded with.
 	email, password, firstName string
-	// repeat overrides the profile's repeat: the rounds of P7.1.
+	// repeat overrides the profile's repeat: the rounds of P7.1 and P7.4.
 	repeat int
 }
 
@@ -136,7 +136,7 @@ func (f *proxyFlags) flagSet() *flag.FlagSet {
 	fs.StringVar(&f.email, "email", "", "email of the user the suite logs in as; the fake backend is seeded with it (default the profile's credentials.email, alice@example.com)")
 	fs.StringVar(&f.password, "password", "", "that user's password (default the profile's credentials.password)")
 	fs.StringVar(&f.firstName, "first-name", "", "that user's first name, which the pages show (default the profile's credentials.first_name)")
-	fs.IntVar(&f.repeat, "repeat", 0, "how many rounds the race scenario P7.1 runs, 1 to 100 (default the profile's repeat, else 3)")
+	fs.IntVar(&f.repeat, "repeat", 0, "how many rounds the race scenarios P7.1 and P7.4 run, 1 to 100 (default the profile's repeat, else 3)")
 	fs.Usage = usageFunc(fs, "refreshspec proxy (--target-cmd CMD | --target-image IMAGE | --target-url URL | --profile FILE) [flags]")
 	return fs
 }
