@@ -51,8 +51,9 @@ type mutantResult struct {
 // the scans after the specs before it, drives a session through every route
 // of its own. The rest of the suite would only add failures that prove
 // nothing more, and time: a focused child takes a few tenths of a second
-// (P6.2's waits out the proxy's backend timeout) where the whole suite took
-// three, so each mutant added costs about its build. The builds run ahead
+// (P6.2's waits out the proxy's backend timeout, P7.1's its 2 s stragglers)
+// where the whole suite takes six, so each mutant added costs about its
+// build. The builds run ahead
 // of the children, buildsAhead at a time, and are most of the test's time.
 func TestMutants(t *testing.T) {
 	if testing.Short() {
