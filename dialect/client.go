@@ -20,16 +20,19 @@ type field struct{ name, value string }
 
 // NewLoginRequest logs a user in: the json dialect's login body, or the
 // oauth2 dialect's password grant (RFC 6749 §4.3.2) with the mapping's
-// scope and client authentication. base is the backend's base URL.
+// scope and client authentication. base is the backend's base URL. An
+// oauth2 backend whose login is a route of its own (see PasswordGrant) gets
+// the json dialect's login body there.
 func (m *Mapping) NewLoginRequest(ctx context.Context, base, email, password string) (*http.Request, error) {
 	fields := []field{{m.LoginFields.Email, email}, {m.LoginFields.Password, password}}
-	if m.IsOAuth2() {
+	grant := m.PasswordGrant()
+	if grant {
 		fields = append([]field{{"grant_type", "password"}}, fields...)
 		if m.Scope != "" {
 			fields = append(fields, field{"scope", m.Scope})
 		}
 	}
-	return m.newRequest(ctx, base, m.Login, fields, m.IsOAuth2())
+	return m.newRequest(ctx, base, m.Login, fields, grant)
 }
 
 // NewRefreshRequest presents a refresh token: the json dialect's refresh
@@ -64,17 +67,8 @@ func (m *Mapping) NewMeRequest(ctx context.Context, base, accessToken string) (*
 // newRequest encodes fields as e's body kind, adding the OAuth 2.0 client's
 // authentication when client is set.
 func (m *Mapping) newRequest(ctx context.Context, base string, e Endpoint, fields []field, client bool) (*http.Request, error) {
-	basic := false
-	if client && m.ClientID != "" {
-		if m.ClientAuth == ClientAuthBasic && m.ClientSecret != "" {
-			basic = true
-		} else {
-			// client_secret_post, and a public client's client_id (RFC 6749 §3.2.1).
-			fields = append(fields, field{"client_id", m.ClientID})
-			if m.ClientSecret != "" {
-				fields = append(fields, field{"client_secret", m.ClientSecret})
-			}
-		}
+	if client {
+		fields = append(fields, m.clientParams()...)
 	}
 	contentType, body, err := encode(e.Body, fields)
 	if err != nil {
@@ -85,11 +79,52 @@ func (m *Mapping) newRequest(ctx context.Context, base string, e Endpoint, field
 		return nil, fmt.Errorf("dialect: %s request: %w", e, err)
 	}
 	req.Header.Set("Content-Type", contentType)
-	if basic {
-		// RFC 6749 §2.3.1: both are form-encoded before Basic encodes them.
-		req.SetBasicAuth(url.QueryEscape(m.ClientID), url.QueryEscape(m.ClientSecret))
+	if client {
+		m.SetClientBasic(req)
 	}
 	return req, nil
+}
+
+// clientBasic reports whether the client authenticates with HTTP Basic.
+func (m *Mapping) clientBasic() bool {
+	return m.IsOAuth2() && m.ClientID != "" && m.ClientSecret != "" && m.ClientAuth == ClientAuthBasic
+}
+
+// SetClientBasic puts the OAuth 2.0 client's credentials on req as HTTP
+// Basic (client_secret_basic) when the mapping authenticates the client that
+// way, and reports whether it did. The request builders call it; a caller
+// that writes a body of its own (a malformed one, to see it refused) calls it
+// and adds ClientParams to its form.
+func (m *Mapping) SetClientBasic(req *http.Request) bool {
+	if !m.clientBasic() {
+		return false
+	}
+	// RFC 6749 §2.3.1: both are form-encoded before Basic encodes them.
+	req.SetBasicAuth(url.QueryEscape(m.ClientID), url.QueryEscape(m.ClientSecret))
+	return true
+}
+
+// ClientParams are the body parameters that authenticate the OAuth 2.0
+// client: client_id and client_secret for client_secret_post, a public
+// client's client_id alone (RFC 6749 §3.2.1), and none for a client that
+// authenticates with HTTP Basic or a mapping without a client.
+func (m *Mapping) ClientParams() url.Values {
+	v := url.Values{}
+	for _, p := range m.clientParams() {
+		v.Set(p.name, p.value)
+	}
+	return v
+}
+
+func (m *Mapping) clientParams() []field {
+	if !m.IsOAuth2() || m.ClientID == "" || m.clientBasic() {
+		return nil
+	}
+	fields := []field{{"client_id", m.ClientID}}
+	if m.ClientSecret != "" {
+		fields = append(fields, field{"client_secret", m.ClientSecret})
+	}
+	return fields
 }
 
 // encode writes fields as a form or as a JSON object of strings.

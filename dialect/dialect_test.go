@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -234,5 +235,61 @@ func TestReadAnswers(t *testing.T) {
 	o.Paths.MeFirstName = None
 	if _, err := o.ReadMe([]byte(`{}`)); err == nil {
 		t.Error("ReadMe without a path")
+	}
+}
+
+// An oauth2 backend's login is a password grant at its token endpoint, or at
+// another route taking a form; a JSON login of its own (in front of an OAuth
+// 2.0 server) gets the json dialect's body, without the client's credentials.
+func TestPasswordGrantOrOwnLogin(t *testing.T) {
+	ctx := t.Context()
+	for _, c := range []struct {
+		m     Mapping
+		grant bool
+		body  string
+	}{
+		{Mapping{Dialect: OAuth2}, true, "grant_type=password&username=a&password=p"},
+		{Mapping{Dialect: OAuth2, Login: Endpoint{Path: "/login", Body: BodyForm}}, true, "grant_type=password&username=a&password=p"},
+		{Mapping{Dialect: OAuth2, Login: Endpoint{Path: "/login", Body: BodyJSON}, LoginFields: LoginFields{Email: "email"}}, false, `{"email":"a","password":"p"}`},
+		{Mapping{}, false, `{"email":"a","password":"p"}`},
+	} {
+		c.m.ClientID, c.m.ClientSecret = "", ""
+		if c.m.IsOAuth2() {
+			c.m.ClientID, c.m.ClientSecret = "app", "s"
+		}
+		c.m.ApplyDefaults()
+		if err := c.m.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		req, err := c.m.NewLoginRequest(ctx, "http://h", "a", "p")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, basic := req.BasicAuth()
+		if got := body(t, req.Body); c.m.PasswordGrant() != c.grant || got != c.body || basic != c.grant {
+			t.Errorf("%+v: grant %v, body %s, Basic %v", c.m.Login, c.m.PasswordGrant(), got, basic)
+		}
+	}
+}
+
+// A body the caller writes itself (a malformed one) authenticates the client
+// the mapping's way: HTTP Basic, or ClientParams in the form.
+func TestClientAuthenticationOfOwnBodies(t *testing.T) {
+	for _, c := range []struct {
+		m      Mapping
+		basic  bool
+		params string
+	}{
+		{Mapping{Dialect: OAuth2, ClientID: "app", ClientSecret: "s"}, true, ""},
+		{Mapping{Dialect: OAuth2, ClientID: "app", ClientSecret: "s", ClientAuth: ClientAuthBody}, false, "client_id=app&client_secret=s"},
+		{Mapping{Dialect: OAuth2, ClientID: "spa"}, false, "client_id=spa"},
+		{Mapping{Dialect: OAuth2}, false, ""},
+		{Mapping{}, false, ""},
+	} {
+		c.m.ApplyDefaults()
+		req, _ := http.NewRequest(http.MethodPost, "http://h/oauth/token", nil)
+		if got, params := c.m.SetClientBasic(req), c.m.ClientParams().Encode(); got != c.basic || params != c.params {
+			t.Errorf("%+v: Basic %v, params %q; want %v, %q", c.m, got, params, c.basic, c.params)
+		}
 	}
 }

@@ -181,6 +181,15 @@ func (m *Mapping) TokenEndpoint() bool {
 	return m.IsOAuth2() && m.Login.Method == m.Refresh.Method && m.Login.Path == m.Refresh.Path
 }
 
+// PasswordGrant reports whether login is an RFC 6749 §4.3 password grant:
+// an oauth2 mapping whose login is the token endpoint, or another route that
+// takes a form. An oauth2 backend whose login is a JSON route of its own (a
+// JSON login in front of an OAuth 2.0 server) takes the json dialect's login
+// body there instead.
+func (m *Mapping) PasswordGrant() bool {
+	return m.IsOAuth2() && (m.TokenEndpoint() || m.Login.Body == BodyForm)
+}
+
 // ApplyDefaults fills every key m leaves empty with its dialect's default.
 // The json dialect's defaults are contract.md §1; the oauth2 dialect's are
 // an RFC 6749 server's: login and refresh at POST /oauth/token (a login left

@@ -7,6 +7,8 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/refreshspec/refreshspec/dialect"
 )
 
 // The building blocks the B specs share. They fail the spec at hand through
@@ -36,7 +38,7 @@ func (c *client) skipIfRateLimited(a *answer) {
 }
 
 // mustLogin logs in with the profile's credentials and returns the tokens.
-func (c *client) mustLogin() tokenSet {
+func (c *client) mustLogin() dialect.Tokens {
 	cred := c.prof.Credentials
 	a := c.mustAnswer(c.login(cred.Email, cred.Password, "login with the profile's credentials"))
 	ExpectWithOffset(1, a.Status).To(Equal(http.StatusOK), "login with the profile's credentials: want 200; %s", a)
@@ -47,7 +49,7 @@ func (c *client) mustLogin() tokenSet {
 
 // mustRefresh presents a refresh token that should work and returns the
 // tokens of the answer.
-func (c *client) mustRefresh(refresh, what string) tokenSet {
+func (c *client) mustRefresh(refresh, what string) dialect.Tokens {
 	a := c.mustAnswer(c.refresh(refresh, what))
 	ExpectWithOffset(1, a.Status).To(Equal(http.StatusOK), "%s: want 200; %s", what, a)
 	t, err := c.tokens(a)
@@ -61,25 +63,6 @@ func rejected(a *answer) bool {
 	return a.Status == http.StatusUnauthorized || a.Status == http.StatusBadRequest
 }
 
-// errorBodyProblem says what is wrong with the body of a refused refresh, or
-// "" when it is the dialect's error body: success:false (contract.md §1) or
-// error:"invalid_grant" (RFC 6749 §5.2).
-func (c *client) errorBodyProblem(a *answer) string {
-	if c.oauth2() {
-		if code, _ := a.str("error"); code != "invalid_grant" {
-			return fmt.Sprintf(`want an RFC 6749 §5.2 error body {"error":"invalid_grant"}; %s`, a)
-		}
-		return ""
-	}
-	if !a.isJSON() {
-		return fmt.Sprintf("want a JSON body (Content-Type application/json) with success:false; %s", a)
-	}
-	if v, ok := a.lookup("success"); !ok || v != false {
-		return fmt.Sprintf("want success:false in the body; %s", a)
-	}
-	return ""
-}
-
 // problemList collects what a spec found wrong, so one failure lists every
 // deviation of a table of cases instead of only the first.
 type problemList []string
@@ -90,13 +73,4 @@ func (p *problemList) add(format string, args ...any) { *p = append(*p, fmt.Spri
 func (p problemList) expectNone(requirement string) {
 	ExpectWithOffset(1, p).To(BeEmpty(), "%s; found %d deviation(s):\n  - %s",
 		requirement, len(p), strings.Join(p, "\n  - "))
-}
-
-// sibling replaces the last key of a dotted path: the token_type beside
-// data.authorization.access_token is data.authorization.token_type.
-func sibling(path, key string) string {
-	if i := strings.LastIndexByte(path, '.'); i >= 0 {
-		return path[:i+1] + key
-	}
-	return key
 }

@@ -1,7 +1,6 @@
 package backendsuite
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +14,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 
+	"github.com/refreshspec/refreshspec/dialect"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
 	"github.com/refreshspec/refreshspec/profile"
 )
@@ -28,7 +28,7 @@ const bodyShown = 300
 const maxAnswer = 4 << 20
 
 // client is how a backend spec reaches the backend under test: over HTTP
-// only, through the profile's paths, dialect and field names, with its own
+// only, through the profile's mapping (package dialect), with its own
 // http.Client whose timeout bounds every request (a backend that hangs fails
 // the scenario at hand, never the suite). It counts every request it sends.
 type client struct {
@@ -77,7 +77,7 @@ func (a *answer) str(path string) (string, bool) {
 	if a.Doc == nil || path == "" {
 		return "", false
 	}
-	return profile.LookupString(a.Doc, path)
+	return dialect.LookupString(a.Doc, path)
 }
 
 // lookup returns the value at a dotted JSON path of the body.
@@ -85,7 +85,7 @@ func (a *answer) lookup(path string) (any, bool) {
 	if a.Doc == nil || path == "" {
 		return nil, false
 	}
-	return profile.Lookup(a.Doc, path)
+	return dialect.Lookup(a.Doc, path)
 }
 
 func excerpt(b []byte) string {
@@ -103,51 +103,38 @@ func excerpt(b []byte) string {
 	return fmt.Sprintf("%q", s)
 }
 
-// request is one request to the backend under test.
-type request struct {
-	method      string
-	path        string
-	contentType string
-	body        []byte
-	bearer      string
-	// what names the request in logs and failures ("refresh with an unknown token").
-	what string
-}
+// build makes one request to the backend under test, bound to ctx. The
+// dialect's request builders (dialect.Mapping's NewLoginRequest and its
+// siblings) are what build most.
+type build func(ctx context.Context) (*http.Request, error)
 
-// send sends r and reads the whole answer. The error is for no answer at all
-// (refused, reset, timed out): callers fail the scenario with it.
-func (c *client) send(r request) (*answer, error) {
+// send builds a request, sends it and reads the whole answer; what names it
+// in logs and failures ("refresh with an unknown token"). The error is for
+// no answer at all (refused, reset, timed out): callers fail the scenario
+// with it.
+func (c *client) send(what string, b build) (*answer, error) {
 	c.suite.sent.Add(1)
 	c.specSent++
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
-	var body io.Reader
-	if r.body != nil {
-		body = bytes.NewReader(r.body)
-	}
-	req, err := http.NewRequestWithContext(ctx, r.method, c.base+r.path, body)
+	req, err := b(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%s: building %s %s: %w", r.what, r.method, r.path, err)
-	}
-	if r.contentType != "" {
-		req.Header.Set("Content-Type", r.contentType)
+		return nil, fmt.Errorf("%s: building the request: %w", what, err)
 	}
 	req.Header.Set("Accept", "application/json")
-	if r.bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+r.bearer)
-	}
-	fmt.Fprintf(GinkgoWriter, "-> %s %s (%s, %d bytes): %s\n", r.method, r.path, r.what, len(r.body), logBody(r.body))
+	body := requestBody(req)
+	fmt.Fprintf(GinkgoWriter, "-> %s %s (%s, %d bytes): %s\n", req.Method, req.URL.Path, what, len(body), logBody(body))
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, c.noAnswer(r, err)
+		return nil, c.noAnswer(req, what, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s %s answered %d but its body could not be read: %w",
-			r.what, r.method, r.path, resp.StatusCode, c.noAnswer(r, err))
+			what, req.Method, req.URL.Path, resp.StatusCode, c.noAnswer(req, what, err))
 	}
-	a := &answer{Method: r.method, Path: r.path, Status: resp.StatusCode, Header: resp.Header, Body: raw}
+	a := &answer{Method: req.Method, Path: req.URL.Path, Status: resp.StatusCode, Header: resp.Header, Body: raw}
 	var doc any
 	if json.Unmarshal(raw, &doc) == nil {
 		a.Doc = doc
@@ -156,12 +143,27 @@ func (c *client) send(r request) (*answer, error) {
 	return a, nil
 }
 
-func (c *client) noAnswer(r request, err error) error {
+// requestBody is a copy of req's body for the log; the request builders'
+// bodies can be read again.
+func requestBody(req *http.Request) []byte {
+	if req.GetBody == nil {
+		return nil
+	}
+	rc, err := req.GetBody()
+	if err != nil {
+		return nil
+	}
+	defer rc.Close()
+	b, _ := io.ReadAll(rc)
+	return b
+}
+
+func (c *client) noAnswer(req *http.Request, what string, err error) error {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, http.ErrHandlerTimeout) || isTimeout(err) {
 		return fmt.Errorf("%s: %s %s got no answer within %s (the backend hangs or is too slow): %w",
-			r.what, r.method, r.path, c.timeout, err)
+			what, req.Method, req.URL.Path, c.timeout, err)
 	}
-	return fmt.Errorf("%s: %s %s got no answer: %w", r.what, r.method, r.path, err)
+	return fmt.Errorf("%s: %s %s got no answer: %w", what, req.Method, req.URL.Path, err)
 }
 
 func isTimeout(err error) bool {

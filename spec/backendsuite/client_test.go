@@ -110,39 +110,48 @@ func TestBackendTokensFromHTML(t *testing.T) {
 	}
 }
 
-// The oauth2 dialect sends RFC 6749 §6's form and reads the tokens at the
-// top level.
+// The oauth2 dialect sends RFC 6749 §6's form, with the client's
+// authentication the way the profile says, and reads the tokens at the top
+// level.
 func TestBackendOAuth2Refresh(t *testing.T) {
-	var form string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/oauth/token" || r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
-			http.Error(w, "wrong request", http.StatusBadRequest)
-			return
+	for _, tc := range []struct{ clientAuth, wantForm, wantBasic string }{
+		{"basic", "grant_type=refresh_token&refresh_token=r0", "app:s"},
+		{"body", "client_id=app&client_secret=s&grant_type=refresh_token&refresh_token=r0", ""},
+	} {
+		var form, basic string
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/oauth/token" || r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
+				http.Error(w, "wrong request", http.StatusBadRequest)
+				return
+			}
+			_ = r.ParseForm()
+			form = r.PostForm.Encode()
+			if id, secret, ok := r.BasicAuth(); ok {
+				basic = id + ":" + secret
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"access_token":"a1","refresh_token":"r1","token_type":"Bearer","expires_in":900}`))
+		}))
+		prof, err := profile.Parse([]byte("backend: {dialect: oauth2, client_id: app, client_secret: s, client_auth: " + tc.clientAuth + "}"))
+		if err != nil {
+			t.Fatal(err)
 		}
-		_ = r.ParseForm()
-		form = r.PostForm.Encode()
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"access_token":"a1","refresh_token":"r1","token_type":"Bearer","expires_in":900}`))
-	}))
-	defer srv.Close()
-	prof, err := profile.Parse([]byte("backend: {dialect: oauth2, client_id: app, client_secret: s}"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := newTestClient(srv.URL, time.Second)
-	c.prof = prof
-	a, err := c.refresh("r0", "oauth2 refresh")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := c.tokens(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tok.Access != "a1" || tok.Refresh != "r1" || tok.ExpiresIn != 900 {
-		t.Errorf("got %+v", tok)
-	}
-	if want := "client_id=app&client_secret=s&grant_type=refresh_token&refresh_token=r0"; form != want {
-		t.Errorf("sent form %q, want %q", form, want)
+		c := newTestClient(srv.URL, time.Second)
+		c.prof = prof
+		a, err := c.refresh("r0", "oauth2 refresh")
+		srv.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := c.tokens(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tok.Access != "a1" || tok.Refresh != "r1" || tok.ExpiresIn != 900 {
+			t.Errorf("%s: got %+v", tc.clientAuth, tok)
+		}
+		if form != tc.wantForm || basic != tc.wantBasic {
+			t.Errorf("%s: sent form %q and Basic %q, want %q and %q", tc.clientAuth, form, basic, tc.wantForm, tc.wantBasic)
+		}
 	}
 }

@@ -55,3 +55,54 @@ func (c *client) meAfterExpiry(access, what string) *answer {
 		return nil
 	}
 }
+
+// maxLeewayWait is the longest reuse leeway the suite waits out on a backend
+// whose clock it cannot move: a leeway of seconds (a test realm's) is worth
+// waiting for, Auth0's default of minutes is not.
+const maxLeewayWait = 10 * time.Second
+
+// leeway is the reuse leeway the mapping declares (backend.reuse_leeway):
+// inside it a used refresh token may be exchanged again.
+func (c *client) leeway() time.Duration { return c.mapping().ReuseLeeway.Std() }
+
+// skipUnlessLeewayCanPass skips the rest of a spec, saying what it could not
+// check, when the suite has no way to let the declared leeway pass: no fake
+// backend's clock to move, and a leeway longer than maxLeewayWait.
+func (c *client) skipUnlessLeewayCanPass(unchecked string) {
+	if c.control != nil || c.leeway() <= maxLeewayWait {
+		return
+	}
+	Skip(fmt.Sprintf("%s was not checked: the profile declares a reuse leeway (backend.reuse_leeway) of %s, and the suite "+
+		"waits out at most %s on a backend whose clock it cannot move; shorten the leeway for the test client, or give "+
+		"the suite a fake backend's control API", unchecked, c.leeway(), maxLeewayWait))
+}
+
+// usedAfterLeeway presents a used refresh token once the declared reuse
+// leeway has passed and returns the answer. With a fake backend its clock is
+// moved past the leeway and the token presented once; a real backend's
+// leeway is waited out by presenting the token at intervals until it is
+// refused (any successor inside the leeway is a right answer), failing the
+// spec when it is still accepted after the leeway and a margin.
+func (c *client) usedAfterLeeway(token, what string) *answer {
+	leeway := c.leeway()
+	if c.control != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+		defer cancel()
+		_, err := c.control.AdvanceClock(ctx, leeway+time.Second)
+		ExpectWithOffset(1, err).NotTo(HaveOccurred(), "moving the fake backend's clock past the reuse leeway")
+		fmt.Fprintf(GinkgoWriter, "moved the fake backend's clock %s, past the reuse leeway of %s\n", leeway+time.Second, leeway)
+		return c.mustAnswer(c.refresh(token, what))
+	}
+	bound := leeway + 2*time.Second
+	fmt.Fprintf(GinkgoWriter, "presenting the used refresh token for up to %s, until the reuse leeway of %s has passed\n", bound, leeway)
+	var last *answer
+	EventuallyWithOffset(1, func(g Gomega) {
+		a, err := c.refresh(token, what)
+		g.Expect(err).NotTo(HaveOccurred())
+		last = a
+		g.Expect(rejected(a)).To(BeTrue(), "%s: not refused yet", what)
+	}).WithTimeout(bound).WithPolling(max(bound/10, 250*time.Millisecond)).Should(Succeed(),
+		"the used refresh token was still accepted %s after its first use, beyond the declared reuse leeway of %s", bound, leeway)
+	c.skipIfRateLimited(last)
+	return last
+}

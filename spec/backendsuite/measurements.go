@@ -8,7 +8,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/refreshspec/refreshspec/profile"
+	"github.com/refreshspec/refreshspec/dialect"
 	"github.com/refreshspec/refreshspec/spec/harness"
 )
 
@@ -100,7 +100,7 @@ func (c *client) measureLifetimes() {
 			problems.add("the access token lives %s, outside 15 to 30 minutes", life)
 		}
 	} else {
-		harness.Measured("the login answer gives no expires_in at %q", c.prof.Backend.Paths.ExpiresIn)
+		harness.Measured("the login answer gives no expires_in at %q", c.mapping().Paths.ExpiresIn)
 	}
 
 	refreshLife, source := c.refreshLifetime(a, t)
@@ -118,16 +118,16 @@ func (c *client) measureLifetimes() {
 // refreshLifetime finds the refresh token's lifetime where the backend
 // reveals it: a fake backend's control API, or a refresh_expires_in beside
 // the refresh token in the answer (Keycloak's name, and a common one).
-func (c *client) refreshLifetime(a *answer, t tokenSet) (time.Duration, string) {
+func (c *client) refreshLifetime(a *answer, t dialect.Tokens) (time.Duration, string) {
 	if c.control != nil {
 		tok, err := c.familyOf(t.Refresh)
 		Expect(err).NotTo(HaveOccurred(), "reading the refresh token's lifetime from the control API")
 		return tok.ExpiresAt.Sub(tok.IssuedAt), "the fake backend's control API"
 	}
-	paths := []string{c.prof.Backend.Paths.RefreshToken, profile.Default().Backend.Paths.RefreshToken}
+	paths := []string{c.mapping().Paths.RefreshToken, dialect.Default().Paths.RefreshToken}
 	for _, p := range paths {
 		for _, key := range []string{"refresh_expires_in", "refresh_token_expires_in"} {
-			field := sibling(p, key)
+			field := dialect.Sibling(p, key)
 			if v, ok := a.lookup(field); ok {
 				if n, isNum := v.(float64); isNum {
 					return time.Duration(n * float64(time.Second)), field + " in the login answer"

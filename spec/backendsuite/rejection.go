@@ -3,11 +3,12 @@ package backendsuite
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/refreshspec/refreshspec/dialect"
 )
 
 // B2.5, B2.6 and B2.9: what the backend answers to what it must refuse:
@@ -31,7 +32,7 @@ func (c *client) checkUnknownRefreshToken() {
 		case !rejected(a):
 			problems.add("%s: want 401 or 400; %s", tc.what, a)
 		default:
-			if p := c.errorBodyProblem(a); p != "" {
+			if p := c.failureProblem(a, "invalid_grant"); p != "" {
 				problems.add("%s: %s", tc.what, p)
 			}
 		}
@@ -41,39 +42,46 @@ func (c *client) checkUnknownRefreshToken() {
 
 // B2.6
 func (c *client) checkMalformedRefresh() {
-	const mib = 1 << 20
-	field := c.prof.Backend.Fields.RefreshToken
-	type malformed struct {
-		what, contentType, body string
-		// noClient marks a body that cannot carry the oauth2 client's
-		// credentials, which an RFC 6749 server may refuse as
-		// invalid_client (401, §5.2) before it looks at the grant.
-		noClient bool
+	var problems problemList
+	for _, tc := range c.malformedRefreshes() {
+		a := c.mustAnswer(c.refreshRaw(tc.contentType, []byte(tc.body), "refresh with "+tc.what))
+		switch {
+		case a.Status == http.StatusBadRequest || a.Status == http.StatusRequestEntityTooLarge:
+		case a.Status == http.StatusUnsupportedMediaType && tc.foreignType:
+		case tc.noClient && a.Status == http.StatusUnauthorized && c.clientRefused(a):
+		default:
+			want := "400 (or 413)"
+			if tc.foreignType {
+				want = "400 (or 413, or 415 for a body type the endpoint does not take)"
+			}
+			problems.add("%s: want %s; %s", tc.what, want, a)
+		}
 	}
-	var cases []malformed
-	if c.prof.Backend.Refresh.Body == "form" {
-		const form = "application/x-www-form-urlencoded"
-		clientFields := ""
-		for _, f := range c.clientCredentials() {
-			clientFields += "&" + f[0] + "=" + url.QueryEscape(f[1])
-		}
-		grant := ""
-		if c.oauth2() {
-			grant = "grant_type=refresh_token&"
-			cases = append(cases,
-				malformed{what: "no grant_type", contentType: form, body: field + "=" + randomToken("") + clientFields},
-				malformed{what: "an unsupported grant_type", contentType: form, body: "grant_type=refreshspec_unknown&" + field + "=" + randomToken("") + clientFields},
-				malformed{what: "a JSON body instead of a form", contentType: "application/json", body: `{"grant_type":"refresh_token","` + field + `":"x"}`, noClient: true},
-			)
-		}
-		cases = append(cases,
-			malformed{what: "no refresh token field", contentType: form, body: grant + "unrelated=1" + clientFields},
-			malformed{what: "an empty body", contentType: form, body: "", noClient: true},
-			malformed{what: "a body over 1 MiB of broken escapes", contentType: form, body: grant + field + "=" + strings.Repeat("%zz", mib/3+1) + clientFields},
-		)
-	} else {
+	problems.expectNone("a malformed refresh request must be answered 400 (or 413; 415 for a body type the endpoint does not take), never 5xx")
+}
+
+// malformed is one malformed refresh request of B2.6.
+type malformed struct {
+	what, contentType, body string
+	// foreignType marks a body of a type the endpoint does not take,
+	// which it may refuse with 415.
+	foreignType bool
+	// noClient marks a body that cannot carry the oauth2 client's
+	// credentials, which an RFC 6749 server may refuse as invalid_client
+	// (401, §5.2) before it looks at the grant.
+	noClient bool
+}
+
+// malformedRefreshes are B2.6's cases for the refresh endpoint's body kind:
+// broken forms (and a JSON body) for a form endpoint, broken JSON for a JSON
+// one, each carrying the OAuth 2.0 client's authentication where a body can.
+func (c *client) malformedRefreshes() []malformed {
+	const mib = 1 << 20
+	m := c.mapping()
+	field := m.Fields.RefreshToken
+	if m.Refresh.Body != dialect.BodyForm {
 		const js = "application/json"
-		cases = []malformed{
+		return []malformed{
 			{what: "malformed JSON", contentType: js, body: `{"` + field + `":`},
 			{what: "no refresh token field", contentType: js, body: `{}`},
 			{what: "a number for the refresh token", contentType: js, body: `{"` + field + `":12345}`},
@@ -82,19 +90,35 @@ func (c *client) checkMalformedRefresh() {
 			{what: "a body over 1 MiB of unterminated JSON", contentType: js, body: `{"` + field + `":"` + strings.Repeat("a", mib)},
 		}
 	}
-	var problems problemList
-	for _, tc := range cases {
-		a := c.mustAnswer(c.refreshRaw(tc.contentType, []byte(tc.body), "refresh with "+tc.what))
-		if a.Status == http.StatusBadRequest || a.Status == http.StatusRequestEntityTooLarge {
-			continue
-		}
-		if code, _ := a.str("error"); tc.noClient && len(c.clientCredentials()) > 0 &&
-			a.Status == http.StatusUnauthorized && code == "invalid_client" {
-			continue
-		}
-		problems.add("%s: want 400 (or 413); %s", tc.what, a)
+	const form = "application/x-www-form-urlencoded"
+	clientFields := ""
+	if p := m.ClientParams(); len(p) > 0 {
+		clientFields = "&" + p.Encode()
 	}
-	problems.expectNone("a malformed refresh request must be answered 400 (or 413), never 5xx")
+	var cases []malformed
+	grant := ""
+	if m.IsOAuth2() {
+		grant = "grant_type=refresh_token&"
+		cases = append(cases,
+			malformed{what: "no grant_type", contentType: form, body: field + "=" + randomToken("") + clientFields},
+			malformed{what: "an unsupported grant_type", contentType: form, body: "grant_type=refreshspec_unknown&" + field + "=" + randomToken("") + clientFields},
+			malformed{what: "a JSON body instead of a form", contentType: "application/json",
+				body: `{"grant_type":"refresh_token","` + field + `":"x"}`, foreignType: true, noClient: true},
+		)
+	}
+	return append(cases,
+		malformed{what: "no refresh token field", contentType: form, body: grant + "unrelated=1" + clientFields},
+		malformed{what: "an empty body", contentType: form, body: "", noClient: true},
+		malformed{what: "a body over 1 MiB of broken escapes", contentType: form, body: grant + field + "=" + strings.Repeat("%zz", mib/3+1) + clientFields},
+	)
+}
+
+// clientRefused reports whether a is RFC 6749 §5.2's invalid_client, which
+// an oauth2 backend may answer a body without the client's credentials.
+func (c *client) clientRefused(a *answer) bool {
+	m := c.mapping()
+	code, _ := a.str(m.Errors.Code)
+	return m.IsOAuth2() && m.ClientID != "" && code == "invalid_client"
 }
 
 // B2.9

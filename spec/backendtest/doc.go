@@ -2,8 +2,11 @@
 // B of docs/scenarios.md, contract.md §1): it runs the B specs in strict mode
 // against the fake backend, where every MUST and SHOULD must pass, and then
 // once per deliberate defect of the fake backend (control.AllBreaks), where
-// the scenario written for that defect must fail. It also proves the oauth2
-// dialect (RFC 6749 §6) through a small adapter in front of the fake backend.
+// the scenario written for that defect must fail. Both run in every mapping
+// of suitetest.DialectNames (REFRESHSPEC_DIALECT=json, oauth2 or custom): the
+// fake backend serves it natively, OAuth 2.0's password and refresh_token
+// grants and RFC 7009 revocation included. Package oauthserver runs the
+// suite against a real OAuth 2.0 server built on a library.
 //
 // The fake backend runs as a container by default; REFRESHSPEC_BACKEND=local
 // runs it in-process, and REFRESHSPEC_BACKEND_URL with
@@ -12,5 +15,6 @@
 //
 //	go test ./spec/backendtest                      # container
 //	REFRESHSPEC_BACKEND=local go test ./spec/backendtest
+//	REFRESHSPEC_DIALECT=oauth2 go test -run TestBackendSuite ./spec/backendtest
 //	go test -short ./spec/backendtest               # without the mutants
 package backendtest

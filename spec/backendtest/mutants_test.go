@@ -40,7 +40,8 @@ var expectedCatch = map[control.Break]string{
 
 // childRun is what one re-executed run of TestBackendSuite reported.
 type childRun struct {
-	mode     string
+	mode     string // the mapping's name and what the run checks
+	brk      control.Break
 	failed   []string          // scenario IDs of the specs that failed
 	messages map[string]string // failure or skip message by scenario ID
 	skipped  []string
@@ -53,45 +54,77 @@ type childRun struct {
 }
 
 // TestBackendMutants proves that the B suite catches each way a backend is
-// commonly broken: for every control.Break it re-runs TestBackendSuite in a
-// child process against the one shared fake backend switched into that break,
-// and asserts that the scenario written for it failed. Two more children
-// check that nothing fails without a break, in the JSON dialect and in the
-// oauth2 dialect (behind an RFC 6749 adapter), two that the checks that
-// need time to pass wait for a short TTL or are skipped with the reason when
-// nothing lets time pass, and three that a backend
-// answering HTML, tokenless 200s or nothing at all fails every MUST
-// scenario with what was received, without crashing or hanging the run. Ginkgo runs its specs once per
-// process, hence the children.
+// commonly broken, in every mapping of suitetest.DialectNames (contract.md
+// §1, an OAuth 2.0 server, a team's own JSON backend): for every
+// control.Break it re-runs TestBackendSuite in a child process against the
+// fake backend serving that mapping, switched into that break, and asserts
+// that the scenario written for it failed. More children check that nothing
+// fails without a break in each mapping; that a declared reuse leeway is
+// waited out (a fake clock moved, or a short leeway waited for) or, when it
+// cannot be, B2.3 and B2.4 say so; that the checks that need time to pass
+// wait for a short TTL or are skipped with the reason when nothing lets time
+// pass; and that a backend answering HTML, tokenless 200s or nothing at all
+// fails every MUST scenario with what was received, without crashing or
+// hanging the run. Ginkgo runs its specs once per process, hence the
+// children.
 func TestBackendMutants(t *testing.T) {
 	if testing.Short() {
-		t.Skip("re-runs the backend suite once per break (19 child runs); skipped under -short")
+		t.Skip("re-runs the backend suite once per break and mapping (47 child runs); skipped under -short")
 	}
-	b, skip, err := sharedBackend(context.Background())
-	if skip != "" {
-		t.Skip(skip)
+	backends := map[string]*suitetest.Backend{}
+	for _, name := range suitetest.DialectNames {
+		b, skip, err := sharedBackend(context.Background(), name)
+		if skip != "" {
+			t.Skip(skip)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		backends[name] = b
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := backends[suitetest.DialectJSON]
 	var runs []childRun
+	all := len(catalogue.Suite("B"))
 
-	for _, dialect := range []string{"json", "oauth2"} {
-		run := runChild(t, b, "no break, "+dialect, envDialect+"="+dialect)
+	for _, name := range suitetest.DialectNames {
+		run := runChild(t, backends[name], name, "no break")
 		runs = append(runs, run)
-		if len(run.failed) > 0 || len(run.skipped) > 0 || run.passed != len(catalogue.Suite("B")) {
+		if len(run.failed) > 0 || len(run.skipped) > 0 || run.passed != all {
 			t.Errorf("%s: want all %d B specs to pass, got %d passed, failed %v, skipped %v\n%s",
-				run.mode, len(catalogue.Suite("B")), run.passed, run.failed, run.skipped, tail(run.output))
+				run.mode, all, run.passed, run.failed, run.skipped, tail(run.output))
+		}
+	}
+	// A declared reuse leeway: with the fake backend's clock the suite
+	// moves past it, a short one it waits out, and a long one on a backend
+	// whose clock it cannot move leaves B2.3 and B2.4 skipped with the reason.
+	for _, c := range []struct {
+		mode    string
+		env     []string
+		skipped []string
+	}{
+		{"leeway 30s, clock", []string{envLeeway + "=30s"}, nil},
+		{"leeway 1s, waited", []string{envLeeway + "=1s", envTiming + "=none"}, []string{"B2.8", "B2.9", "B2.12"}},
+		{"leeway 30s, no clock", []string{envLeeway + "=30s", envTiming + "=none"}, []string{"B2.3", "B2.4", "B2.8", "B2.9", "B2.12"}},
+	} {
+		run := runChild(t, backends[suitetest.DialectOAuth2], suitetest.DialectOAuth2, c.mode, c.env...)
+		runs = append(runs, run)
+		if len(run.failed) > 0 || !slices.Equal(run.skipped, c.skipped) {
+			t.Errorf("%s: want nothing failed and %v skipped, failed %v, skipped %v\n%s", run.mode, c.skipped, run.failed, run.skipped, tail(run.output))
+		}
+		for _, id := range []string{"B2.3", "B2.4"} {
+			if slices.Contains(c.skipped, id) && !strings.Contains(run.messages[id], "reuse leeway") {
+				t.Errorf("%s: %s was not skipped for the reuse leeway: %q", run.mode, id, run.messages[id])
+			}
 		}
 	}
 	// Checks that need time to pass: with a short access TTL they wait and
 	// pass; with no way to let time pass they are skipped with the reason.
-	wait := runChild(t, b, "no control, short TTL", envTiming+"=wait")
+	wait := runChild(t, b, suitetest.DialectJSON, "no control, short TTL", envTiming+"=wait")
 	runs = append(runs, wait)
 	if len(wait.failed) > 0 || len(wait.skipped) > 0 {
 		t.Errorf("%s: want every B spec to pass, failed %v, skipped %v\n%s", wait.mode, wait.failed, wait.skipped, tail(wait.output))
 	}
-	none := runChild(t, b, "nothing opted in", envTiming+"=none")
+	none := runChild(t, b, suitetest.DialectJSON, "nothing opted in", envTiming+"=none")
 	runs = append(runs, none)
 	if len(none.failed) > 0 || !slices.Equal(none.skipped, []string{"B2.8", "B2.9", "B2.12"}) {
 		t.Errorf("%s: want only B2.8, B2.9 and B2.12 skipped and nothing failed, failed %v, skipped %v\n%s",
@@ -105,16 +138,18 @@ func TestBackendMutants(t *testing.T) {
 		}
 	}
 
-	for _, br := range control.AllBreaks {
-		want, ok := expectedCatch[br]
-		if !ok {
-			t.Errorf("break %s has no expected scenario in expectedCatch", br)
-			continue
-		}
-		run := runChild(t, b, string(br), envBreak+"="+string(br))
-		runs = append(runs, run)
-		if !slices.Contains(run.failed, want) {
-			t.Errorf("break %s: want %s to fail, failed %v\n%s", br, want, run.failed, tail(run.output))
+	for _, name := range suitetest.DialectNames {
+		for _, br := range control.AllBreaks {
+			want, ok := expectedCatch[br]
+			if !ok {
+				t.Errorf("break %s has no expected scenario in expectedCatch", br)
+				continue
+			}
+			run := runChild(t, backends[name], name, string(br), envBreak+"="+string(br))
+			runs = append(runs, run)
+			if !slices.Contains(run.failed, want) {
+				t.Errorf("%s: want %s to fail, failed %v\n%s", run.mode, want, run.failed, tail(run.output))
+			}
 		}
 	}
 
@@ -129,7 +164,7 @@ func TestBackendMutants(t *testing.T) {
 	}
 	received := regexp.MustCompile(`answered \d{3}|no answer within`)
 	for _, h := range hostile {
-		run := runChild(t, b, "hostile "+h.mode, envHostile+"="+h.mode)
+		run := runChild(t, b, suitetest.DialectJSON, "hostile "+h.mode, envHostile+"="+h.mode)
 		runs = append(runs, run)
 		for _, s := range catalogue.Suite("B") {
 			if s.Level != catalogue.Must {
@@ -152,21 +187,23 @@ func TestBackendMutants(t *testing.T) {
 	fmt.Fprintln(tw, "mode\twant failed\tfailed\tpassed\tskipped\trequests\tsuite\twall")
 	for _, r := range runs {
 		want := "-"
-		if id, ok := expectedCatch[control.Break(r.mode)]; ok {
+		if id, ok := expectedCatch[r.brk]; ok {
 			want = id
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", r.mode, want, strings.Join(r.failed, " "),
 			r.passed, len(r.skipped), r.requests, r.suite.Round(time.Millisecond), r.wall.Round(time.Millisecond))
 	}
 	tw.Flush()
-	t.Logf("backend suite against the fake backend (%s at %s), once per mode:\n%s", b.Kind, b.URL, sb.String())
+	t.Logf("backend suite against the fake backend (%s), once per mode:\n%s", b.Kind, sb.String())
 }
 
-// runChild re-executes this test binary to run TestBackendSuite once, with
-// the shared backend's URLs and extra environment, and reads its Ginkgo JSON
-// report.
-func runChild(t *testing.T, b *suitetest.Backend, mode string, env ...string) childRun {
+// runChild re-executes this test binary to run TestBackendSuite once in the
+// named mapping, with b's URLs (b serves that mapping) and extra
+// environment, and reads its Ginkgo JSON report.
+func runChild(t *testing.T, b *suitetest.Backend, dialect, what string, env ...string) childRun {
 	t.Helper()
+	mode := dialect + ": " + what
+	env = append(env, envDialect+"="+dialect)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	child := suitetest.Child{
@@ -177,6 +214,11 @@ func runChild(t *testing.T, b *suitetest.Backend, mode string, env ...string) ch
 	start := time.Now()
 	reports, out, err := child.Run(ctx)
 	run := childRun{mode: mode, wall: time.Since(start), output: out}
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, envBreak+"="); ok {
+			run.brk = control.Break(v)
+		}
+	}
 	if ctx.Err() != nil {
 		t.Fatalf("%s: the child run did not finish within 4 minutes\n%s", mode, tail(run.output))
 	}
@@ -239,7 +281,7 @@ func withoutModeEnv(env []string) []string {
 	for _, kv := range env {
 		name, _, _ := strings.Cut(kv, "=")
 		switch name {
-		case envBackend, envBackendURL, envControlURL, envBreak, envDialect, envHostile, envTiming:
+		case envBackend, envBackendURL, envControlURL, envBreak, envDialect, envHostile, envTiming, envLeeway:
 			continue
 		}
 		out = append(out, kv)

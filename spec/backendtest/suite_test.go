@@ -3,7 +3,6 @@ package backendtest
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"sync"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/refreshspec/refreshspec/dialect"
 	"github.com/refreshspec/refreshspec/fakebackend"
 	"github.com/refreshspec/refreshspec/fakebackend/container"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
@@ -21,7 +21,7 @@ import (
 )
 
 // The environment that chooses the backend and the mode of a run. The
-// mutation test sets the last three for its child runs.
+// mutation test sets the mode variables for its child runs.
 const (
 	// envBackend is "local" for an in-process fake backend; anything else
 	// (the default) starts it as a container.
@@ -29,12 +29,12 @@ const (
 	// envBackendURL and envControlURL reuse a fake backend that is running.
 	envBackendURL = suitetest.EnvBackendURL
 	envControlURL = suitetest.EnvControlURL
+	// envDialect names the mapping the fake backend serves and the specs
+	// speak: json (the default), oauth2 or custom (suitetest.DialectNames).
+	envDialect = suitetest.EnvDialect
 	// envBreak switches the fake backend into one of control.AllBreaks
 	// after every reset.
 	envBreak = "REFRESHSPEC_BREAK"
-	// envDialect "oauth2" puts an RFC 6749 adapter in front of the fake
-	// backend and runs the specs in the oauth2 dialect.
-	envDialect = "REFRESHSPEC_DIALECT"
 	// envHostile makes every answer of the fake backend a bad one: "html"
 	// (200 with an HTML page), "missing-field" (200 without the access
 	// token) or "hang" (no answer within the request timeout). The specs
@@ -47,6 +47,10 @@ const (
 	// burst either, as for a real backend with nothing opted in: the timed
 	// checks and B2.8 must be skipped with the reason, never passed.
 	envTiming = "REFRESHSPEC_TIMING"
+	// envLeeway is a reuse leeway (a Go duration) that the profile declares
+	// (backend.reuse_leeway) and the fake backend grants as its grace
+	// window, as a backend with Auth0's reuse interval does.
+	envLeeway = "REFRESHSPEC_LEEWAY"
 )
 
 // shortAccessTTL is the access token lifetime of a "wait" run.
@@ -65,12 +69,6 @@ const (
 const (
 	rateLimitBurst  = 15
 	perAddressLimit = 10
-)
-
-// The client the oauth2 profile presents and the adapter demands.
-const (
-	oauth2ClientID     = "refreshspec-test"
-	oauth2ClientSecret = "refreshspec-test-secret"
 )
 
 // cfg is filled in BeforeSuite; the specs read it when they run.
@@ -93,8 +91,13 @@ var breaks []control.Break
 // reset the backend even in the runs whose specs do not get it.
 var backendControl *control.Client
 
+// leeway is this run's reuse leeway (envLeeway), 0 for none.
+var leeway time.Duration
+
 var _ = BeforeSuite(func(ctx SpecContext) {
-	b, skip, err := sharedBackend(ctx)
+	name, mapping, err := suitetest.DialectFromEnv()
+	Expect(err).NotTo(HaveOccurred())
+	b, skip, err := sharedBackend(ctx, name)
 	if skip != "" {
 		Skip(skip)
 	}
@@ -104,27 +107,18 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 		Expect(err).NotTo(HaveOccurred(), "%s", envBreak)
 		breaks = parsed
 	}
+	if v := os.Getenv(envLeeway); v != "" {
+		leeway, err = time.ParseDuration(v)
+		Expect(err).NotTo(HaveOccurred(), "%s", envLeeway)
+	}
 	backendControl = b.Control
 	cfg.Control = b.Control
 	cfg.URL = b.URL
 	prof := profile.Default()
-	if os.Getenv(envDialect) == string(profile.DialectOAuth2) {
-		adapter, err := newOAuth2Adapter(b.URL, oauth2ClientID, oauth2ClientSecret)
-		Expect(err).NotTo(HaveOccurred())
-		srv := httptest.NewServer(adapter)
-		DeferCleanup(srv.Close)
-		cfg.URL = srv.URL
-		prof, err = profile.Parse(fmt.Appendf(nil, `
-backend:
-  dialect: oauth2
-  login: {path: /oauth/token, body: form}
-  logout: {path: /auth/logout, body: json}
-  client_id: %s
-  client_secret: %s
-`, oauth2ClientID, oauth2ClientSecret))
-		Expect(err).NotTo(HaveOccurred())
-	}
+	prof.Backend.Mapping = mapping
+	prof.Backend.ReuseLeeway = dialect.Duration(leeway)
 	prof.Backend.RateLimitBurst = rateLimitBurst
+	Expect(prof.Validate()).To(Succeed())
 	cfg.Profile = prof
 	if os.Getenv(envHostile) == "hang" {
 		cfg.RequestTimeout = hangTimeout
@@ -152,7 +146,8 @@ var _ = BeforeEach(func(ctx SpecContext) {
 	rl := now.RateLimit
 	rl.Enabled, rl.PerAddress = true, perAddressLimit
 	list := append([]control.Break{}, breaks...)
-	patch := control.SettingsPatch{RateLimit: &rl, Breaks: &list}
+	grace := control.Duration(leeway)
+	patch := control.SettingsPatch{RateLimit: &rl, Breaks: &list, GraceWindow: &grace}
 	if os.Getenv(envTiming) == "wait" {
 		ttl := control.Duration(shortAccessTTL)
 		patch.AccessTTL = &ttl
@@ -171,27 +166,46 @@ var _ = BeforeEach(func(ctx SpecContext) {
 	}
 })
 
-// shared is the one fake backend of this process: TestBackendSuite and
-// TestBackendMutants (and all its children, through the environment) use it.
+// shared holds the fake backends of this process, one per mapping:
+// TestBackendSuite uses the one envDialect names, and TestBackendMutants one
+// per mapping it runs, whose URLs it hands its children.
 var shared struct {
-	once sync.Once
+	mu        sync.Mutex
+	byDialect map[string]*sharedBackendEntry
+}
+
+type sharedBackendEntry struct {
 	b    *suitetest.Backend
 	skip string
 	err  error
 }
 
-// sharedBackend starts (once) or reuses the fake backend, as the
-// environment says. skip is set when there is no Docker engine and the run
-// may skip.
-func sharedBackend(ctx context.Context) (b *suitetest.Backend, skip string, err error) {
-	shared.once.Do(func() {
-		shared.b, shared.skip, shared.err = startBackend(context.WithoutCancel(ctx))
-	})
-	return shared.b, shared.skip, shared.err
+// sharedBackend starts (once) or reuses the fake backend serving the named
+// mapping, as the environment says: the mapping envDialect names may be a
+// running one (envBackendURL, envControlURL), the others are started here.
+// skip is set when there is no Docker engine and the run may skip.
+func sharedBackend(ctx context.Context, name string) (b *suitetest.Backend, skip string, err error) {
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.byDialect == nil {
+		shared.byDialect = map[string]*sharedBackendEntry{}
+	}
+	e, ok := shared.byDialect[name]
+	if !ok {
+		e = &sharedBackendEntry{}
+		e.b, e.skip, e.err = startBackend(context.WithoutCancel(ctx), name)
+		shared.byDialect[name] = e
+	}
+	return e.b, e.skip, e.err
 }
 
-func startBackend(ctx context.Context) (*suitetest.Backend, string, error) {
-	if suitetest.UsesContainer() {
+func startBackend(ctx context.Context, name string) (*suitetest.Backend, string, error) {
+	envName, _, err := suitetest.DialectFromEnv()
+	if err != nil {
+		return nil, "", err
+	}
+	reused := name == envName && (os.Getenv(envBackendURL) != "" || os.Getenv(envControlURL) != "")
+	if !reused && os.Getenv(envBackend) != "local" {
 		if err := container.DockerAvailable(ctx); err != nil {
 			if os.Getenv(container.RequireDockerEnv) == "1" {
 				return nil, "", fmt.Errorf("no Docker engine, and %s=1 requires one: %w", container.RequireDockerEnv, err)
@@ -200,17 +214,28 @@ func startBackend(ctx context.Context) (*suitetest.Backend, string, error) {
 				"or %s=1 to make this a failure", err, envBackend, container.RequireDockerEnv), nil
 		}
 	}
-	b, err := suitetest.BackendFromEnv(ctx)
+	if name == envName {
+		b, err := suitetest.BackendFromEnv(ctx)
+		return b, "", err
+	}
+	m, err := suitetest.Mapping(name)
+	if err != nil {
+		return nil, "", err
+	}
+	b, err := suitetest.StartBackendSpeaking(ctx, m)
 	return b, "", err
 }
 
 // TestMain stops the shared fake backend after every test has run.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if shared.b != nil {
+	for name, e := range shared.byDialect {
+		if e.b == nil {
+			continue
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		if err := shared.b.Close(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, "stopping the fake backend:", err)
+		if err := e.b.Close(ctx); err != nil {
+			fmt.Fprintf(os.Stderr, "stopping the fake backend (%s): %v\n", name, err)
 		}
 		cancel()
 	}

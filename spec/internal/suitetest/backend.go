@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/refreshspec/refreshspec/dialect"
 	"github.com/refreshspec/refreshspec/fakebackend"
 	"github.com/refreshspec/refreshspec/fakebackend/container"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
@@ -47,13 +48,18 @@ func (b *Backend) Close(ctx context.Context) error {
 }
 
 // BackendFromEnv reuses the fake backend that EnvBackendURL and
-// EnvControlURL name, or else starts one as StartBackend does. Setting only
-// one of the two is an error rather than a silent fresh backend, because the
-// caller meant to share one.
+// EnvControlURL name, or else starts one as StartBackend does, serving the
+// mapping that EnvDialect names. Setting only one of the two URLs is an
+// error rather than a silent fresh backend, because the caller meant to
+// share one; a reused backend is taken to serve EnvDialect's mapping.
 func BackendFromEnv(ctx context.Context) (*Backend, error) {
 	u, cu := os.Getenv(EnvBackendURL), os.Getenv(EnvControlURL)
 	if u == "" && cu == "" {
-		return StartBackend(ctx)
+		_, m, err := DialectFromEnv()
+		if err != nil {
+			return nil, err
+		}
+		return StartBackendSpeaking(ctx, m)
 	}
 	if u == "" || cu == "" {
 		return nil, fmt.Errorf("set both %s and %s to reuse a running fake backend", EnvBackendURL, EnvControlURL)
@@ -73,20 +79,26 @@ func UsesContainer() bool {
 // can be pulled). The caller checks for Docker first, since whether a missing
 // engine skips or fails is the caller's to say, and calls Close when done.
 func StartBackend(ctx context.Context) (*Backend, error) {
+	return StartBackendSpeaking(ctx, dialect.Default())
+}
+
+// StartBackendSpeaking is StartBackend for a fake backend that serves the
+// mapping m.
+func StartBackendSpeaking(ctx context.Context, m dialect.Mapping) (*Backend, error) {
 	if os.Getenv(EnvBackend) == "local" {
-		r, err := fakebackend.Start(ctx, fakebackend.Config{}, fakebackend.StartOptions{})
+		r, err := fakebackend.Start(ctx, fakebackend.Config{Mapping: m}, fakebackend.StartOptions{})
 		if err != nil {
 			return nil, fmt.Errorf("starting the fake backend in this process: %w", err)
 		}
 		return &Backend{Kind: "in-process", URL: r.URL, ControlURL: r.ControlURL, Control: r.Control, close: r.Close}, nil
 	}
-	return startContainer(ctx)
+	return startContainer(ctx, m)
 }
 
 // startContainer builds the fake backend into a directory of its own, which
 // lives as long as the container: a suite's BeforeSuite may outlive the
 // temporary directories of the node that started it.
-func startContainer(ctx context.Context) (b *Backend, err error) {
+func startContainer(ctx context.Context, m dialect.Mapping) (b *Backend, err error) {
 	dir, err := os.MkdirTemp("", "refreshspec-fakebackend-")
 	if err != nil {
 		return nil, fmt.Errorf("building the fake backend: %w", err)
@@ -108,7 +120,7 @@ func startContainer(ctx context.Context) (b *Backend, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("building the fake backend: %w", err)
 	}
-	if c, err = container.Run(ctx, container.WithStaticBinary(bin)); err != nil {
+	if c, err = container.Run(ctx, container.WithStaticBinary(bin), container.WithMapping(m)); err != nil {
 		return nil, fmt.Errorf("starting the fake backend container: %w", err)
 	}
 	b = &Backend{Kind: "container", close: stop}

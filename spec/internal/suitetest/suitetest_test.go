@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/refreshspec/refreshspec/fakebackend"
 )
 
 func TestShellQuoteSurvivesTheShell(t *testing.T) {
@@ -156,5 +158,30 @@ func TestSpecIDsFindsWhatBreaksTheCatalogue(t *testing.T) {
 	}
 	if got := CatalogueOrder("W", "W1.1"); !slices.Equal(got, []string{"W1.2", "W1.3", "W1.4", "W1.5", "W1.1"}) {
 		t.Errorf("CatalogueOrder(W, W1.1) = %v", got)
+	}
+}
+
+// Every mapping the suite tests run in is one the fake backend serves, and
+// they differ where a proxy could hard-code the contract: the routes, the
+// token paths and the dialect.
+func TestNamedMappingsAreServedAndDiffer(t *testing.T) {
+	seen := map[string]string{}
+	for _, name := range DialectNames {
+		m, err := Mapping(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := fakebackend.CheckMapping(m); err != nil {
+			t.Errorf("%s: the fake backend cannot serve it: %v", name, err)
+		}
+		key := m.Refresh.Path + " " + m.Paths.AccessToken + " " + string(m.Dialect)
+		if other, dup := seen[key]; dup {
+			t.Errorf("%s and %s share the refresh route, token path and dialect %q", name, other, key)
+		}
+		seen[key] = name
+	}
+	t.Setenv(EnvDialect, "soap")
+	if _, _, err := DialectFromEnv(); err == nil || !strings.Contains(err.Error(), EnvDialect) {
+		t.Errorf("an unknown dialect: %v, want an error naming %s", err, EnvDialect)
 	}
 }
