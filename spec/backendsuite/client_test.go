@@ -155,3 +155,41 @@ func TestBackendOAuth2Refresh(t *testing.T) {
 		}
 	}
 }
+
+// B2.6's cases follow the refresh endpoint's body kind; only a body of
+// another type than the endpoint takes may be refused with 415, and every
+// form carries the client's credentials where the mapping puts them in it.
+func TestBackendMalformedRefreshes(t *testing.T) {
+	for _, tc := range []struct {
+		yaml         string
+		foreignTypes []string
+		inForm       string
+	}{
+		{"backend: {}", nil, ""},
+		{"backend: {dialect: oauth2, client_id: app, client_secret: s}", []string{"a JSON body instead of a form"}, ""},
+		{"backend: {dialect: oauth2, client_id: app, client_secret: s, client_auth: body}", []string{"a JSON body instead of a form"}, "client_id=app&client_secret=s"},
+	} {
+		prof, err := profile.Parse([]byte(tc.yaml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := newTestClient("http://127.0.0.1:1", time.Second)
+		c.prof = prof
+		var foreign []string
+		for _, m := range c.malformedRefreshes() {
+			if m.foreignType {
+				foreign = append(foreign, m.what)
+			}
+			form := m.contentType == "application/x-www-form-urlencoded"
+			if form && !m.noClient && tc.inForm != "" && !strings.HasSuffix(m.body, "&"+tc.inForm) {
+				t.Errorf("%s: %q does not carry the client's %s", tc.yaml, m.what, tc.inForm)
+			}
+			if form && tc.inForm == "" && strings.Contains(m.body, "client_secret") {
+				t.Errorf("%s: %q puts the secret in the form", tc.yaml, m.what)
+			}
+		}
+		if strings.Join(foreign, ",") != strings.Join(tc.foreignTypes, ",") {
+			t.Errorf("%s: foreign body types %v, want %v", tc.yaml, foreign, tc.foreignTypes)
+		}
+	}
+}
