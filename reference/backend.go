@@ -9,29 +9,28 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
-)
 
-// Backend paths of contract.md §1.
-const (
-	pathLogin   = "/auth/login"
-	pathRefresh = "/auth/refresh"
-	pathLogout  = "/auth/logout"
-	pathMe      = "/api/user/me"
-	pathProfile = "/api/user/profile"
+	"github.com/refreshspec/refreshspec/dialect"
 )
 
 // maxBackendBody caps what the reference reads of a backend answer.
 const maxBackendBody = 4 << 20
 
-// backendClient talks to the backend of contract.md §1.
+// backendClient talks to the backend in the dialect its mapping describes
+// (package dialect): contract.md §1 by default, a team's own JSON API, or an
+// OAuth 2.0 server. The mapping is the one place the wire format is decided:
+// its request builders write login, refresh and logout, and its readers find
+// the tokens, the user and the error code in the answers.
 type backendClient struct {
 	base    string
+	mapping dialect.Mapping
 	http    *http.Client
 	timeout time.Duration
 }
 
-func newBackendClient(base string, timeout time.Duration) *backendClient {
+func newBackendClient(base string, m dialect.Mapping, timeout time.Duration) *backendClient {
 	transport := &http.Transport{
 		Proxy:                 nil, // the backend is reached directly, never through HTTP_PROXY
 		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -44,6 +43,7 @@ func newBackendClient(base string, timeout time.Duration) *backendClient {
 	}
 	return &backendClient{
 		base:    base,
+		mapping: m,
 		timeout: timeout,
 		http: &http.Client{
 			Transport: transport,
@@ -66,25 +66,62 @@ type backendAnswer struct {
 	Body        []byte
 }
 
-// do sends one request; body may be nil. bearer "" sends no Authorization.
+// login sends the mapping's login: the json dialect's body, or an OAuth 2.0
+// password grant with the client's authentication.
+func (b *backendClient) login(ctx context.Context, email, password string) (*backendAnswer, error) {
+	return b.send(ctx, func(ctx context.Context) (*http.Request, error) {
+		return b.mapping.NewLoginRequest(ctx, b.base, email, password)
+	})
+}
+
+// refresh presents a refresh token: the json dialect's refresh, or the
+// refresh_token grant.
+func (b *backendClient) refresh(ctx context.Context, refreshToken string) (*backendAnswer, error) {
+	return b.send(ctx, func(ctx context.Context) (*http.Request, error) {
+		return b.mapping.NewRefreshRequest(ctx, b.base, refreshToken)
+	})
+}
+
+// logout ends the family of a refresh token: the json dialect's logout, or
+// an RFC 7009 revocation.
+func (b *backendClient) logout(ctx context.Context, refreshToken string) (*backendAnswer, error) {
+	return b.send(ctx, func(ctx context.Context) (*http.Request, error) {
+		return b.mapping.NewLogoutRequest(ctx, b.base, refreshToken)
+	})
+}
+
+// do calls a resource (the mapping's me or profile route) with the access
+// token as Bearer; body (JSON) may be nil.
 func (b *backendClient) do(ctx context.Context, method, path, bearer string, body []byte) (*backendAnswer, error) {
+	return b.send(ctx, func(ctx context.Context) (*http.Request, error) {
+		var rd io.Reader
+		if body != nil {
+			rd = bytes.NewReader(body)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, b.base+path, rd)
+		if err != nil {
+			return nil, err
+		}
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		return req, nil
+	})
+}
+
+// send builds one request under the backend timeout and reads its answer.
+func (b *backendClient) send(ctx context.Context, build func(context.Context) (*http.Request, error)) (*backendAnswer, error) {
 	ctx, cancel := context.WithTimeout(ctx, b.timeout)
 	defer cancel()
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, b.base+path, rd)
+	req, err := build(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+		return nil, fmt.Errorf("backend request: %w", err)
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	method, path := req.Method, req.URL.Path
 	req.Header.Set("Accept", "application/json")
-	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
-	}
 	resp, err := b.http.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", method, path, err)
@@ -106,15 +143,28 @@ func (b *backendClient) do(ctx context.Context, method, path, bearer string, bod
 	}, nil
 }
 
-// tokenPair is the authorization object of a login or refresh answer.
-type tokenPair struct {
-	AccessToken  string `json:"access_token"`
-	RefreshToken string `json:"refresh_token"`
-	TokenType    string `json:"token_type"`
-	ExpiresIn    int    `json:"expires_in"`
+var errMalformedAnswer = errors.New("malformed answer")
+
+// readTokens reads a 200 login or refresh answer at the mapping's paths; an
+// answer that lacks a token, or whose success flag is not true, is
+// malformed, never an empty token to store.
+func (b *backendClient) readTokens(body []byte) (dialect.Tokens, error) {
+	t, err := b.mapping.ReadTokens(body)
+	if err != nil {
+		return t, fmt.Errorf("%w: %v", errMalformedAnswer, err)
+	}
+	if flag := b.mapping.SuccessFlag; dialect.Has(flag) {
+		var doc any
+		_ = json.Unmarshal(body, &doc) // ReadTokens decoded it already
+		if v, _ := dialect.Lookup(doc, flag); v != true {
+			return t, fmt.Errorf("%w: %s is not true", errMalformedAnswer, flag)
+		}
+	}
+	return t, nil
 }
 
-// user is the user object of contract.md §1.
+// user is the user object as the proxy answers it (contract.md §2's login
+// answer), whatever the backend names its fields.
 type user struct {
 	ID        string `json:"id"`
 	Email     string `json:"email"`
@@ -122,34 +172,38 @@ type user struct {
 	LastName  string `json:"lastName"`
 }
 
-// loginEnvelope is the 200 answer of /auth/login and /auth/refresh.
-type loginEnvelope struct {
-	Success bool `json:"success"`
-	Data    struct {
-		Authorization tokenPair       `json:"authorization"`
-		User          json.RawMessage `json:"user"`
-	} `json:"data"`
+// readUser reads the user object whose first name is at the dotted path
+// firstName of body, its other fields beside it (dialect.UserFields). A
+// missing field is left empty: tokens are what matter.
+func readUser(body []byte, firstName string) user {
+	var u user
+	var doc any
+	if !dialect.Has(firstName) || json.Unmarshal(body, &doc) != nil {
+		return u
+	}
+	u.FirstName, _ = dialect.LookupString(doc, firstName)
+	u.ID, _ = dialect.LookupString(doc, dialect.Sibling(firstName, "id"))
+	u.Email, _ = dialect.LookupString(doc, dialect.Sibling(firstName, "email"))
+	u.LastName, _ = dialect.LookupString(doc, dialect.Sibling(firstName, "lastName"))
+	return u
 }
 
-var errMalformedAnswer = errors.New("malformed answer")
-
-// parseTokens reads a 200 login or refresh answer; an answer that lacks a
-// token is malformed, never an empty token to store.
-func parseTokens(body []byte) (*loginEnvelope, error) {
-	var env loginEnvelope
-	if err := json.Unmarshal(body, &env); err != nil {
-		return nil, fmt.Errorf("%w: %v", errMalformedAnswer, err)
+// meFirstNameKeys are the keys of the path where the me answer carries the
+// first name, for the profile page's script; nil when it carries none.
+func (b *backendClient) meFirstNameKeys() []string {
+	if !dialect.Has(b.mapping.Paths.MeFirstName) {
+		return nil
 	}
-	if !env.Success {
-		return &env, fmt.Errorf("%w: success is not true", errMalformedAnswer)
-	}
-	if env.Data.Authorization.AccessToken == "" || env.Data.Authorization.RefreshToken == "" {
-		return &env, fmt.Errorf("%w: access_token or refresh_token missing", errMalformedAnswer)
-	}
-	return &env, nil
+	return strings.Split(b.mapping.Paths.MeFirstName, ".")
 }
 
-func refreshBody(refreshToken string) []byte {
-	b, _ := json.Marshal(map[string]string{"refresh_token": refreshToken})
-	return b
+// wrongCredentials reports whether a refused login means bad credentials:
+// 401 in the json dialect (contract.md §1), an invalid_grant (400, some
+// servers 401) for an OAuth 2.0 password grant (RFC 6749 §5.2).
+func (b *backendClient) wrongCredentials(ans *backendAnswer) bool {
+	if !b.mapping.PasswordGrant() {
+		return ans.Status == http.StatusUnauthorized
+	}
+	code, _ := b.mapping.ReadError(ans.Body)
+	return (ans.Status == http.StatusBadRequest || ans.Status == http.StatusUnauthorized) && code == "invalid_grant"
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/refreshspec/refreshspec/dialect"
 	"github.com/refreshspec/refreshspec/fakebackend"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
 )
@@ -194,6 +195,7 @@ func BenchmarkProxyMe(b *testing.B) {
 	cookie := ref.login()
 	access := lastIssued(b, ctl, control.Access)
 
+	pathMe := dialect.Default().Me.Path
 	target, _ := url.Parse(be.URL)
 	bareTransport := &http.Transport{MaxIdleConns: 200, MaxIdleConnsPerHost: 100, IdleConnTimeout: 90 * time.Second}
 	bare := httptest.NewServer(&httputil.ReverseProxy{

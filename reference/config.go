@@ -5,9 +5,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/refreshspec/refreshspec/dialect"
 )
 
 // The environment variables of contract.md §2, plus BACKEND_TIMEOUT.
@@ -20,6 +25,10 @@ const (
 	// EnvRedisURL, when set, shares each refresh among the instances that
 	// use the same Redis (sharedrefresh.go).
 	EnvRedisURL = "REDIS_URL"
+	// EnvBackendMapping names a file that says how the backend speaks: the
+	// mapping keys of a profile's backend section (docs/dialects.md), as
+	// YAML or JSON. Unset is contract.md §1.
+	EnvBackendMapping = "BACKEND_MAPPING"
 )
 
 // Defaults for the variables that may be unset.
@@ -53,6 +62,10 @@ type Config struct {
 	// pair live in Redis (sharedrefresh.go). Empty: each instance refreshes
 	// on its own, as one process.
 	RedisURL string
+	// Mapping is how the backend speaks (package dialect): its routes,
+	// fields and answers, contract.md §1's JSON or an OAuth 2.0 server's.
+	// The zero value is contract.md §1; NewServer applies the defaults.
+	Mapping dialect.Mapping
 	// Logger receives one line per refresh attempt and every error; nil
 	// means slog.Default().
 	Logger *slog.Logger
@@ -103,7 +116,29 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		cfg.RedisURL = v
 	}
+	if path := strings.TrimSpace(getenv(EnvBackendMapping)); path != "" {
+		m, err := loadMapping(path)
+		if err != nil {
+			return Config{}, fmt.Errorf("%s=%s: %w", EnvBackendMapping, path, err)
+		}
+		cfg.Mapping = m
+	}
 	return cfg, nil
+}
+
+// loadMapping reads a mapping file: the mapping keys of a profile's backend
+// section, as YAML or JSON. Unknown keys are an error, and a mapping that
+// contradicts itself names the key at fault.
+func loadMapping(path string) (dialect.Mapping, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return dialect.Mapping{}, err
+	}
+	js, err := yaml.YAMLToJSON(raw)
+	if err != nil {
+		return dialect.Mapping{}, err
+	}
+	return dialect.ParseJSON(js)
 }
 
 func parseSecrets(raw string) ([]string, error) {
@@ -153,6 +188,13 @@ func (c Config) validate() error {
 		if _, err := redisOptions(c.RedisURL); err != nil {
 			return fmt.Errorf("RedisURL (%s): %w", EnvRedisURL, err)
 		}
+	}
+	if err := c.Mapping.Validate(); err != nil {
+		return fmt.Errorf("Mapping (%s): %w", EnvBackendMapping, err)
+	}
+	if c.Mapping.Profile.Body != dialect.BodyJSON {
+		// PATCH /api/profile takes JSON (contract.md §2) and passes it on.
+		return fmt.Errorf("Mapping (%s): profile.body: %q: the reference forwards the profile update's JSON body as it is", EnvBackendMapping, c.Mapping.Profile.Body)
 	}
 	return nil
 }

@@ -2,8 +2,11 @@
 // correct implementation of the cookie-session token-refresh pattern of
 // docs/pattern.md, which comes from the design "Automatic Token Refresh
 // Implementation" (the seed, docs/token-refresh-design.md), serving every
-// route of contract.md §2 against a backend of contract.md §1. The proxy and
-// browser suites (groups P and W of scenarios.md) must pass against it.
+// route of contract.md §2 against a backend of contract.md §1, or of any
+// dialect.Mapping (Config.Mapping, BACKEND_MAPPING): a team's own JSON API or
+// an OAuth 2.0 server, spoken through the mapping's request builders and
+// readers in backend.go. The proxy and browser suites (groups P and W of
+// scenarios.md) must pass against it in each.
 //
 // What it does, in the order a request meets it:
 //

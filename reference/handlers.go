@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/refreshspec/refreshspec/dialect"
 )
 
 // requestSession is the session a request arrived with.
@@ -86,8 +88,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_request", err.Error())
 		return
 	}
-	payload, _ := json.Marshal(creds)
-	ans, err := s.backend.do(r.Context(), http.MethodPost, pathLogin, "", payload)
+	ans, err := s.backend.login(r.Context(), creds.Email, creds.Password)
 	if err != nil {
 		s.log.Warn("login call failed", "error", err)
 		s.loginFailure(w, form, creds, http.StatusBadGateway, "backend_unavailable", "the backend did not answer; try again")
@@ -95,7 +96,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case ans.Status == http.StatusOK:
-	case ans.Status == http.StatusUnauthorized:
+	case s.backend.wrongCredentials(ans):
 		s.loginFailure(w, form, creds, http.StatusUnauthorized, "invalid_credentials", "wrong email or password")
 		return
 	case ans.Status == http.StatusBadRequest:
@@ -108,21 +109,22 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.loginFailure(w, form, creds, http.StatusTooManyRequests, "rate_limited", "too many attempts; try again shortly")
 		return
 	default:
+		code, _ := s.backend.mapping.ReadError(ans.Body)
+		s.log.Warn("login refused by the backend", "status", ans.Status, "error", code)
 		s.loginFailure(w, form, creds, http.StatusBadGateway, "backend_error", "the backend failed to sign you in")
 		return
 	}
 
-	env, err := parseTokens(ans.Body)
+	t, err := s.backend.readTokens(ans.Body)
 	if err != nil {
 		s.log.Warn("login answer malformed", "error", err)
 		s.loginFailure(w, form, creds, http.StatusBadGateway, "backend_error", "the backend's answer could not be read")
 		return
 	}
-	var u user
-	_ = json.Unmarshal(env.Data.User, &u) // a missing user object leaves the name empty; tokens are what matter
+	u := s.loginUser(r.Context(), ans.Body, t.Access)
 	sess := &session{
-		Access:        env.Data.Authorization.AccessToken,
-		Refresh:       env.Data.Authorization.RefreshToken,
+		Access:        t.Access,
+		Refresh:       t.Refresh,
 		RefreshExpiry: s.cfg.now().Add(SessionLifetime).Unix(),
 		UserID:        u.ID,
 		FirstName:     u.FirstName,
@@ -143,6 +145,26 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		Success bool `json:"success"`
 		User    user `json:"user"`
 	}{true, u})
+}
+
+// loginUser is the user a login answer carries, or, where it carries none (an
+// OAuth 2.0 token answer), the one the protected resource answers for the
+// new access token. A user that cannot be read is left empty: the tokens are
+// what the session needs, and the profile page asks the backend again.
+func (s *Server) loginUser(ctx context.Context, answer []byte, access string) user {
+	m := &s.backend.mapping
+	if dialect.Has(m.Paths.FirstName) {
+		return readUser(answer, m.Paths.FirstName)
+	}
+	if !dialect.Has(m.Paths.MeFirstName) {
+		return user{}
+	}
+	me, err := s.backend.do(ctx, m.Me.Method, m.Me.Path, access, nil)
+	if err != nil || me.Status != http.StatusOK {
+		s.log.Warn("the user's name was not read at login", "error", err)
+		return user{}
+	}
+	return readUser(me.Body, m.Paths.MeFirstName)
 }
 
 func (s *Server) loginFailure(w http.ResponseWriter, form bool, creds credentials, status int, code, message string) {
@@ -207,33 +229,33 @@ func (s *Server) handleProfilePage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	res := s.performFetch(r.Context(), rs.sess, http.MethodGet, pathMe, nil)
+	me := s.backend.mapping.Me
+	res := s.performFetch(r.Context(), rs.sess, me.Method, me.Path, nil)
 	s.finish(w, r, kindPage, rs, res, func(ans *backendAnswer) {
-		var me struct {
-			Data user `json:"data"`
-		}
-		if err := json.Unmarshal(ans.Body, &me); err != nil {
+		name, err := s.backend.mapping.ReadMe(ans.Body)
+		if err != nil {
 			s.log.Warn("profile answer malformed", "error", err)
 			renderError(w, http.StatusBadGateway, "Bad Gateway", "the backend's answer could not be read")
 			return
 		}
-		renderPage(w, http.StatusOK, "profile", pageData{Title: "Profile", FirstName: me.Data.FirstName})
+		renderPage(w, http.StatusOK, "profile", pageData{Title: "Profile", FirstName: name, FirstNamePath: s.backend.meFirstNameKeys()})
 	})
 }
 
-// GET /api/me: the backend's /api/user/me body.
+// GET /api/me: the body of the backend's me route.
 func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
 	rs, ok := s.withSession(w, r, kindAPI)
 	if !ok {
 		return
 	}
-	res := s.performFetch(r.Context(), rs.sess, http.MethodGet, pathMe, nil)
+	me := s.backend.mapping.Me
+	res := s.performFetch(r.Context(), rs.sess, me.Method, me.Path, nil)
 	s.finish(w, r, kindAPI, rs, res, func(ans *backendAnswer) {
 		writeRawJSON(w, ans.Status, ans.Body)
 	})
 }
 
-// PATCH /api/profile: forwards the JSON body to PATCH /api/user/profile.
+// PATCH /api/profile: forwards the JSON body to the backend's profile route.
 func (s *Server) handleUpdateProfile(w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(r)
 	if err != nil {
@@ -244,7 +266,8 @@ func (s *Server) handleUpdateProfile(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	res := s.performFetch(r.Context(), rs.sess, http.MethodPatch, pathProfile, body)
+	profile := s.backend.mapping.Profile
+	res := s.performFetch(r.Context(), rs.sess, profile.Method, profile.Path, body)
 	s.finish(w, r, kindAPI, rs, res, func(ans *backendAnswer) {
 		writeRawJSON(w, ans.Status, ans.Body)
 	})
@@ -256,11 +279,11 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	if rs.sess != nil && rs.sess.Refresh != "" {
 		// The client going away must not keep the family alive.
 		ctx := context.WithoutCancel(r.Context())
-		ans, err := s.backend.do(ctx, http.MethodPost, pathLogout, "", refreshBody(rs.sess.Refresh))
+		ans, err := s.backend.logout(ctx, rs.sess.Refresh)
 		switch {
 		case err != nil:
 			s.log.Warn("backend logout failed; session cleared anyway", "token", fingerprint(rs.sess.Refresh), "error", err)
-		case ans.Status != http.StatusOK:
+		case ans.Status/100 != 2:
 			s.log.Warn("backend logout refused; session cleared anyway", "token", fingerprint(rs.sess.Refresh), "status", ans.Status)
 		default:
 			s.log.Info("logout", "token", fingerprint(rs.sess.Refresh))

@@ -138,10 +138,10 @@ func (r *refresher) callAndSeal(ctx context.Context, refreshToken string, seal s
 	return refreshed{tokens: t, cookie: c, sealErr: err}, nil
 }
 
-// call makes one /auth/refresh call and logs it.
+// call makes one refresh call (the mapping's refresh request) and logs it.
 func (r *refresher) call(ctx context.Context, refreshToken string) (rotatedTokens, error) {
 	start := time.Now()
-	ans, err := r.backend.do(ctx, http.MethodPost, pathRefresh, "", refreshBody(refreshToken))
+	ans, err := r.backend.refresh(ctx, refreshToken)
 	t, rerr := r.classify(ans, err)
 	attrs := []any{"token", fingerprint(refreshToken), "duration", time.Since(start).Round(time.Microsecond)}
 	if ans != nil {
@@ -163,11 +163,11 @@ func (r *refresher) classify(ans *backendAnswer, err error) (rotatedTokens, *ref
 	}
 	switch {
 	case ans.Status == http.StatusOK:
-		env, err := parseTokens(ans.Body)
+		t, err := r.backend.readTokens(ans.Body)
 		if err != nil {
 			return rotatedTokens{}, &refreshError{kind: refreshUnavailable, status: ans.Status, err: err}
 		}
-		return rotatedTokens{Access: env.Data.Authorization.AccessToken, Refresh: env.Data.Authorization.RefreshToken}, nil
+		return rotatedTokens{Access: t.Access, Refresh: t.Refresh}, nil
 	case ans.Status == http.StatusUnauthorized || ans.Status == http.StatusBadRequest:
 		return rotatedTokens{}, &refreshError{kind: refreshInvalidGrant, status: ans.Status, err: fmt.Errorf("backend refused the refresh token (%d)", ans.Status)}
 	case ans.Status == http.StatusTooManyRequests:

@@ -30,6 +30,7 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.now == nil {
 		cfg.now = time.Now
 	}
+	cfg.Mapping.ApplyDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("reference config: %w", err)
 	}
@@ -37,7 +38,7 @@ func NewServer(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reference config: %w", err)
 	}
-	backend := newBackendClient(cfg.BackendURL, cfg.BackendTimeout)
+	backend := newBackendClient(cfg.BackendURL, cfg.Mapping, cfg.BackendTimeout)
 	s := &Server{
 		cfg:       cfg,
 		log:       cfg.Logger,

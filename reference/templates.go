@@ -31,6 +31,7 @@ var pages = template.Must(template.New("pages").Parse(`
 <button type="button" id="reload">Reload</button>
 <form method="post" action="/logout" id="logout-form"><button type="submit" id="logout">Log out</button></form>
 <script>
+var path = {{.FirstNamePath}};
 document.getElementById('reload').addEventListener('click', async function () {
   var status = document.getElementById('status');
   status.textContent = '';
@@ -50,7 +51,10 @@ document.getElementById('reload').addEventListener('click', async function () {
     return;
   }
   var body = await res.json();
-  document.getElementById('first-name').textContent = body.data.firstName;
+  // Where the backend's me answer keeps the first name (the mapping's
+  // paths.me_first_name), since /api/me passes that answer on as it is.
+  var name = (path || []).reduce(function (o, k) { return o == null ? o : o[k]; }, path ? body : null);
+  if (typeof name === 'string') document.getElementById('first-name').textContent = name;
 });
 </script>
 </body></html>{{end}}
@@ -68,6 +72,8 @@ type pageData struct {
 	Error     string
 	Email     string
 	FirstName string
+	// FirstNamePath is the keys of the first name in the me answer.
+	FirstNamePath []string
 }
 
 func renderPage(w http.ResponseWriter, status int, name string, d pageData) {
