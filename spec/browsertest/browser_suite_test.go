@@ -64,14 +64,21 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	cfg.Proxy.Backend = ctl
 	cfg.Proxy.BackendURL = backendURL
 
+	// The fake backend serves the mapping suitetest.EnvDialect names, and
+	// the reference speaks it.
+	_, mapping, err := suitetest.DialectFromEnv()
+	Expect(err).NotTo(HaveOccurred())
+	cfg.Proxy.BackendMapping = mapping
+	env, err := suitetest.MappingEnv(mapping, GinkgoT().TempDir())
+	Expect(err).NotTo(HaveOccurred())
+	env[target.EnvBackendURL] = backendURL
+	env[target.EnvCookieSecure] = "false" // the browser talks plain http on loopback
+
 	bin, err := suitetest.ReferenceBinary(ctx, GinkgoT().TempDir())
 	Expect(err).NotTo(HaveOccurred())
 	tgt, err := target.StartProcess(ctx, target.ProcessOptions{
-		Command: suitetest.ShellQuote(bin),
-		Env: map[string]string{
-			target.EnvBackendURL:   backendURL,
-			target.EnvCookieSecure: "false", // the browser talks plain http on loopback
-		},
+		Command:      suitetest.ShellQuote(bin),
+		Env:          env,
 		ReadyPath:    "/login",
 		StartTimeout: 30 * time.Second,
 		Output:       GinkgoWriter,

@@ -47,47 +47,56 @@ func TestBrowserMutants(t *testing.T) {
 	}
 	builds := mutant.Prebuild(ctx, root, mutant.ReferenceCommand, mutants, t.TempDir(), 2)
 	for _, m := range mutants {
-		t.Run(m.Name, func(t *testing.T) {
-			bin, err := builds.Wait(ctx, m)
-			if err != nil {
-				t.Fatal(err)
+		for _, dialect := range []string{suitetest.DialectJSON, suitetest.DialectOAuth2} {
+			t.Run(m.Name+"/"+dialect, func(t *testing.T) {
+				checkMutantCaught(t, ctx, builds, m, dialect)
+			})
+		}
+	}
+}
+
+// checkMutantCaught runs m's scenario against m in the named mapping and
+// checks that it failed.
+func checkMutantCaught(t *testing.T, ctx context.Context, builds *mutant.Builds, m *mutant.Mutant, dialect string) {
+	bin, err := builds.Wait(ctx, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs := runMutant(t, m, bin, dialect)
+	var failed []string
+	found := false
+	for _, s := range specs {
+		if s.LeafNodeType != types.NodeTypeIt || s.State == types.SpecStateSkipped {
+			continue // the other scenarios are not focused
+		}
+		t.Logf("%-7s %s", s.State, s.LeafNodeText)
+		if s.State.Is(types.SpecStateFailureStates) {
+			failed = append(failed, s.LeafNodeText)
+		}
+		if suitetest.ScenarioID(s) == m.Scenario {
+			found = true
+			if s.State != types.SpecStateFailed {
+				t.Errorf("with the mutant %s, %s should fail but it %s", m.Name, s.LeafNodeText, s.State)
+			} else {
+				t.Logf("%s caught %s: %s", m.Scenario, m.Name, summary(s.Failure.Message))
 			}
-			specs := runMutant(t, m, bin)
-			var failed []string
-			found := false
-			for _, s := range specs {
-				if s.LeafNodeType != types.NodeTypeIt || s.State == types.SpecStateSkipped {
-					continue // the other scenarios are not focused
-				}
-				t.Logf("%-7s %s", s.State, s.LeafNodeText)
-				if s.State.Is(types.SpecStateFailureStates) {
-					failed = append(failed, s.LeafNodeText)
-				}
-				if suitetest.ScenarioID(s) == m.Scenario {
-					found = true
-					if s.State != types.SpecStateFailed {
-						t.Errorf("with the mutant %s, %s should fail but it %s", m.Name, s.LeafNodeText, s.State)
-					} else {
-						t.Logf("%s caught %s: %s", m.Scenario, m.Name, summary(s.Failure.Message))
-					}
-				}
-			}
-			if !found {
-				t.Errorf("the mutant run has no spec %s; failed: %v", m.Scenario, failed)
-			}
-		})
+		}
+	}
+	if !found {
+		t.Errorf("the mutant run has no spec %s; failed: %v", m.Scenario, failed)
 	}
 }
 
 // runMutant re-runs TestBrowserSuite, focused on m's scenario, against the
-// mutant's binary bin, and returns the specs of its JSON report.
-func runMutant(t *testing.T, m *mutant.Mutant, bin string) types.SpecReports {
+// mutant's binary bin, in the named mapping (the fake backend serves it and
+// the mutant speaks it), and returns the specs of its JSON report.
+func runMutant(t *testing.T, m *mutant.Mutant, bin, dialect string) types.SpecReports {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), mutantTimeout)
 	defer cancel()
 	child := suitetest.Child{
 		Test: "TestBrowserSuite",
-		Env:  append(os.Environ(), envMutant+"="+m.Name, suitetest.EnvReferenceBin+"="+bin),
+		Env:  append(os.Environ(), envMutant+"="+m.Name, suitetest.EnvReferenceBin+"="+bin, suitetest.EnvDialect+"="+dialect),
 		Args: []string{"-test.timeout=" + mutantTimeout.String(), "-ginkgo.focus=" + suitetest.FocusScenario(m.Scenario)},
 	}
 	// The run fails when the mutant is caught, so its exit status says

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/refreshspec/refreshspec/dialect"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
 	"github.com/refreshspec/refreshspec/profile"
 	"github.com/refreshspec/refreshspec/spec/harness"
@@ -42,6 +43,11 @@ type Config struct {
 	// BackendURL is the fake backend's API URL as the suite reaches it, for
 	// the direct calls that P9.2 compares against.
 	BackendURL string
+	// BackendMapping is the dialect the fake backend at BackendURL speaks
+	// (package dialect), which the suite's own calls to it (P9.2's) speak
+	// too; the zero value is contract.md §1. `refreshspec proxy` sets it to
+	// the profile's backend mapping, which its fake backend serves.
+	BackendMapping dialect.Mapping
 	// Profile maps the contract's roles to the target's routes; nil means
 	// profile.Default().
 	Profile *profile.Profile
@@ -89,6 +95,13 @@ func (c *Config) ProfileOrDefault() *profile.Profile {
 		return profile.Default()
 	}
 	return c.Profile
+}
+
+// backendMapping is BackendMapping with its defaults applied.
+func (c *Config) backendMapping() dialect.Mapping {
+	m := c.BackendMapping
+	m.ApplyDefaults()
+	return m
 }
 
 // requestTimeout bounds one request of the suite.

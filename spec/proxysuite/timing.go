@@ -1,9 +1,7 @@
 package proxysuite
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"sort"
@@ -13,8 +11,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/refreshspec/refreshspec/dialect"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
-	"github.com/refreshspec/refreshspec/profile"
 	"github.com/refreshspec/refreshspec/spec/harness"
 )
 
@@ -71,7 +69,7 @@ func (s *suite) addedLatency() {
 			percentile(viaPlain, 50), percentile(viaPlain, 99), percentile(viaRefresh, 50), percentile(viaRefresh, 99))
 		return
 	}
-	direct := directClient{s: s, base: strings.TrimRight(s.cfg.BackendURL, "/"), http: &http.Client{Timeout: s.cfg.requestTimeout()}}
+	direct := directClient{s: s, base: strings.TrimRight(s.cfg.BackendURL, "/"), mapping: s.cfg.backendMapping(), http: &http.Client{Timeout: s.cfg.requestTimeout()}}
 	defer direct.http.CloseIdleConnections()
 	family := direct.login()
 	directPlain := timeEach(plainSamples, func() { Expect(direct.me()).To(Equal(http.StatusOK)) })
@@ -110,70 +108,51 @@ func percentile(sorted []time.Duration, p int) time.Duration {
 	return sorted[i].Round(10 * time.Microsecond)
 }
 
-// directClient calls the backend directly, as the target would, for P9.2's
+// directClient calls the backend directly, as the target would, in the
+// mapping the fake backend speaks (Config.BackendMapping), for P9.2's
 // comparison. Its responses carry tokens by design, so they are not recorded
 // for the leak scan.
 type directClient struct {
 	s                    *suite
 	base                 string
+	mapping              dialect.Mapping
 	http                 *http.Client
 	access, refreshToken string
 }
 
-// fakeContract is the backend contract the direct calls speak: the fake
-// backend always answers the default one (contract.md), whatever the
-// profile's backend section says about the user's own backend (that section
-// is for `refreshspec backend`).
-var fakeContract = profile.Default().Backend
-
-func (d *directClient) call(method, path, bearer string, body any) (int, any) {
+// call sends the request that build makes with the mapping and returns the
+// status and the body.
+func (d *directClient) call(what string, build func(context.Context) (*http.Request, error)) (int, []byte) {
 	GinkgoHelper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		Expect(err).NotTo(HaveOccurred())
-		rd = bytes.NewReader(b)
-	}
 	ctx, cancel := context.WithTimeout(d.s.ctx, d.http.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, d.base+path, rd)
-	Expect(err).NotTo(HaveOccurred())
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
-	}
+	req, err := build(ctx)
+	Expect(err).NotTo(HaveOccurred(), "building the direct %s request", what)
 	resp, err := d.http.Do(req)
-	Expect(err).NotTo(HaveOccurred(), "calling the backend directly: %s %s", method, path)
+	Expect(err).NotTo(HaveOccurred(), "calling the backend directly: %s (%s %s)", what, req.Method, req.URL.Path)
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	Expect(err).NotTo(HaveOccurred())
-	var doc any
-	_ = json.Unmarshal(raw, &doc)
-	return resp.StatusCode, doc
+	return resp.StatusCode, raw
 }
 
-func (d *directClient) tokens(doc any) {
+func (d *directClient) tokens(body []byte) {
 	GinkgoHelper()
-	paths := fakeContract.Paths
-	var ok bool
-	d.access, ok = profile.LookupString(doc, paths.AccessToken)
-	Expect(ok).To(BeTrue(), "the backend's token answer should carry %s", paths.AccessToken)
-	d.refreshToken, ok = profile.LookupString(doc, paths.RefreshToken)
-	Expect(ok).To(BeTrue(), "the backend's token answer should carry %s", paths.RefreshToken)
+	t, err := d.mapping.ReadTokens(body)
+	Expect(err).NotTo(HaveOccurred(), "the backend's token answer")
+	d.access, d.refreshToken = t.Access, t.Refresh
 }
 
 // login logs in directly and returns the family.
 func (d *directClient) login() string {
 	GinkgoHelper()
-	b, cred := fakeContract, d.s.profile().Credentials
+	cred := d.s.profile().Credentials
 	mark := d.s.mark()
-	status, doc := d.call(b.Login.Method, b.Login.Path, "", map[string]string{
-		b.LoginFields.Email: cred.Email, b.LoginFields.Password: cred.Password,
+	status, body := d.call("login", func(ctx context.Context) (*http.Request, error) {
+		return d.mapping.NewLoginRequest(ctx, d.base, cred.Email, cred.Password)
 	})
-	Expect(status).To(Equal(http.StatusOK), "logging in directly at the backend")
-	d.tokens(doc)
+	Expect(status).To(Equal(http.StatusOK), "logging in directly at the backend: %s", body)
+	d.tokens(body)
 	family := ""
 	for _, e := range onRoutes(d.s.journal(mark), control.RouteLogin) {
 		for _, t := range e.Issued {
@@ -186,15 +165,17 @@ func (d *directClient) login() string {
 
 func (d *directClient) me() int {
 	GinkgoHelper()
-	e := fakeContract.Me
-	status, _ := d.call(e.Method, e.Path, d.access, nil)
+	status, _ := d.call("me", func(ctx context.Context) (*http.Request, error) {
+		return d.mapping.NewMeRequest(ctx, d.base, d.access)
+	})
 	return status
 }
 
 func (d *directClient) refresh() {
 	GinkgoHelper()
-	p := fakeContract
-	status, doc := d.call(p.Refresh.Method, p.Refresh.Path, "", map[string]string{p.Fields.RefreshToken: d.refreshToken})
-	Expect(status).To(Equal(http.StatusOK), "refreshing directly at the backend")
-	d.tokens(doc)
+	status, body := d.call("refresh", func(ctx context.Context) (*http.Request, error) {
+		return d.mapping.NewRefreshRequest(ctx, d.base, d.refreshToken)
+	})
+	Expect(status).To(Equal(http.StatusOK), "refreshing directly at the backend: %s", body)
+	d.tokens(body)
 }

@@ -4,7 +4,11 @@
 // (strict mode: SHOULDs too), and against deliberately broken builds of the
 // reference (the mutation self-test: its mutants, reference/mutants), where
 // the scenario named for each defect must fail: a suite that passes a broken
-// target has a hole.
+// target has a hole. Both run in more than contract.md §1's dialect:
+// TestProxySuiteInEveryDialect runs the whole suite once per mapping of
+// suitetest.DialectNames (an OAuth 2.0 server, a team's own JSON backend), the
+// fake backend serving it and the reference speaking it, and TestMutants runs
+// every mutant in the json and oauth2 mappings.
 //
 // The reference runs as two instances sharing a secret and a redis-server
 // the test starts (REDIS_URL), so that P7.4 runs too; the other scenarios
@@ -15,6 +19,7 @@
 //	REFRESHSPEC_BACKEND=local go test ./spec/proxytest/ # fake backend in this process
 //	go test -short ./spec/proxytest/                    # without the mutation self-test
 //	REFRESHSPEC_MUTANT=no-retry go test -run '^TestProxySuite$' ./spec/proxytest/
+//	REFRESHSPEC_DIALECT=oauth2 go test -run '^TestProxySuite$' ./spec/proxytest/
 //
 // TestMutants builds the mutants ahead and runs each child, focused on the
 // mutant's scenario, one after the other against one shared fake backend

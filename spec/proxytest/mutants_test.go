@@ -30,8 +30,14 @@ const mutantTimeout = 3 * time.Minute
 // runs that wait for them.
 const buildsAhead = 2
 
+// mutantDialects are the mappings every mutant runs in: contract.md §1, and
+// an OAuth 2.0 server, where login, refresh, logout and their refusals take
+// other routes, bodies and statuses.
+var mutantDialects = []string{suitetest.DialectJSON, suitetest.DialectOAuth2}
+
 type mutantResult struct {
 	name, id string
+	dialect  string
 	failed   []string // IDs of the specs that failed
 	took     time.Duration
 	problem  string // the child could not be run or read
@@ -41,7 +47,10 @@ type mutantResult struct {
 // TestMutants runs TestProxySuite again, in a child process (a Ginkgo suite
 // runs once per process), against each mutant of the reference whose
 // scenario is a P one (reference/mutants), and checks that this scenario
-// failed: a suite that passes a broken target has a hole.
+// failed: a suite that passes a broken target has a hole. Each mutant runs
+// in every mapping of mutantDialects, the fake backend serving it and the
+// mutant speaking it, since a check that holds only for contract.md §1's
+// routes and statuses has a hole too.
 //
 // A child runs only the spec of that scenario (-ginkgo.focus), with what
 // runs around every spec: the fake backend's reset before it and the leak
@@ -77,11 +86,14 @@ func TestMutants(t *testing.T) {
 			t.Fatalf("%s=%q: want a positive number", envMutantParallel, v)
 		}
 	}
-	var env []string
-	if parallel > 1 {
-		env = append(env, envBackend+"=local", envBackendURL+"=", envControlURL+"=")
-	} else {
-		env = append(env, sharedBackend(ctx, t)...)
+	envs := map[string][]string{}
+	for _, d := range mutantDialects {
+		envs[d] = []string{suitetest.EnvDialect + "=" + d}
+		if parallel > 1 {
+			envs[d] = append(envs[d], envBackend+"=local", envBackendURL+"=", envControlURL+"=")
+		} else {
+			envs[d] = append(envs[d], sharedBackend(ctx, t, d)...)
+		}
 	}
 	redisURL := ""
 	if slices.ContainsFunc(mutants, needsInstances) {
@@ -90,42 +102,50 @@ func TestMutants(t *testing.T) {
 		}
 	}
 
-	results := make([]mutantResult, len(mutants))
+	results := make([]mutantResult, len(mutants)*len(mutantDialects))
 	sem := make(chan struct{}, parallel)
 	var wg sync.WaitGroup
 	for i, m := range mutants {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			results[i] = runMutant(ctx, m, builds, append(slices.Clone(env), instancesEnv(m, redisURL)...))
-		}()
+		for j, d := range mutantDialects {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				r := runMutant(ctx, m, builds, append(slices.Clone(envs[d]), instancesEnv(m, redisURL)...))
+				r.dialect = d
+				results[i*len(mutantDialects)+j] = r
+			}()
+		}
 	}
 	wg.Wait()
 
 	var table strings.Builder
-	fmt.Fprintf(&table, "%-34s %-6s %-7s %-8s %s\n", "mutant", "expect", "caught", "took", "failed specs")
+	fmt.Fprintf(&table, "%-34s %-7s %-6s %-7s %-8s %s\n", "mutant", "mapping", "expect", "caught", "took", "failed specs")
 	for _, r := range results {
-		fmt.Fprintf(&table, "%-34s %-6s %-7v %-8s %s\n", r.name, r.id, r.caught, r.took.Round(100*time.Millisecond), strings.Join(r.failed, " "))
+		fmt.Fprintf(&table, "%-34s %-7s %-6s %-7v %-8s %s\n", r.name, r.dialect, r.id, r.caught, r.took.Round(100*time.Millisecond), strings.Join(r.failed, " "))
 		switch {
 		case r.problem != "":
-			t.Errorf("mutant %s: %s", r.name, r.problem)
+			t.Errorf("mutant %s (%s): %s", r.name, r.dialect, r.problem)
 		case !r.caught:
-			t.Errorf("mutant %s was not caught: %s should have failed, but the failed specs were %v", r.name, r.id, r.failed)
+			t.Errorf("mutant %s was not caught in the %s mapping: %s should have failed, but the failed specs were %v", r.name, r.dialect, r.id, r.failed)
 		}
 	}
 	t.Logf("%d mutants (%d at a time) in %s:\n%s", len(mutants), parallel, time.Since(start).Round(time.Second), table.String())
 }
 
-// sharedBackend starts one fake backend for the sequential children and
-// returns the environment that points them at it.
-func sharedBackend(ctx context.Context, t *testing.T) []string {
+// sharedBackend starts one fake backend serving the named mapping for the
+// sequential children and returns the environment that points them at it.
+func sharedBackend(ctx context.Context, t *testing.T, dialect string) []string {
 	t.Helper()
 	if os.Getenv(envBackend) != "local" {
 		container.RequireDocker(t)
 	}
-	b, err := suitetest.StartBackend(ctx)
+	m, err := suitetest.Mapping(dialect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := suitetest.StartBackendSpeaking(ctx, m)
 	if err != nil {
 		t.Fatal(err)
 	}

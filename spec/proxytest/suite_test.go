@@ -72,12 +72,16 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	prof := profile.Default()
 	bin := referenceBinary(ctx)
 	n := instanceCount()
-	env := map[string]string{
-		"BACKEND_URL":     backendURL,
-		"SESSION_SECRET":  target.RandomSecret(), // one for all the instances
-		"COOKIE_SECURE":   "false",               // the suite talks plain http on loopback
-		"BACKEND_TIMEOUT": prof.Target.BackendTimeout.Std().String(),
-	}
+	// The fake backend serves the mapping suitetest.EnvDialect names; the
+	// reference and the suite's own backend calls speak it.
+	_, mapping, err := suitetest.DialectFromEnv()
+	Expect(err).NotTo(HaveOccurred())
+	env, err := suitetest.MappingEnv(mapping, GinkgoT().TempDir())
+	Expect(err).NotTo(HaveOccurred())
+	env["BACKEND_URL"] = backendURL
+	env["SESSION_SECRET"] = target.RandomSecret() // one for all the instances
+	env["COOKIE_SECURE"] = "false"                // the suite talks plain http on loopback
+	env["BACKEND_TIMEOUT"] = prof.Target.BackendTimeout.Std().String()
 	if n > 1 {
 		if url := sharedRedis(ctx); url != "" {
 			env["REDIS_URL"] = url
@@ -107,6 +111,7 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	cfg.Instances = instances
 	cfg.Backend = ctl
 	cfg.BackendURL = backendURL
+	cfg.BackendMapping = mapping
 	cfg.Profile = prof
 	cfg.Strict = os.Getenv(envStrict) != "0" && os.Getenv(envStrict) != "false"
 	cfg.RequestTimeout = 15 * time.Second

@@ -55,11 +55,7 @@ func (b *Backend) Close(ctx context.Context) error {
 func BackendFromEnv(ctx context.Context) (*Backend, error) {
 	u, cu := os.Getenv(EnvBackendURL), os.Getenv(EnvControlURL)
 	if u == "" && cu == "" {
-		_, m, err := DialectFromEnv()
-		if err != nil {
-			return nil, err
-		}
-		return StartBackendSpeaking(ctx, m)
+		return StartBackend(ctx)
 	}
 	if u == "" || cu == "" {
 		return nil, fmt.Errorf("set both %s and %s to reuse a running fake backend", EnvBackendURL, EnvControlURL)
@@ -74,12 +70,17 @@ func UsesContainer() bool {
 	return os.Getenv(EnvBackend) != "local" && os.Getenv(EnvBackendURL) == "" && os.Getenv(EnvControlURL) == ""
 }
 
-// StartBackend starts a fake backend: in this process when EnvBackend is
-// "local", else in a container, from a static binary built for it (no image
-// can be pulled). The caller checks for Docker first, since whether a missing
-// engine skips or fails is the caller's to say, and calls Close when done.
+// StartBackend starts a fake backend serving the mapping EnvDialect names:
+// in this process when EnvBackend is "local", else in a container, from a
+// static binary built for it (no image can be pulled). The caller checks for
+// Docker first, since whether a missing engine skips or fails is the
+// caller's to say, and calls Close when done.
 func StartBackend(ctx context.Context) (*Backend, error) {
-	return StartBackendSpeaking(ctx, dialect.Default())
+	_, m, err := DialectFromEnv()
+	if err != nil {
+		return nil, err
+	}
+	return StartBackendSpeaking(ctx, m)
 }
 
 // StartBackendSpeaking is StartBackend for a fake backend that serves the

@@ -1,12 +1,15 @@
 package suitetest
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/refreshspec/refreshspec/dialect"
+	"github.com/refreshspec/refreshspec/reference"
 )
 
 // EnvDialect names the backend mapping a suite test runs in (DialectNames):
@@ -84,4 +87,23 @@ func DialectFromEnv() (string, dialect.Mapping, error) {
 	}
 	m, err := Mapping(name)
 	return name, m, err
+}
+
+// MappingEnv is the environment that tells the reference proxy how the
+// backend speaks: BACKEND_MAPPING naming a file in dir that holds m, and
+// nothing for contract.md §1, which the reference speaks by default.
+func MappingEnv(m dialect.Mapping, dir string) (map[string]string, error) {
+	m.ApplyDefaults()
+	if m == dialect.Default() {
+		return map[string]string{}, nil
+	}
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("the reference's mapping: %w", err)
+	}
+	path := filepath.Join(dir, "backend-mapping.json")
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		return nil, fmt.Errorf("the reference's mapping: %w", err)
+	}
+	return map[string]string{reference.EnvBackendMapping: path}, nil
 }

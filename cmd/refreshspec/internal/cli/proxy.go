@@ -214,7 +214,8 @@ func (r *proxyRun) targetEnv(fb *fake) map[string]string {
 // target and fb, and the browser suite with --browser.
 func (r *proxyRun) runnerOptions(fb *fake, started startedTarget) runner.Options {
 	cfg := &spec.ProxyConfig{
-		Target: started.target, Instances: started.instances, Backend: fb.Control, BackendURL: fb.URL, Profile: r.profile, Repeat: r.profile.Repeat,
+		Target: started.target, Instances: started.instances, Backend: fb.Control,
+		BackendURL: fb.URL, BackendMapping: r.profile.Backend.Mapping, Profile: r.profile, Repeat: r.profile.Repeat,
 	}
 	opts := runner.Options{Suite: "P", Proxy: cfg}
 	if r.flags.browser {
