@@ -24,8 +24,8 @@ import (
 // reason: the scenarios that must fail against it, and only those. The
 // verdict table of docs/dialects.md says the same.
 var lacks = map[string]string{
-	"B2.8": "fosite has no rate limit: its token endpoint answers every invalid refresh attempt with 400 " +
-		"invalid_grant, never 429 (Ory Hydra, built on it, leaves rate limiting to the deployment's proxy)",
+	"B2.8": "fosite has no rate limit of its own: its token endpoint answers every invalid refresh attempt " +
+		"with 400 invalid_grant, never 429; a deployment puts one in front of it",
 }
 
 // measuredOnly are INFO scenarios whose measurement differs from the seed's
