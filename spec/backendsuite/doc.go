@@ -2,9 +2,13 @@
 // the Ginkgo specs that check a backend's /auth routes, the other side of
 // the pattern: login, refresh with rotation and reuse detection, refusals,
 // caching headers, rate limit, logout, and the tokens' lifetimes. The specs
-// reach the backend only over HTTP, in the profile's dialect (contract.md
-// §1's JSON, or OAuth 2.0), so they run against a team's real backend as
-// well as against the fake one.
+// reach the backend only over HTTP, through the profile's backend mapping
+// (package dialect: contract.md §1's JSON, a team's own JSON, or an OAuth 2.0
+// server's password and refresh_token grants with its scope and client
+// authentication, RFC 7009 revocation for logout, RFC 6749 §5.2 errors), so
+// they run against a team's real backend as well as against the fake one. A
+// reuse leeway the mapping declares is honoured (B2.3, B2.4), and what
+// becomes of a revoked family's access token is measured, not failed.
 //
 // A team's own Ginkgo suite registers the specs with Register (see the
 // example); `refreshspec backend` and spec.TestBackend do the same.
