@@ -57,8 +57,8 @@ func TestDialectDocs(t *testing.T) {
 		t.Fatal(err)
 	}
 	blocks := strings.Split(string(raw), "```yaml\n")[1:]
-	if len(blocks) != 4 {
-		t.Fatalf("docs/dialects.md has %d YAML profiles, want 4", len(blocks))
+	if len(blocks) != 5 {
+		t.Fatalf("docs/dialects.md has %d YAML profiles, want 5", len(blocks))
 	}
 	for _, b := range blocks {
 		yaml, _, _ := strings.Cut(b, "```")
