@@ -39,18 +39,10 @@ func (c *client) meAfterExpiry(access, what string) *answer {
 		// polling interval keeps the number of requests near 25 whatever
 		// the TTL, so a long TTL does not turn into a flood.
 		bound := ttl + 2*time.Second
-		poll := max(bound/25, 250*time.Millisecond)
 		fmt.Fprintf(GinkgoWriter, "waiting up to %s for the access token to expire (profile short_access_ttl %s)\n", bound, ttl)
-		var last *answer
-		EventuallyWithOffset(1, func(g Gomega) {
-			a, err := c.me(access, what)
-			g.Expect(err).NotTo(HaveOccurred())
-			last = a
-			g.Expect(a.Status).NotTo(Equal(http.StatusOK), "%s: still accepted", what)
-		}).WithTimeout(bound).WithPolling(poll).Should(Succeed(),
-			"the access token was still accepted %s after it was issued, beyond the profile's short_access_ttl of %s", bound, ttl)
-		c.skipIfRateLimited(last)
-		return last
+		return c.pollUntil(bound, 25, func() (*answer, error) { return c.me(access, what) },
+			func(a *answer) bool { return a.Status != http.StatusOK }, what+": still accepted",
+			fmt.Sprintf("the access token was still accepted %s after it was issued, beyond the profile's short_access_ttl of %s", bound, ttl))
 	default:
 		return nil
 	}
@@ -95,14 +87,23 @@ func (c *client) usedAfterLeeway(token, what string) *answer {
 	}
 	bound := leeway + 2*time.Second
 	fmt.Fprintf(GinkgoWriter, "presenting the used refresh token for up to %s, until the reuse leeway of %s has passed\n", bound, leeway)
+	return c.pollUntil(bound, 10, func() (*answer, error) { return c.refresh(token, what) }, rejected, what+": not refused yet",
+		fmt.Sprintf("the used refresh token was still accepted %s after its first use, beyond the declared reuse leeway of %s", bound, leeway))
+}
+
+// pollUntil sends a request at intervals until done says its answer is the
+// awaited one, and returns that answer: time passing on a backend whose
+// clock the suite cannot move. The interval spreads about polls requests
+// over bound (a quarter second at least), so a long wait does not turn into
+// a flood; the spec fails with failure when bound passes first.
+func (c *client) pollUntil(bound time.Duration, polls int, send func() (*answer, error), done func(*answer) bool, notYet, failure string) *answer {
 	var last *answer
-	EventuallyWithOffset(1, func(g Gomega) {
-		a, err := c.refresh(token, what)
+	EventuallyWithOffset(2, func(g Gomega) {
+		a, err := send()
 		g.Expect(err).NotTo(HaveOccurred())
 		last = a
-		g.Expect(rejected(a)).To(BeTrue(), "%s: not refused yet", what)
-	}).WithTimeout(bound).WithPolling(max(bound/10, 250*time.Millisecond)).Should(Succeed(),
-		"the used refresh token was still accepted %s after its first use, beyond the declared reuse leeway of %s", bound, leeway)
+		g.Expect(done(a)).To(BeTrue(), notYet)
+	}).WithTimeout(bound).WithPolling(max(bound/time.Duration(polls), 250*time.Millisecond)).Should(Succeed(), failure)
 	c.skipIfRateLimited(last)
 	return last
 }

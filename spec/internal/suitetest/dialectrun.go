@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
@@ -75,4 +76,53 @@ func appendOnce(ids []string, id string) []string {
 func (r DialectRun) String() string {
 	return fmt.Sprintf("%-7s passed %2d, failed %d %v, skipped %d %v, in %s", r.Dialect, len(r.Passed), len(r.Failed),
 		strings.Join(r.Failed, " "), len(r.Skipped), strings.Join(r.Skipped, " "), r.Took.Round(100*time.Millisecond))
+}
+
+// CheckEveryDialect builds the reference once, runs test once per mapping of
+// DialectNames against it (RunInDialect), and fails t for every scenario
+// that failed in a mapping, and for a mapping that skipped other scenarios
+// than the first (contract.md §1) did. It logs a line per mapping. It skips
+// under -short, and in a child run (a mutant's or a mapping's) of its own.
+func CheckEveryDialect(t *testing.T, test string, args ...string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skipf("skipped in -short mode: it runs %s once per mapping", test)
+	}
+	if os.Getenv(EnvMutant) != "" || os.Getenv(EnvDialect) != "" {
+		t.Skip("this process is itself a mutant's or a mapping's run")
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
+	defer cancel()
+	bin, err := BuildReference(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var runs []DialectRun
+	for _, name := range DialectNames {
+		run, out, err := RunInDialect(ctx, test, name, bin, args...)
+		if err != nil {
+			t.Fatalf("%s in the %s mapping: %v\n%s", test, name, err, tailLines(out, 80))
+		}
+		runs = append(runs, run)
+		if len(run.Failed) > 0 {
+			t.Errorf("%s in the %s mapping: %v failed\n%s", test, name, run.Failed, tailLines(out, 80))
+		}
+		if !slices.Equal(run.Skipped, runs[0].Skipped) {
+			t.Errorf("%s in the %s mapping skipped %v, want what %s skipped: %v", test, name, run.Skipped, runs[0].Dialect, runs[0].Skipped)
+		}
+	}
+	var lines []string
+	for _, r := range runs {
+		lines = append(lines, r.String())
+	}
+	t.Logf("%s against the reference in each mapping:\n%s", test, strings.Join(lines, "\n"))
+}
+
+// tailLines is the last n lines of s, where a child's output summarises.
+func tailLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
