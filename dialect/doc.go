@@ -17,7 +17,9 @@
 // backend suite. It has no dependency beyond the standard library, so that
 // each of them can import it without importing the others. The request
 // builders (NewLoginRequest and its siblings) and the answer readers
-// (ReadTokens, ReadError, FirstName) are how a client speaks a mapping.
+// (ReadTokens, ReadError, ReadMe) are how a client speaks a mapping;
+// SetClientBasic and ClientParams authenticate the OAuth 2.0 client on a
+// request whose body the caller writes itself (the B suite's malformed ones).
 //
 // A Mapping is used after ApplyDefaults, which fills in what a profile left
 // out with the dialect's defaults, and Validate, which refuses a mapping that
