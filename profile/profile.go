@@ -30,6 +30,10 @@ type Profile struct {
 	// Repeat is how many rounds the proxy suite's race scenarios run
 	// (P7.1, P7.4), 1 to MaxRepeat; 0 leaves the suite's default (3).
 	Repeat int `json:"repeat,omitempty"`
+	// Accept is the run's baseline: failures that do not fail it, each
+	// with the reason (see Acceptance). `refreshspec proxy --accept FILE`
+	// replaces it.
+	Accept []Acceptance `json:"accept,omitempty"`
 }
 
 // MaxRepeat bounds Profile.Repeat: each round of P7.1 holds a few dozen
@@ -69,6 +73,16 @@ type Target struct {
 	// store's URL goes in Env): P7.4 spreads a session over them, the other
 	// scenarios use the first. Default 1, at most MaxInstances.
 	Instances int `json:"instances,omitempty"`
+	// BackendTimeoutFormat is how BACKEND_TIMEOUT is written for the
+	// target: a Go duration ("2s", the default), whole seconds ("2") or
+	// whole milliseconds ("2000"). A Node app that reads it with parseInt
+	// would take "2s" for 2 ms.
+	BackendTimeoutFormat TimeoutFormat `json:"backend_timeout_format,omitempty"`
+	// ForwardedProto is the X-Forwarded-Proto header every request of the
+	// suite carries while the target runs with COOKIE_SECURE on, the way a
+	// TLS-terminating load balancer talks to it over plain HTTP: "https"
+	// (the default) or "none" to send no such header.
+	ForwardedProto string `json:"forwarded_proto,omitempty"`
 }
 
 // MaxInstances bounds Target.Instances: enough for any load balancer's
@@ -90,8 +104,12 @@ func (t Target) URLs() []string {
 
 // EnvNames renames the environment variables of contract.md §2.
 type EnvNames struct {
-	BackendURL    string `json:"backend_url,omitempty"`
-	Port          string `json:"port,omitempty"`
+	BackendURL string `json:"backend_url,omitempty"`
+	Port       string `json:"port,omitempty"`
+	// SessionSecret is "none" for a target whose cookie does not depend on
+	// a secret at all (a random session id, as in Go's scs): the suite then
+	// passes no secret, and the scenarios that change it (P8.2, P8.3) are
+	// skipped with that reason.
 	SessionSecret string `json:"session_secret,omitempty"`
 	CookieSecure  string `json:"cookie_secure,omitempty"`
 	// BackendTimeout names the variable that carries Target.BackendTimeout.
@@ -110,11 +128,19 @@ type Endpoint = dialect.Endpoint
 
 // Proxy maps the routes of contract.md §2.
 type Proxy struct {
+	// Session says what the session cookie holds: SessionSealed (the
+	// default) or SessionServer. It decides how the suite judges that the
+	// client holds a rotated session.
+	Session SessionModel `json:"session,omitempty"`
 	// CookieName is the session cookie's name; empty means "the cookie the
 	// login response sets".
-	CookieName string   `json:"cookie_name,omitempty"`
-	LoginPage  Endpoint `json:"login_page,omitempty"`
-	Login      Endpoint `json:"login,omitempty"`
+	CookieName string `json:"cookie_name,omitempty"`
+	// CSRF says where the login page carries a CSRF token and how the
+	// login, logout and update_profile requests send it back; empty for a
+	// target without CSRF protection.
+	CSRF      CSRF     `json:"csrf,omitempty"`
+	LoginPage Endpoint `json:"login_page,omitempty"`
+	Login     Endpoint `json:"login,omitempty"`
 	// LoginFields name the login body's fields.
 	LoginFields LoginFields `json:"login_fields,omitempty"`
 	ProfilePage Endpoint    `json:"profile_page,omitempty"`
@@ -209,6 +235,9 @@ func Parse(raw []byte) (*Profile, error) {
 		return nil, cleanYAMLError(err)
 	}
 	var p Profile
+	if err := checkKeys(raw); err != nil {
+		return nil, err
+	}
 	if err := yaml.UnmarshalStrict(js, &p); err != nil {
 		return nil, cleanYAMLError(err)
 	}
@@ -268,7 +297,7 @@ func (p *Profile) Validate() error {
 	if p.Backend.RateLimitBurst < 0 || p.Backend.RateLimitBurst > 1000 {
 		return fmt.Errorf("backend.rate_limit_burst: %d is outside 0..1000", p.Backend.RateLimitBurst)
 	}
-	return nil
+	return p.validateSuiteKeys()
 }
 
 func (p *Profile) applyDefaults() {
@@ -291,6 +320,13 @@ func (p *Profile) applyDefaults() {
 	def(&p.Target.EnvNames.SessionSecret, "SESSION_SECRET")
 	def(&p.Target.EnvNames.CookieSecure, "COOKIE_SECURE")
 	def(&p.Target.EnvNames.BackendTimeout, "BACKEND_TIMEOUT")
+	if p.Target.BackendTimeoutFormat == "" {
+		p.Target.BackendTimeoutFormat = TimeoutGo
+	}
+	def(&p.Target.ForwardedProto, ForwardedHTTPS)
+	if p.Proxy.Session == "" {
+		p.Proxy.Session = SessionSealed
+	}
 
 	def(&p.Credentials.Email, "alice@example.com")
 	def(&p.Credentials.Password, "correct horse")

@@ -94,7 +94,7 @@ backend:
 		"backend:\n  client_auth: basic\n":                              "backend.client_auth: ",
 		"backend:\n  dialect: oauth2\n  client_auth: mtls\n":            "backend.client_auth: ",
 		"backend:\n  reuse_leeway: soon\n":                              "reuse_leeway",
-		"backend:\n  paths: {acces_token: a}\n":                         `unknown key "acces_token"`,
+		"backend:\n  paths: {acces_token: a}\n":                         `unknown key "backend.paths.acces_token"`,
 		"backend:\n  dialect: xml\n":                                    "backend.dialect: ",
 		"backend:\n  rate_limit_burst: 5000\n":                          "backend.rate_limit_burst: ",
 		"backend:\n  me: {path: api/me}\n":                              "backend.me.path: ",

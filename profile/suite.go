@@ -1,0 +1,226 @@
+package profile
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/refreshspec/refreshspec/spec/catalogue"
+)
+
+// The keys that say how the suite talks to a target built on another stack
+// than the reference's: where its session lives, its CSRF protection, the
+// TLS-terminating proxy in front of it, how it reads BACKEND_TIMEOUT, and the
+// run's accepted failures.
+
+// SessionModel says what a target's session cookie holds.
+type SessionModel string
+
+// The session models.
+const (
+	// SessionSealed is a cookie that holds the session itself, sealed
+	// (iron-session, the reference): every rotation sends a new cookie value.
+	SessionSealed SessionModel = "sealed"
+	// SessionServer is a cookie that holds a session id, the tokens staying
+	// in the server's store (express-session, Rails, Django): a rotation may
+	// keep the cookie as it is, and replaying it presents the new tokens.
+	SessionServer SessionModel = "server"
+)
+
+// TimeoutFormat is how BACKEND_TIMEOUT is written for the target.
+type TimeoutFormat string
+
+// The formats of BACKEND_TIMEOUT.
+const (
+	TimeoutGo      TimeoutFormat = "go"      // a Go duration: "2s", "1.5s"
+	TimeoutSeconds TimeoutFormat = "seconds" // whole seconds: "2"
+	TimeoutMillis  TimeoutFormat = "ms"      // whole milliseconds: "2000"
+)
+
+// ForwardedHTTPS and ForwardedNone are the values of target.forwarded_proto.
+const (
+	ForwardedHTTPS = "https"
+	ForwardedNone  = "none"
+)
+
+// NoVariable is the value of target.env_names.session_secret for a target
+// whose cookie depends on no secret.
+const NoVariable = "none"
+
+// CSRF says where a target's login page carries its CSRF token and how the
+// requests that change state send it back.
+type CSRF struct {
+	// Source is "cookie:NAME" (a cookie the login page sets, as Django's
+	// csrftoken or Laravel's XSRF-TOKEN), "input:NAME" (a hidden input of
+	// the login form, as Rails' authenticity_token or csrf-sync's _csrf) or
+	// "meta:NAME" (a <meta name=NAME content=...> of the login page).
+	Source string `json:"source,omitempty"`
+	// Send is "header:NAME" (X-CSRF-Token) or "field:NAME" (a field of the
+	// request's body: a form field, or a member of a JSON object).
+	Send string `json:"send,omitempty"`
+}
+
+// The kinds of CSRF.Source and CSRF.Send.
+const (
+	CSRFCookie = "cookie"
+	CSRFInput  = "input"
+	CSRFMeta   = "meta"
+	CSRFHeader = "header"
+	CSRFField  = "field"
+)
+
+// Enabled reports whether the profile asks for a CSRF token.
+func (c CSRF) Enabled() bool { return c.Source != "" }
+
+// From is the source's kind (CSRFCookie, CSRFInput or CSRFMeta) and name.
+func (c CSRF) From() (kind, name string) { return splitKind(c.Source) }
+
+// To is how the token is sent (CSRFHeader or CSRFField) and under what name.
+func (c CSRF) To() (kind, name string) { return splitKind(c.Send) }
+
+func splitKind(s string) (kind, name string) {
+	kind, name, _ = strings.Cut(s, ":")
+	return strings.TrimSpace(kind), strings.TrimSpace(name)
+}
+
+// Acceptance is one failure a run accepts: the scenario and why. An
+// accepted failure is reported as ACCEPTED with the reason and does not
+// fail the run; an accepted scenario that passes is reported so that its
+// entry can go.
+type Acceptance struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason"`
+}
+
+// BackendTimeoutValue is Target.BackendTimeout written as the target reads
+// it (Target.BackendTimeoutFormat): "2s", "2" or "2000". Validate has
+// checked that it is whole in the chosen unit.
+func (t Target) BackendTimeoutValue() string {
+	d := t.BackendTimeout.Std()
+	switch t.BackendTimeoutFormat {
+	case TimeoutSeconds:
+		return strconv.FormatInt(int64(d/time.Second), 10)
+	case TimeoutMillis:
+		return strconv.FormatInt(int64(d/time.Millisecond), 10)
+	}
+	return d.String()
+}
+
+// SessionSecretless reports whether the target's cookie depends on no
+// secret (target.env_names.session_secret: none).
+func (t Target) SessionSecretless() bool { return t.EnvNames.SessionSecret == NoVariable }
+
+// validateSuiteKeys checks the keys of this file, naming the key at fault.
+func (p *Profile) validateSuiteKeys() error {
+	switch p.Proxy.Session {
+	case SessionSealed, SessionServer:
+	default:
+		return fmt.Errorf("proxy.session: %q is not one of sealed, server", p.Proxy.Session)
+	}
+	if err := p.Proxy.CSRF.validate(); err != nil {
+		return err
+	}
+	switch p.Target.ForwardedProto {
+	case ForwardedHTTPS, ForwardedNone:
+	default:
+		return fmt.Errorf("target.forwarded_proto: %q is not one of https, none", p.Target.ForwardedProto)
+	}
+	if err := p.Target.validateTimeout(); err != nil {
+		return err
+	}
+	names := p.Target.EnvNames
+	for key, v := range map[string]string{
+		"backend_url": names.BackendURL, "port": names.Port, "cookie_secure": names.CookieSecure, "backend_timeout": names.BackendTimeout,
+	} {
+		if v == NoVariable {
+			return fmt.Errorf("target.env_names.%s: %q is only allowed for session_secret (a target must read this variable)", key, v)
+		}
+	}
+	return checkAccept(p.Accept, "accept")
+}
+
+func (c CSRF) validate() error {
+	if c.Source == "" && c.Send == "" {
+		return nil
+	}
+	if c.Source == "" || c.Send == "" {
+		return errors.New("proxy.csrf: give both source and send (say source: input:_csrf and send: field:_csrf)")
+	}
+	kind, name := c.From()
+	switch {
+	case kind != CSRFCookie && kind != CSRFInput && kind != CSRFMeta:
+		return fmt.Errorf("proxy.csrf.source: %q is not cookie:NAME, input:NAME or meta:NAME", c.Source)
+	case name == "":
+		return fmt.Errorf("proxy.csrf.source: %q names no cookie, input or meta element", c.Source)
+	}
+	kind, name = c.To()
+	switch {
+	case kind != CSRFHeader && kind != CSRFField:
+		return fmt.Errorf("proxy.csrf.send: %q is not header:NAME or field:NAME", c.Send)
+	case name == "":
+		return fmt.Errorf("proxy.csrf.send: %q names no header or field", c.Send)
+	}
+	return nil
+}
+
+func (t Target) validateTimeout() error {
+	d := t.BackendTimeout.Std()
+	if d <= 0 {
+		return fmt.Errorf("target.backend_timeout: %s is not positive", d)
+	}
+	switch t.BackendTimeoutFormat {
+	case TimeoutGo:
+	case TimeoutSeconds:
+		if d%time.Second != 0 {
+			return fmt.Errorf("target.backend_timeout: %s is not a whole number of seconds, which target.backend_timeout_format: seconds writes", d)
+		}
+	case TimeoutMillis:
+		if d%time.Millisecond != 0 {
+			return fmt.Errorf("target.backend_timeout: %s is not a whole number of milliseconds, which target.backend_timeout_format: ms writes", d)
+		}
+	default:
+		return fmt.Errorf("target.backend_timeout_format: %q is not one of go, seconds, ms", t.BackendTimeoutFormat)
+	}
+	return nil
+}
+
+// checkAccept checks an accept list: each entry names a scenario of the
+// catalogue, once, with a reason. where names the list in errors.
+func checkAccept(list []Acceptance, where string) error {
+	seen := map[string]bool{}
+	for i, a := range list {
+		if _, ok := catalogue.Lookup(a.ID); !ok {
+			return fmt.Errorf("%s[%d].id: %q is not a scenario ID of the catalogue (refreshspec list)", where, i, a.ID)
+		}
+		if strings.TrimSpace(a.Reason) == "" {
+			return fmt.Errorf("%s[%d].reason: empty; say why %s may fail, for whoever reads the report", where, i, a.ID)
+		}
+		if seen[a.ID] {
+			return fmt.Errorf("%s[%d].id: %s is listed twice", where, i, a.ID)
+		}
+		seen[a.ID] = true
+	}
+	return nil
+}
+
+// LoadAccept reads an accept file (--accept): a YAML or JSON list of
+// {id, reason}, checked as the profile's accept key is.
+func LoadAccept(path string) ([]Acceptance, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("accept file %s: %w", path, err)
+	}
+	var list []Acceptance
+	if err := yaml.UnmarshalStrict(raw, &list); err != nil {
+		return nil, fmt.Errorf("accept file %s: want a list of {id, reason}: %w", path, cleanYAMLError(err))
+	}
+	if err := checkAccept(list, "entry"); err != nil {
+		return nil, fmt.Errorf("accept file %s: %w", path, err)
+	}
+	return list, nil
+}

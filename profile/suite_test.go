@@ -1,0 +1,126 @@
+package profile
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestUnknownNestedKeyIsNamedInFull(t *testing.T) {
+	for raw, want := range map[string]string{
+		"taget: {}\n": `unknown key "taget"`,
+		"proxy:\n  login_fields:\n    user: login\n":                        `unknown key "proxy.login_fields.user"`,
+		"proxy:\n  csrf:\n    source: input:_csrf\n    sent: field:_csrf\n": `unknown key "proxy.csrf.sent"`,
+		"target:\n  env_names:\n    secret: X\n":                            `unknown key "target.env_names.secret"`,
+		"accept:\n  - id: P8.3\n    reason: x\n  - idd: P1.1\n":             `unknown key "accept[1].idd"`,
+	} {
+		_, err := Parse([]byte(raw))
+		if err == nil || err.Error() != want {
+			t.Errorf("Parse(%q) = %v, want %s", raw, err, want)
+		}
+	}
+	// A map's keys are the user's own: any name goes.
+	if _, err := Parse([]byte("target:\n  env:\n    ANYTHING: x\n")); err != nil {
+		t.Errorf("target.env with a key of its own: %v", err)
+	}
+}
+
+func TestSuiteKeysDefaultToTheReferencesModel(t *testing.T) {
+	p := Default()
+	if p.Proxy.Session != SessionSealed || p.Target.ForwardedProto != ForwardedHTTPS || p.Target.BackendTimeoutFormat != TimeoutGo {
+		t.Errorf("defaults: session %q, forwarded_proto %q, backend_timeout_format %q", p.Proxy.Session, p.Target.ForwardedProto, p.Target.BackendTimeoutFormat)
+	}
+	if p.Proxy.CSRF.Enabled() || p.Target.SessionSecretless() {
+		t.Errorf("defaults: csrf %+v, session_secret %q", p.Proxy.CSRF, p.Target.EnvNames.SessionSecret)
+	}
+}
+
+func TestBackendTimeoutIsWrittenAsTheTargetReadsIt(t *testing.T) {
+	for _, c := range []struct{ format, timeout, want string }{
+		{"go", "2s", "2s"}, {"go", "1500ms", "1.5s"}, {"seconds", "2s", "2"}, {"seconds", "1m", "60"}, {"ms", "2s", "2000"}, {"ms", "1500ms", "1500"},
+	} {
+		p, err := Parse([]byte("target:\n  backend_timeout: " + c.timeout + "\n  backend_timeout_format: " + c.format + "\n"))
+		if err != nil {
+			t.Errorf("%s %s: %v", c.format, c.timeout, err)
+			continue
+		}
+		if got := p.Target.BackendTimeoutValue(); got != c.want {
+			t.Errorf("%s %s: BACKEND_TIMEOUT=%q, want %q", c.format, c.timeout, got, c.want)
+		}
+	}
+	if got := Default().Target.BackendTimeoutValue(); got != "2s" {
+		t.Errorf("default BACKEND_TIMEOUT=%q, want 2s", got)
+	}
+}
+
+func TestSuiteKeysAreChecked(t *testing.T) {
+	for raw, want := range map[string]string{
+		"proxy: {session: redis}\n":                                            "proxy.session",
+		"proxy: {csrf: {source: input:_csrf}}\n":                               "proxy.csrf: give both",
+		"proxy: {csrf: {source: form:_csrf, send: field:_csrf}}\n":             "proxy.csrf.source",
+		"proxy: {csrf: {source: 'input:', send: field:_csrf}}\n":               "proxy.csrf.source",
+		"proxy: {csrf: {source: cookie:csrftoken, send: body:_csrf}}\n":        "proxy.csrf.send",
+		"target: {forwarded_proto: http}\n":                                    "target.forwarded_proto",
+		"target: {backend_timeout_format: minutes}\n":                          "target.backend_timeout_format",
+		"target: {backend_timeout: 1500ms, backend_timeout_format: seconds}\n": "whole number of seconds",
+		"target: {backend_timeout: -1s}\n":                                     "target.backend_timeout",
+		"target: {env_names: {port: none}}\n":                                  "target.env_names.port",
+		"accept: [{id: P9.9, reason: x}]\n":                                    "accept[0].id",
+		"accept: [{id: P8.3}]\n":                                               "accept[0].reason",
+		"accept: [{id: P8.3, reason: a}, {id: P8.3, reason: b}]\n":             "accept[1].id",
+	} {
+		_, err := Parse([]byte(raw))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse(%q) = %v, want an error naming %s", raw, err, want)
+		}
+	}
+	p, err := Parse([]byte("proxy:\n  session: server\n  csrf: {source: 'cookie:XSRF-TOKEN', send: 'header:X-XSRF-TOKEN'}\ntarget:\n  env_names: {session_secret: none}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k, n := p.Proxy.CSRF.From(); k != CSRFCookie || n != "XSRF-TOKEN" {
+		t.Errorf("csrf source = %s %s", k, n)
+	}
+	if k, n := p.Proxy.CSRF.To(); k != CSRFHeader || n != "X-XSRF-TOKEN" {
+		t.Errorf("csrf send = %s %s", k, n)
+	}
+	if !p.Target.SessionSecretless() || p.Proxy.Session != SessionServer {
+		t.Errorf("session_secret none, session server: %+v", p)
+	}
+}
+
+func TestLoadAccept(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "accept.yaml")
+	if err := os.WriteFile(good, []byte("- id: P8.3\n  reason: MemoryStore loses sessions on a restart\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	list, err := LoadAccept(good)
+	if err != nil || len(list) != 1 || list[0].ID != "P8.3" {
+		t.Fatalf("LoadAccept = %v, %v", list, err)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("- id: P8.3\n  why: x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadAccept(bad); err == nil || !strings.Contains(err.Error(), bad) || !strings.Contains(err.Error(), "why") {
+		t.Errorf("LoadAccept(bad) = %v, want an error naming the file and the key", err)
+	}
+	if _, err := LoadAccept(filepath.Join(dir, "missing.yaml")); err == nil {
+		t.Error("LoadAccept of a missing file succeeded")
+	}
+}
+
+func TestTimeoutFormatsOfTheDocs(t *testing.T) {
+	// contract.md and cli.md promise these three spellings.
+	for _, f := range []TimeoutFormat{TimeoutGo, TimeoutSeconds, TimeoutMillis} {
+		p := Default()
+		p.Target.BackendTimeoutFormat = f
+		p.Target.BackendTimeout = Duration(3 * time.Second)
+		if err := p.Validate(); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
