@@ -109,10 +109,13 @@ func (c *Container) Restart(ctx context.Context, env map[string]string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.stopLocked(ctx); err != nil {
-		return err
+		return fmt.Errorf("restart with %s changed: %w", changed(env), err)
 	}
 	maps.Copy(c.env, env)
-	return c.startLocked(ctx)
+	if err := c.startLocked(ctx); err != nil {
+		return fmt.Errorf("restart with %s changed: %w", changed(env), err)
+	}
+	return nil
 }
 
 // Stop removes the container.
@@ -130,18 +133,7 @@ func (c *Container) start(ctx context.Context) error {
 
 func (c *Container) startLocked(ctx context.Context) error {
 	names := c.opts.EnvNames
-	rename := map[string]string{
-		EnvBackendURL: names.BackendURL, EnvPort: names.Port,
-		EnvSessionSecret: names.SessionSecret, EnvCookieSecure: names.CookieSecure,
-		EnvBackendTimeout: names.BackendTimeout,
-	}
-	env := map[string]string{}
-	for k, v := range c.env {
-		if n := rename[k]; n != "" {
-			k = n
-		}
-		env[k] = v
-	}
+	env := environment(c.env, names)
 	portName := EnvPort
 	if names.Port != "" {
 		portName = names.Port

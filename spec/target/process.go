@@ -156,10 +156,13 @@ func (p *Process) Restart(ctx context.Context, env map[string]string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err := p.stopLocked(); err != nil {
-		return fmt.Errorf("target process: restart: %w", err)
+		return fmt.Errorf("target process: restart with %s changed: %w", changed(env), err)
 	}
 	maps.Copy(p.env, env)
-	return p.startLocked(ctx)
+	if err := p.startLocked(ctx); err != nil {
+		return fmt.Errorf("target process: restart with %s changed: %w", changed(env), err)
+	}
+	return nil
 }
 
 // Stop ends the target's whole process group: SIGTERM, then SIGKILL if it
@@ -171,17 +174,8 @@ func (p *Process) Stop(context.Context) error {
 }
 
 func (p *Process) environ() []string {
-	names := p.opts.EnvNames
-	rename := map[string]string{
-		EnvBackendURL: names.BackendURL, EnvPort: names.Port,
-		EnvSessionSecret: names.SessionSecret, EnvCookieSecure: names.CookieSecure,
-		EnvBackendTimeout: names.BackendTimeout,
-	}
 	environ := os.Environ()
-	for k, v := range p.env {
-		if n := rename[k]; n != "" {
-			k = n
-		}
+	for k, v := range environment(p.env, p.opts.EnvNames) {
 		environ = append(environ, k+"="+v)
 	}
 	return environ

@@ -142,3 +142,30 @@ func TestURLTargetCannotRestart(t *testing.T) {
 		t.Error("Env() should be nil for a target the suite did not start")
 	}
 }
+
+func TestNoSessionSecretForATargetThatReadsNone(t *testing.T) {
+	got := environment(map[string]string{"SESSION_SECRET": "s", "PORT": "1", "EXTRA": "x"}, profile.EnvNames{SessionSecret: profile.NoVariable, Port: "LISTEN_ON"})
+	want := map[string]string{"LISTEN_ON": "1", "EXTRA": "x"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("environment = %v, want %v", got, want)
+	}
+}
+
+func TestRestartThatFailsNamesWhatItChanged(t *testing.T) {
+	ctx := context.Background()
+	p, err := StartProcess(ctx, ProcessOptions{
+		// The helper refuses to start with COOKIE_SECURE=true, as an app
+		// would that demands TLS.
+		Command:      `[ "$COOKIE_SECURE" = true ] && { echo 'COOKIE_SECURE needs https' >&2; exit 2; }; ` + helperCommand(t),
+		ReadyPath:    "/env",
+		StartTimeout: 20 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop(ctx)
+	err = p.Restart(ctx, map[string]string{"COOKIE_SECURE": "true"})
+	if err == nil || !strings.Contains(err.Error(), "restart with COOKIE_SECURE changed") || !strings.Contains(err.Error(), "COOKIE_SECURE needs https") {
+		t.Fatalf("want an error naming the changed variable and the output, got %v", err)
+	}
+}
