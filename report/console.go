@@ -27,6 +27,9 @@ const journalLines = 25
 // Scenario prints one scenario's line and, for a failure or a skip, why.
 func (c Console) Scenario(r runner.ScenarioResult) {
 	mark := map[runner.State]string{runner.Passed: "PASS", runner.Failed: "FAIL", runner.Skipped: "SKIP"}[r.State]
+	if r.Accepted != "" {
+		mark = "ACCEPTED"
+	}
 	line := fmt.Sprintf("%s  %-6s %-6s %s", mark, r.ID, r.Level, r.Title)
 	if note := FailureNote(r); note != "" {
 		line += "  (" + note + ")"
@@ -41,6 +44,12 @@ func (c Console) Scenario(r runner.ScenarioResult) {
 			fmt.Fprintf(c.W, "      skipped: %s\n", oneLine(r.Message))
 		}
 	case runner.Failed:
+		if r.Accepted != "" {
+			// The team knows this failure: why it is accepted, and the
+			// failure's first line, so a change of it shows.
+			fmt.Fprintf(c.W, "      accepted: %s\n      the failure: %s\n", oneLine(r.Accepted), summaryLine(r.Message))
+			return
+		}
 		fmt.Fprintf(c.W, "      requirement: %s\n", r.Requirement)
 		fmt.Fprintln(c.W, indent(r.Message, "      "))
 		if c.Verbose && r.Location != "" {
@@ -59,16 +68,36 @@ func (c Console) Scenario(r runner.ScenarioResult) {
 // scenario was skipped (runner.Result.Inconclusive): it checked nothing.
 const InconclusiveVerdict = "inconclusive: every selected scenario was skipped"
 
-// Summary prints the failures outside any scenario and the closing line.
+// Summary prints the failures outside any scenario, the accepted
+// scenarios that passed, and the closing lines.
 func (c Console) Summary(res runner.Result) {
 	for _, f := range res.SuiteFailures {
 		fmt.Fprintf(c.W, "suite error: %s\n", indent(f, "  ")[2:])
 	}
+	for _, id := range res.StaleAccepts() {
+		fmt.Fprintf(c.W, "accepted %s passed in this run: drop it from the accept list (its reason: %s)\n", id, oneLine(res.Accept[id]))
+	}
 	passed, failed, skipped := res.Counts()
-	verdict := "conformant"
+	mode := ""
+	if res.Strict {
+		mode = ", strict"
+	}
+	// The verdict first, then the counts alone on the closing line, the way
+	// test runners end, so CI logs and scripts can read it.
+	fmt.Fprintf(c.W, "verdict: %s (%s suite%s, %s)\n", Verdict(res), suiteName(res.Suite), mode, res.Duration.Round(100*time.Millisecond))
+	fmt.Fprintf(c.W, "%d passed, %d failed, %d skipped\n", passed, failed, skipped)
+}
+
+// Verdict is the run's verdict in a line: "conformant", with the SHOULD
+// failures and accepted failures that did not fail it; "NOT conformant" and
+// what failed; "interrupted" for a run that stopped before its end, whatever
+// it found; or inconclusive.
+func Verdict(res runner.Result) string {
 	switch {
+	case res.Interrupted != "":
+		return "interrupted (" + oneLine(res.Interrupted) + "): no verdict; the reports hold what ran"
 	case res.Inconclusive():
-		verdict = InconclusiveVerdict
+		return InconclusiveVerdict
 	case !res.Conformant():
 		var fatal []string
 		for _, s := range res.Scenarios {
@@ -77,19 +106,18 @@ func (c Console) Summary(res runner.Result) {
 			}
 		}
 		if len(fatal) > 0 {
-			verdict = "NOT conformant: " + strings.Join(fatal, ", ") + " failed"
-		} else {
-			verdict = "NOT conformant: " + summaryLine(res.SuiteFailures[0])
+			return "NOT conformant: " + strings.Join(fatal, ", ") + " failed"
 		}
+		return "NOT conformant: " + summaryLine(res.SuiteFailures[0])
 	}
-	mode := ""
-	if res.Strict {
-		mode = ", strict"
+	verdict := "conformant"
+	if ids := res.FailedWithoutFailingRun(catalogue.Should); len(ids) > 0 {
+		verdict += fmt.Sprintf("; %d SHOULD failed: %s", len(ids), strings.Join(ids, ", "))
 	}
-	// The verdict first, then the counts alone on the closing line, the way
-	// test runners end, so CI logs and scripts can read it.
-	fmt.Fprintf(c.W, "verdict: %s (%s suite%s, %s)\n", verdict, suiteName(res.Suite), mode, res.Duration.Round(100*time.Millisecond))
-	fmt.Fprintf(c.W, "%d passed, %d failed, %d skipped\n", passed, failed, skipped)
+	if ids := res.AcceptedFailures(); len(ids) > 0 {
+		verdict += fmt.Sprintf("; %d accepted: %s", len(ids), strings.Join(ids, ", "))
+	}
+	return verdict
 }
 
 // WriteConsole prints a whole result at once: every scenario in catalogue
@@ -107,6 +135,9 @@ func WriteConsole(w io.Writer, res runner.Result, verbose bool) {
 func FailureNote(r runner.ScenarioResult) string {
 	if r.State != runner.Failed || r.FailsRun {
 		return ""
+	}
+	if r.Accepted != "" {
+		return "accepted: " + summaryLine(r.Accepted)
 	}
 	switch r.Level {
 	case catalogue.Should:

@@ -28,6 +28,9 @@ type JSONScenario struct {
 	Requirement string   `json:"requirement"`
 	Measured    []string `json:"measured,omitempty"`
 	Duration    float64  `json:"duration"` // seconds
+	// Accepted is the reason from the run's accept list, for a failure it
+	// accepts (state stays "failed", fails_run is false).
+	Accepted string `json:"accepted,omitempty"`
 }
 
 // JSONSummary counts the scenarios and gives the verdict.
@@ -41,6 +44,15 @@ type JSONSummary struct {
 	// run checked nothing, so it is not conformant either.
 	Inconclusive bool    `json:"inconclusive"`
 	Duration     float64 `json:"duration"` // seconds
+	// Verdict is the console's verdict line: "conformant; 2 SHOULD
+	// failed: P6.1, P6.2", "NOT conformant: P2.2 failed", "interrupted (...)".
+	Verdict string `json:"verdict"`
+	// Interrupted says why the run stopped before its end; then conformant
+	// is false and the scenarios not run are skipped.
+	Interrupted string `json:"interrupted,omitempty"`
+	// StaleAccepts are the accepted scenarios that passed: their entries
+	// can go.
+	StaleAccepts []string `json:"stale_accepts,omitempty"`
 }
 
 // NewJSONReport converts a result to the JSON report's shape.
@@ -50,10 +62,12 @@ func NewJSONReport(res runner.Result) JSONReport {
 		rep.Scenarios = append(rep.Scenarios, JSONScenario{
 			ID: r.ID, Level: string(r.Level), Title: r.Title, State: string(r.State), Message: r.Message,
 			FailsRun: r.FailsRun, Requirement: r.Requirement, Measured: r.Measured, Duration: r.Duration.Seconds(),
+			Accepted: r.Accepted,
 		})
 	}
 	p, f, s := res.Counts()
-	rep.Summary = JSONSummary{Passed: p, Failed: f, Skipped: s, Strict: res.Strict, Conformant: res.Conformant(), Inconclusive: res.Inconclusive(), Duration: res.Duration.Seconds()}
+	rep.Summary = JSONSummary{Passed: p, Failed: f, Skipped: s, Strict: res.Strict, Conformant: res.Conformant(), Inconclusive: res.Inconclusive(), Duration: res.Duration.Seconds(),
+		Verdict: Verdict(res), Interrupted: res.Interrupted, StaleAccepts: res.StaleAccepts()}
 	return rep
 }
 

@@ -14,12 +14,14 @@ import (
 func WriteMarkdown(w io.Writer, res runner.Result) error {
 	passed, failed, skipped := res.Counts()
 	var b strings.Builder
-	verdict := "✅ conformant"
+	verdict := "✅ " + Verdict(res)
 	switch {
+	case res.Interrupted != "":
+		verdict = "⏹️ " + Verdict(res)
 	case res.Inconclusive():
 		verdict = "⚠️ " + InconclusiveVerdict
 	case !res.Conformant():
-		verdict = "❌ not conformant"
+		verdict = "❌ " + Verdict(res)
 	}
 	strict := ""
 	if res.Strict {
@@ -29,6 +31,9 @@ func WriteMarkdown(w io.Writer, res runner.Result) error {
 	fmt.Fprintf(&b, "%d passed, %d failed, %d skipped in %s\n\n", passed, failed, skipped, seconds(res.Duration)+" s")
 	for _, f := range res.SuiteFailures {
 		fmt.Fprintf(&b, "- **suite error**: %s\n", cell(f))
+	}
+	for _, id := range res.StaleAccepts() {
+		fmt.Fprintf(&b, "- accepted %s passed in this run: drop it from the accept list (%s)\n", id, cell(res.Accept[id]))
 	}
 	var rows []runner.ScenarioResult
 	for _, r := range res.Scenarios {
@@ -40,6 +45,9 @@ func WriteMarkdown(w io.Writer, res runner.Result) error {
 		b.WriteString("| ID | level | result | title | details |\n|---|---|---|---|---|\n")
 		for _, r := range rows {
 			result := string(r.State)
+			if r.Accepted != "" {
+				result = "ACCEPTED"
+			}
 			if note := FailureNote(r); note != "" {
 				result += " (" + note + ")"
 			}

@@ -153,7 +153,7 @@ func TestMarkdownSummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
-	for _, want := range []string{"not conformant", "2 passed, 2 failed, 1 skipped", "| P2.2 | MUST | failed | api request refreshes once and retries | Expected <int>: 2 to equal <int>: 1 |", "not fatal without --strict", "median 3ms"} {
+	for _, want := range []string{"NOT conformant: P2.2 failed", "2 passed, 2 failed, 1 skipped", "| P2.2 | MUST | failed | api request refreshes once and retries | Expected <int>: 2 to equal <int>: 1 |", "not fatal without --strict", "median 3ms"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, out)
 		}
@@ -255,5 +255,94 @@ func TestEverySkippedIsInconclusive(t *testing.T) {
 	js.Reset()
 	if err := WriteJSON(&js, sample()); err != nil || !strings.Contains(js.String(), `"inconclusive": false`) {
 		t.Errorf("a run that checked something: %v\n%s", err, js.String())
+	}
+}
+
+// baseline is a strict run whose P8.3 failure is accepted, P8.2 accepted
+// but passing, and two SHOULDs failing without --strict's effect on them.
+func baseline() runner.Result {
+	accepted := scenario("P8.3", runner.Failed, "P8.3 (SHOULD): the session was lost across the restart", false)
+	accepted.Accepted = "MemoryStore: sessions do not survive a restart"
+	return runner.Result{Suite: "P", Duration: time.Second, Scenarios: []runner.ScenarioResult{
+		scenario("P2.1", runner.Passed, "", false),
+		scenario("P6.1", runner.Failed, "got 500", false),
+		scenario("P6.2", runner.Failed, "got 504", false),
+		scenario("P8.2", runner.Passed, "", false),
+		accepted,
+	}, Accept: map[string]string{"P8.3": accepted.Accepted, "P8.2": "an old finding"}}
+}
+
+func TestAcceptedAndShouldFailuresInEveryReport(t *testing.T) {
+	res := baseline()
+	if v := Verdict(res); v != "conformant; 2 SHOULD failed: P6.1, P6.2; 1 accepted: P8.3" {
+		t.Errorf("verdict = %q", v)
+	}
+	var console bytes.Buffer
+	WriteConsole(&console, res, false)
+	for _, want := range []string{
+		"ACCEPTED  P8.3   SHOULD key rotation",
+		"accepted: MemoryStore: sessions do not survive a restart",
+		"the failure: P8.3 (SHOULD): the session was lost",
+		"accepted P8.2 passed in this run: drop it from the accept list (its reason: an old finding)",
+		"verdict: conformant; 2 SHOULD failed: P6.1, P6.2; 1 accepted: P8.3 (",
+	} {
+		if !strings.Contains(console.String(), want) {
+			t.Errorf("console lacks %q:\n%s", want, console.String())
+		}
+	}
+
+	var js bytes.Buffer
+	if err := WriteJSON(&js, res); err != nil {
+		t.Fatal(err)
+	}
+	var rep JSONReport
+	if err := json.Unmarshal(js.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Scenarios[4].Accepted == "" || rep.Scenarios[4].FailsRun || !rep.Summary.Conformant || len(rep.Summary.StaleAccepts) != 1 || rep.Summary.StaleAccepts[0] != "P8.2" {
+		t.Errorf("JSON = %s", js.String())
+	}
+
+	var junit bytes.Buffer
+	if err := WriteJUnit(&junit, res); err != nil {
+		t.Fatal(err)
+	}
+	var doc junitDoc
+	if err := xml.Unmarshal(junit.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	p83 := doc.Cases[4]
+	if p83.Failure != nil || p83.Skipped == nil || !strings.HasPrefix(p83.Skipped.Message, "ACCEPTED: MemoryStore") {
+		t.Errorf("accepted P8.3 in JUnit = %+v, want a skipped testcase saying ACCEPTED and why", p83)
+	}
+	if doc.Failures != 2 || doc.Skipped != 1 {
+		t.Errorf("JUnit counts failures=%d skipped=%d, want 2 (the SHOULDs) and 1 (the accepted)", doc.Failures, doc.Skipped)
+	}
+
+	var md bytes.Buffer
+	if err := WriteMarkdown(&md, res); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"| P8.3 | SHOULD | ACCEPTED (accepted: MemoryStore", "accepted P8.2 passed in this run", "✅ conformant; 2 SHOULD failed"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md.String())
+		}
+	}
+}
+
+func TestInterruptedRunSaysSo(t *testing.T) {
+	res := sample()
+	res.Interrupted = "Interrupted by User"
+	var b bytes.Buffer
+	WriteConsole(&b, res, false)
+	if !strings.Contains(b.String(), "verdict: interrupted (Interrupted by User)") || strings.Contains(b.String(), "NOT conformant") {
+		t.Errorf("console of an interrupted run:\n%s", b.String())
+	}
+	var js bytes.Buffer
+	if err := WriteJSON(&js, res); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(js.String(), `"interrupted": "Interrupted by User"`) || !strings.Contains(js.String(), `"conformant": false`) {
+		t.Errorf("JSON of an interrupted run:\n%s", js.String())
 	}
 }

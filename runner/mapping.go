@@ -10,6 +10,7 @@ import (
 
 	"github.com/refreshspec/refreshspec/spec"
 	"github.com/refreshspec/refreshspec/spec/catalogue"
+	"github.com/refreshspec/refreshspec/spec/harness"
 )
 
 // fromReport turns Ginkgo's report into the run's Result: one entry per
@@ -19,7 +20,17 @@ import (
 func fromReport(report types.Report, selected []catalogue.Scenario, suite string, strict bool) Result {
 	res := Result{Suite: suite, Strict: strict, Started: report.StartTime, Duration: report.RunTime}
 	for _, reason := range report.SpecialSuiteFailureReasons {
+		// Ctrl-C and the run's timeout stop the run: no failure of the
+		// target, but no verdict either (Result.Interrupted).
+		if strings.Contains(reason, "Interrupted") || strings.Contains(reason, "Timeout Elapsed") {
+			res.Interrupted = reason
+			continue
+		}
 		res.SuiteFailures = append(res.SuiteFailures, reason)
+	}
+	isSelected := map[string]bool{}
+	for _, s := range selected {
+		isSelected[s.ID] = true
 	}
 	bySpec := map[string][]ScenarioResult{}
 	for _, sr := range report.SpecReports {
@@ -32,11 +43,18 @@ func fromReport(report types.Report, selected []catalogue.Scenario, suite string
 		if !sr.LeafNodeType.Is(types.NodeTypeIt) {
 			continue
 		}
+		if sr.State.Is(types.SpecStateInterrupted|types.SpecStateAborted) && res.Interrupted == "" {
+			res.Interrupted = "a spec was " + sr.State.String()
+		}
 		id := scenarioID(sr)
 		if id == "" {
 			continue
 		}
-		bySpec[id] = append(bySpec[id], fromSpec(sr, strict))
+		own, found := fromSpec(sr, strict, isSelected)
+		bySpec[id] = append(bySpec[id], own)
+		for _, f := range found {
+			bySpec[f.ID] = append(bySpec[f.ID], f)
+		}
 	}
 	for _, id := range catalogue.IDs(selected) {
 		s := catalogue.MustLookup(id)
@@ -77,7 +95,55 @@ func reversed(ss []string) []string {
 // fromSpec maps one spec's report to a scenario result, applying the
 // scenario's level: Ginkgo's passed is failed when the spec recorded a failed
 // verdict (a SHOULD outside strict mode, or INFO).
-func fromSpec(sr types.SpecReport, strict bool) ScenarioResult {
+//
+// found are the failures of other scenarios that the checks watching the
+// whole run met during this spec (harness.FailFor: a token leak is P8.4's,
+// a bad Set-Cookie P1.2's), each a failed part of that scenario. The spec
+// that failed only for one of them keeps its own verdict, passed, as long
+// as that scenario is selected to carry the failure; otherwise the spec
+// stays failed, so that no failure is lost.
+func fromSpec(sr types.SpecReport, strict bool, isSelected map[string]bool) (own ScenarioResult, found []ScenarioResult) {
+	own = ownResult(sr, strict)
+	for _, e := range sr.ReportEntries {
+		if e.Name != harness.AlsoFailedEntry {
+			continue
+		}
+		f, ok := alsoFailedOf(e)
+		if !ok || f.ID == own.ID {
+			continue
+		}
+		s, known := catalogue.Lookup(f.ID)
+		if !known || !isSelected[f.ID] {
+			continue
+		}
+		found = append(found, ScenarioResult{
+			ID: s.ID, Level: s.Level, Title: s.Title, Requirement: s.Requirement, State: Failed,
+			Message:  fmt.Sprintf("found during %s: %s", own.ID, f.Message),
+			Journal:  sr.CapturedGinkgoWriterOutput,
+			FailsRun: s.Level.FailsRun(strict),
+		})
+		if own.State == Failed && strings.TrimSpace(sr.Failure.Message) == strings.TrimSpace(f.Message) {
+			own.State, own.Message, own.Location, own.FailsRun = Passed, "", "", false
+			own.Measured = append(own.Measured, fmt.Sprintf("%s failed during this spec, reported there", f.ID))
+		}
+	}
+	return own, found
+}
+
+// alsoFailedOf reads an AlsoFailedEntry's value, in-process or as JSON.
+func alsoFailedOf(e types.ReportEntry) (harness.AlsoFailed, bool) {
+	if v, ok := e.Value.GetRawValue().(harness.AlsoFailed); ok {
+		return v, true
+	}
+	var v harness.AlsoFailed
+	if e.Value.AsJSON != "" && json.Unmarshal([]byte(e.Value.AsJSON), &v) == nil && v.ID != "" {
+		return v, true
+	}
+	return v, false
+}
+
+// ownResult is the spec's result as its own scenario's.
+func ownResult(sr types.SpecReport, strict bool) ScenarioResult {
 	s := catalogue.MustLookup(scenarioID(sr))
 	r := ScenarioResult{
 		ID: s.ID, Level: s.Level, Title: s.Title, Requirement: s.Requirement,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/refreshspec/refreshspec/spec"
 	"github.com/refreshspec/refreshspec/spec/catalogue"
+	"github.com/refreshspec/refreshspec/spec/harness"
 )
 
 func itReport(name string, state types.SpecState, msg string, entries ...types.ReportEntry) types.SpecReport {
@@ -133,8 +134,70 @@ func TestSuiteLevelFailuresFailTheRun(t *testing.T) {
 		t.Fatal("a failed BeforeSuite left the run conformant")
 	}
 	joined := strings.Join(res.SuiteFailures, "\n")
-	if !strings.Contains(joined, "backend unreachable") || !strings.Contains(joined, "Suite Timeout Elapsed") {
-		t.Errorf("suite failures = %q, want the BeforeSuite message and the timeout", joined)
+	if !strings.Contains(joined, "backend unreachable") {
+		t.Errorf("suite failures = %q, want the BeforeSuite message", joined)
+	}
+	if res.Interrupted != "Suite Timeout Elapsed" {
+		t.Errorf("Interrupted = %q, want the timeout: the run stopped before its end", res.Interrupted)
+	}
+}
+
+func TestFailureFoundDuringAnotherSpecIsItsScenarios(t *testing.T) {
+	leak := harness.AlsoFailed{ID: "P8.4", Message: "P8.4 (MUST): an issued token reached the client"}
+	cookie := harness.AlsoFailed{ID: "P1.2", Message: "P1.2 (MUST): the rotated Set-Cookie lacks HttpOnly"}
+	report := types.Report{SpecReports: []types.SpecReport{
+		itReport("P1.2 session cookie attributes", types.SpecStatePassed, ""),
+		// P2.1 failed only because of P1.2's check: P2.1 passes, P1.2 fails.
+		itReport("P2.1 page request refreshes once and retries", types.SpecStateFailed, cookie.Message, entry(harness.AlsoFailedEntry, cookie)),
+		// P2.2 failed on its own, and P8.4 found a leak too: both fail.
+		itReport("P2.2 api request refreshes once and retries", types.SpecStateFailed, "P2.2 (MUST): got 502", entry(harness.AlsoFailedEntry, leak)),
+		itReport("P8.4 no issued token in any response of the run", types.SpecStatePassed, ""),
+	}}
+	m := byID(fromReport(report, lookupAll(t, "P1.2", "P2.1", "P2.2", "P8.4"), "P", false))
+	if r := m["P2.1"]; r.State != Passed || r.FailsRun {
+		t.Errorf("P2.1 = %+v, want passed: its only failure was P1.2's", r)
+	}
+	if r := m["P1.2"]; r.State != Failed || !r.FailsRun || !strings.Contains(r.Message, "found during P2.1") || !strings.Contains(r.Message, "lacks HttpOnly") {
+		t.Errorf("P1.2 = %+v, want failed with what P2.1 found", r)
+	}
+	if r := m["P2.2"]; r.State != Failed || r.Message != "P2.2 (MUST): got 502" {
+		t.Errorf("P2.2 = %+v, want its own failure", r)
+	}
+	if r := m["P8.4"]; r.State != Failed || !strings.Contains(r.Message, "found during P2.2") {
+		t.Errorf("P8.4 = %+v, want the leak P2.2 found", r)
+	}
+
+	// When the scenario that owns the failure is not selected, the spec that
+	// met it keeps it: no failure is lost.
+	m = byID(fromReport(report, lookupAll(t, "P2.1"), "P", false))
+	if r := m["P2.1"]; r.State != Failed || !r.FailsRun {
+		t.Errorf("P2.1 without P1.2 selected = %+v, want failed", r)
+	}
+}
+
+func TestAcceptedFailuresDoNotFailTheRun(t *testing.T) {
+	report := types.Report{SpecReports: []types.SpecReport{
+		itReport("P8.3 key rotation", types.SpecStateFailed, "P8.3 (SHOULD): session lost"),
+		itReport("P8.2 cookie sealed with another secret is anonymous", types.SpecStatePassed, ""),
+		itReport("P2.1 page request refreshes once and retries", types.SpecStatePassed, ""),
+	}}
+	res := fromReport(report, lookupAll(t, "P2.1", "P8.2", "P8.3"), "P", true)
+	if res.Conformant() {
+		t.Fatal("a strict SHOULD failure left the run conformant")
+	}
+	res.applyAccept(map[string]string{"P8.3": "MemoryStore", "P8.2": "old finding"})
+	m := byID(res)
+	if r := m["P8.3"]; r.State != Failed || r.FailsRun || r.Accepted != "MemoryStore" {
+		t.Errorf("P8.3 = %+v, want an accepted failure", r)
+	}
+	if !res.Conformant() {
+		t.Error("a run whose only failure is accepted is not conformant")
+	}
+	if got := res.StaleAccepts(); len(got) != 1 || got[0] != "P8.2" {
+		t.Errorf("StaleAccepts = %v, want P8.2, which passed", got)
+	}
+	if got := res.AcceptedFailures(); len(got) != 1 || got[0] != "P8.3" {
+		t.Errorf("AcceptedFailures = %v", got)
 	}
 }
 

@@ -35,8 +35,20 @@ type ScenarioResult struct {
 	Journal  string
 	Duration time.Duration
 	// FailsRun is true when this result makes the run non-conformant: a
-	// failure of a MUST scenario, or of a SHOULD scenario in strict mode.
+	// failure of a MUST scenario, or of a SHOULD scenario in strict mode,
+	// that the run does not accept.
 	FailsRun bool
+	// Accepted is the reason from the run's baseline (Options.Accept) when
+	// the scenario failed and its failure is accepted; such a failure does
+	// not fail the run.
+	Accepted string
+}
+
+// accept marks a failure the baseline accepts.
+func (r *ScenarioResult) accept(reasons map[string]string) {
+	if reason, ok := reasons[r.ID]; ok && r.State == Failed {
+		r.Accepted, r.FailsRun = reason, false
+	}
 }
 
 // Name is the scenario's spec name: the ID, then the title.
@@ -59,6 +71,58 @@ type Result struct {
 	Strict        bool
 	Started       time.Time
 	Duration      time.Duration
+	// Interrupted says why the run stopped before its end (Ctrl-C, the
+	// run's timeout); empty for a run that ran to its end. The scenarios
+	// not run are no verdict.
+	Interrupted string
+	// Accept is the run's baseline: scenario ID to the reason its failure
+	// is accepted (Options.Accept).
+	Accept map[string]string
+}
+
+// applyAccept marks the failures the baseline accepts and keeps the
+// baseline, so that an accepted scenario that passed can be reported.
+func (r *Result) applyAccept(reasons map[string]string) {
+	r.Accept = reasons
+	for i := range r.Scenarios {
+		r.Scenarios[i].accept(reasons)
+	}
+}
+
+// StaleAccepts are the IDs of the baseline whose scenario passed in this
+// run, in catalogue order: their entries can go.
+func (r Result) StaleAccepts() []string {
+	var out []string
+	for _, s := range r.Scenarios {
+		if _, ok := r.Accept[s.ID]; ok && s.State == Passed {
+			out = append(out, s.ID)
+		}
+	}
+	return out
+}
+
+// FailedWithoutFailingRun are the IDs of the scenarios of level that
+// failed without failing the run, accepted ones left out: the SHOULD
+// failures of a run that is not strict.
+func (r Result) FailedWithoutFailingRun(level catalogue.Level) []string {
+	var out []string
+	for _, s := range r.Scenarios {
+		if s.State == Failed && !s.FailsRun && s.Accepted == "" && s.Level == level {
+			out = append(out, s.ID)
+		}
+	}
+	return out
+}
+
+// AcceptedFailures are the IDs of the failures the baseline accepted.
+func (r Result) AcceptedFailures() []string {
+	var out []string
+	for _, s := range r.Scenarios {
+		if s.Accepted != "" {
+			out = append(out, s.ID)
+		}
+	}
+	return out
 }
 
 // Counts returns how many scenarios passed, failed and were skipped.
@@ -91,7 +155,7 @@ func (r Result) Inconclusive() bool {
 // Conformant reports whether the run found no failure that counts at the
 // run's strictness, and checked something (it is not Inconclusive).
 func (r Result) Conformant() bool {
-	if len(r.SuiteFailures) > 0 || r.Inconclusive() {
+	if len(r.SuiteFailures) > 0 || r.Inconclusive() || r.Interrupted != "" {
 		return false
 	}
 	for _, s := range r.Scenarios {

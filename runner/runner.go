@@ -40,6 +40,10 @@ type Options struct {
 	// its specs have run, in the order they run, so a console can show
 	// progress; Result has them all again, in catalogue order.
 	Progress func(ScenarioResult)
+	// Accept maps scenario IDs to the reason their failure is accepted (the
+	// --accept baseline): such a failure is reported as accepted and does
+	// not fail the run.
+	Accept map[string]string
 
 	// register replaces the suite's specs in this package's tests.
 	register func()
@@ -88,25 +92,8 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		isSelected[s.ID] = true
 	}
 	register()
-	// The specs of one scenario (a table's entries) run one after another:
-	// report the scenario once its last spec has run, combined.
-	var pending []ScenarioResult
-	flush := func() {
-		if len(pending) > 0 && opts.Progress != nil {
-			opts.Progress(combine(pending))
-		}
-		pending = nil
-	}
-	ginkgo.ReportAfterEach(func(sr types.SpecReport) {
-		id := scenarioID(sr)
-		if !sr.LeafNodeType.Is(types.NodeTypeIt) || !isSelected[id] {
-			return
-		}
-		if len(pending) > 0 && pending[0].ID != id {
-			flush()
-		}
-		pending = append(pending, fromSpec(sr, opts.Strict))
-	})
+	prog := newProgress(opts, isSelected)
+	ginkgo.ReportAfterEach(prog.spec)
 	var report types.Report
 	ginkgo.ReportAfterSuite("refreshspec results", func(r types.Report) { report = r })
 
@@ -126,11 +113,70 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	ginkgo.RunSpecs(&testingT{}, "refreshspec "+opts.Suite, suiteConfig, reporterConfig)
-	flush()
+	prog.flush()
 	if report.SuiteDescription == "" {
 		return Result{}, fmt.Errorf("runner: Ginkgo returned no report for suite %s", opts.Suite)
 	}
-	return fromReport(report, selected, opts.suites(), opts.Strict), nil
+	res := fromReport(report, selected, opts.suites(), opts.Strict)
+	res.applyAccept(opts.Accept)
+	if err := ctx.Err(); err != nil && res.Interrupted == "" {
+		res.Interrupted = context.Cause(ctx).Error()
+	}
+	return res, nil
+}
+
+// progress calls Options.Progress with each scenario's result once its
+// specs have run (a table's entries run one after another), and again for
+// a scenario already reported when a later spec found a failure of it
+// (harness.FailFor).
+type progress struct {
+	opts       Options
+	isSelected map[string]bool
+	pending    string                      // the scenario whose specs are running
+	parts      map[string][]ScenarioResult // every part of every scenario so far
+	reported   map[string]bool
+}
+
+func newProgress(opts Options, isSelected map[string]bool) *progress {
+	return &progress{opts: opts, isSelected: isSelected, parts: map[string][]ScenarioResult{}, reported: map[string]bool{}}
+}
+
+// spec takes the report of a spec that ran.
+func (p *progress) spec(sr types.SpecReport) {
+	id := scenarioID(sr)
+	if !sr.LeafNodeType.Is(types.NodeTypeIt) || !p.isSelected[id] {
+		return
+	}
+	if p.pending != id {
+		p.flush()
+	}
+	p.pending = id
+	own, found := fromSpec(sr, p.opts.Strict, p.isSelected)
+	p.parts[id] = append(p.parts[id], own)
+	for _, f := range found {
+		p.parts[f.ID] = append(p.parts[f.ID], f)
+		if p.reported[f.ID] {
+			p.report(f.ID)
+		}
+	}
+}
+
+// flush reports the scenario whose specs ran last.
+func (p *progress) flush() {
+	if p.pending != "" {
+		p.report(p.pending)
+	}
+	p.pending = ""
+}
+
+func (p *progress) report(id string) {
+	p.reported[id] = true
+	if p.opts.Progress == nil {
+		return
+	}
+	r := combine(p.parts[id])
+	r.accept(p.opts.Accept)
+	p.opts.Progress(r)
 }
 
 // timeout is the suite's timeout: opts.Timeout, shortened to ctx's deadline.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/refreshspec/refreshspec/spec"
 	"github.com/refreshspec/refreshspec/spec/catalogue"
+	"github.com/refreshspec/refreshspec/spec/harness"
 )
 
 // TestRunWithAFakeSpecSet runs Ginkgo for real on a small spec set that
@@ -20,24 +21,30 @@ import (
 // test in the package that calls Run.
 func TestRunWithAFakeSpecSet(t *testing.T) {
 	ranUnselected := false
-	register := func() {
+	specs := func() {
 		ginkgo.It("P1.1 login response carries no token", func() { ranUnselected = true })
+		ginkgo.It("P1.2 session cookie attributes", func() {})
 		ginkgo.It("P1.4 session cookie under 4096 bytes", func() {
 			ginkgo.AddReportEntry(spec.VerdictEntry, spec.Verdict{Level: catalogue.Should, Failed: true, Message: "cookie is 5000 bytes"})
 		})
-		ginkgo.It("P2.1 page request refreshes once and retries", func() {
+		harness.It("P2.1", func() bool { return false }, func() {
 			ginkgo.GinkgoWriter.Println("backend journal: GET /api/user/me 401")
+			harness.Note("after restart 1 (COOKIE_SECURE=true)")
 			gomega.Expect(2).To(gomega.Equal(1), "refresh calls")
 		})
 		ginkgo.It("P2.2 api request refreshes once and retries", func() {
 			spec.Measured("took %d ms", 3)
+			// What a check over the whole run does after a spec's body.
+			harness.FailFor("P1.2", false, "the rotated Set-Cookie lacks HttpOnly")
 		})
 		ginkgo.It("P2.3 retried PATCH keeps method and body", func() { ginkgo.Skip("needs a PATCH route") })
 	}
+	// Ordered, so that P1.2 is reported before P2.2 finds its failure.
+	register := func() { ginkgo.Describe("the suite", ginkgo.Ordered, ginkgo.ContinueOnFailure, specs) }
 	var progress []string
 	var out bytes.Buffer
 	res, err := Run(context.Background(), Options{
-		Suite: "P", Focus: []string{"P1.4", "P2"}, Out: &out, Timeout: time.Minute,
+		Suite: "P", Focus: []string{"P1.2", "P1.4", "P2"}, Out: &out, Timeout: time.Minute,
 		Progress: func(r ScenarioResult) { progress = append(progress, r.ID+"="+string(r.State)) },
 		register: register,
 	})
@@ -53,17 +60,23 @@ func TestRunWithAFakeSpecSet(t *testing.T) {
 		got[s.ID] = s
 		ids = append(ids, s.ID)
 	}
-	if strings.Join(ids, ",") != "P1.4,P2.1,P2.2,P2.3,P2.4" {
-		t.Fatalf("scenarios = %v, want P1.4,P2.1,P2.2,P2.3,P2.4", ids)
+	if strings.Join(ids, ",") != "P1.2,P1.4,P2.1,P2.2,P2.3,P2.4" {
+		t.Fatalf("scenarios = %v, want P1.2,P1.4,P2.1,P2.2,P2.3,P2.4", ids)
 	}
 	if r := got["P2.1"]; r.State != Failed || !r.FailsRun || !strings.Contains(r.Message, "refresh calls") || !strings.Contains(r.Journal, "GET /api/user/me 401") {
 		t.Errorf("P2.1 = %+v, want a fatal failure with the assertion's message and the journal", r)
 	}
+	if r := got["P2.1"]; !strings.HasPrefix(r.Message, "P2.1 (MUST): ") || !strings.HasSuffix(r.Message, "(after restart 1 (COOKIE_SECURE=true))") {
+		t.Errorf("P2.1 message = %q, want the ID in front and the restart's note at the end", r.Message)
+	}
+	if r := got["P1.2"]; r.State != Failed || !r.FailsRun || !strings.Contains(r.Message, "found during P2.2: P1.2 (MUST): the rotated Set-Cookie lacks HttpOnly") {
+		t.Errorf("P1.2 = %+v, want the failure P2.2 found", r)
+	}
 	if r := got["P1.4"]; r.State != Failed || r.FailsRun || r.Message != "cookie is 5000 bytes" {
 		t.Errorf("P1.4 = %+v, want a non-fatal SHOULD failure", r)
 	}
-	if r := got["P2.2"]; r.State != Passed || len(r.Measured) != 1 || r.Measured[0] != "took 3 ms" {
-		t.Errorf("P2.2 = %+v, want passed with its measurement", r)
+	if r := got["P2.2"]; r.State != Passed || len(r.Measured) != 2 || r.Measured[0] != "took 3 ms" {
+		t.Errorf("P2.2 = %+v, want passed with its measurement and a note of P1.2's failure", r)
 	}
 	if r := got["P2.3"]; r.State != Skipped || r.Message != "needs a PATCH route" {
 		t.Errorf("P2.3 = %+v, want skipped with the reason", r)
@@ -74,8 +87,9 @@ func TestRunWithAFakeSpecSet(t *testing.T) {
 	if res.Conformant() {
 		t.Error("run with a failed MUST scenario is conformant")
 	}
-	if len(progress) != 4 {
-		t.Errorf("progress = %v, want one call per spec that ran", progress)
+	// One call per scenario that ran, and P1.2 again when P2.2 found its failure.
+	if got, want := strings.Join(progress, " "), "P1.2=passed P1.4=failed P2.1=failed P1.2=failed P2.2=passed P2.3=skipped"; got != want {
+		t.Errorf("progress = %s, want %s", got, want)
 	}
 	if out.Len() != 0 {
 		t.Errorf("Ginkgo wrote to Out without Verbose: %q", out.String())

@@ -88,20 +88,21 @@ func labels(s catalogue.Scenario) ginkgo.Labels { return ginkgo.Label(s.Group(),
 // as in every Ginkgo suite (the runner and TestProxy register it).
 func run(s catalogue.Scenario, strict bool, body func()) {
 	prefix := fmt.Sprintf("%s (%s): ", s.ID, s.Level)
+	resetNotes()
 	if s.Level.FailsRun(strict) {
 		gomega.RegisterFailHandler(func(message string, callerSkip ...int) {
 			skip := 0
 			if len(callerSkip) > 0 {
 				skip = callerSkip[0]
 			}
-			ginkgo.Fail(prefix+message, skip+1)
+			ginkgo.Fail(withNotes(prefix+message), skip+1)
 		})
 		defer gomega.RegisterFailHandler(ginkgo.Fail)
 		body()
 		return
 	}
 	if err := gomega.InterceptGomegaFailure(body); err != nil {
-		v := Verdict{Level: s.Level, Failed: true, Message: prefix + err.Error()}
+		v := Verdict{Level: s.Level, Failed: true, Message: withNotes(prefix + err.Error())}
 		ginkgo.AddReportEntry(VerdictEntry, v)
 		fmt.Fprintf(ginkgo.GinkgoWriter, "%s %s: %s\n", s.ID, v, s.Requirement)
 	}
