@@ -23,21 +23,28 @@ import (
 const envOneLiner = "REFRESHSPEC_ONE_LINER"
 
 // TestOneLinerChild is the child's test: TestProxy or TestBackend against a
-// target or backend that answers 503 to everything, so every spec that gets
-// as far as a check fails, fast.
+// target or backend that answers 503 to everything (but a proxy's login,
+// so that the pre-flight passes), so every spec that gets as far as a check
+// fails, fast; or, for "unmapped", TestProxy against a target whose login
+// route is not where the profile says, which the pre-flight stops.
 func TestOneLinerChild(t *testing.T) {
 	which := os.Getenv(envOneLiner)
 	if which == "" {
 		t.Skip("runs in a child process of TestTestProxy and TestTestBackend")
 	}
 	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if which == "proxy" && r.Method == http.MethodPost && r.URL.Path == "/login" {
+			http.SetCookie(w, &http.Cookie{Name: "session", Value: "a-session-that-opens-nothing", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+			w.WriteHeader(http.StatusOK)
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte(`{"error":"down"}`))
 	}))
 	defer down.Close()
 	switch which {
-	case "proxy":
+	case "proxy", "unmapped":
 		backend, err := fakebackend.Start(t.Context(), fakebackend.Config{}, fakebackend.StartOptions{})
 		if err != nil {
 			t.Fatal(err)
@@ -59,15 +66,46 @@ func TestTestProxy(t *testing.T) {
 	checkOneLiner(t, "proxy", "P", "P2.2")
 }
 
+// TestTestProxyStopsAtThePreflight: when logging in with the profile's
+// mapping fails, spec.TestProxy gives one diagnosis, not a failure of every
+// scenario at its login: the first spec is aborted with the pre-flight's
+// message, naming the step and the profile key, and the others do not run.
+func TestTestProxyStopsAtThePreflight(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs the suite in a child process")
+	}
+	reports, out := runOneLiner(t, "unmapped")
+	var aborted, failed []string
+	for _, r := range reports {
+		for _, s := range r.SpecReports {
+			switch {
+			case s.LeafNodeType != types.NodeTypeIt:
+			case s.State == types.SpecStateAborted:
+				aborted = append(aborted, s.Failure.Message)
+			case s.State.Is(types.SpecStateFailureStates):
+				failed = append(failed, s.LeafNodeText)
+			}
+		}
+	}
+	if len(aborted) != 1 || len(failed) != 0 {
+		t.Fatalf("aborted %q, failed %v; want one aborted spec and no failure\n%s", aborted, failed, out)
+	}
+	for _, want := range []string{"pre-flight", "POST /login", "503", "check proxy.login"} {
+		if !strings.Contains(aborted[0], want) {
+			t.Errorf("the pre-flight's diagnosis lacks %q:\n%s", want, aborted[0])
+		}
+	}
+}
+
 // TestTestBackend: spec.TestBackend does the same for every B scenario.
 func TestTestBackend(t *testing.T) {
 	checkOneLiner(t, "backend", "B", "B1.1")
 }
 
-func checkOneLiner(t *testing.T, which, letter, mustFail string) {
-	if testing.Short() {
-		t.Skip("-short: runs a whole suite in a child process")
-	}
+// runOneLiner runs TestOneLinerChild for which in a child process and
+// returns its Ginkgo reports and output.
+func runOneLiner(t *testing.T, which string) ([]types.Report, string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	child := suitetest.Child{
@@ -79,6 +117,14 @@ func checkOneLiner(t *testing.T, which, letter, mustFail string) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
+	return reports, out
+}
+
+func checkOneLiner(t *testing.T, which, letter, mustFail string) {
+	if testing.Short() {
+		t.Skip("-short: runs a whole suite in a child process")
+	}
+	reports, _ := runOneLiner(t, which)
 	ran := map[string]types.SpecReport{}
 	for _, r := range reports {
 		for _, s := range r.SpecReports {

@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
+	"github.com/refreshspec/refreshspec/spec/harness"
 )
 
 // What the specs do to the fake backend (expire, revoke, queue a fault)
@@ -26,25 +27,25 @@ func (s *suite) queue(f control.Fault) {
 	Expect(s.backend().QueueFault(s.ctx, f)).To(Succeed(), "queueing a fault on the fake backend")
 }
 
-// restart restarts the target with some variables changed. It returns
-// ErrNotRestartable as is, so that the spec can skip.
-func (s *suite) restart(env map[string]string) error {
+// restart restarts the target with some variables changed; what says
+// which, for messages ("COOKIE_SECURE=true", "SESSION_SECRET=new,old"),
+// since a secret's value says nothing. Every failure the spec reports after
+// it names the restart (harness.Note), and an error of the restart itself
+// does too. It returns ErrNotRestartable as is, so that the spec can skip.
+func (s *suite) restart(what string, env map[string]string) error {
 	for _, ss := range s.sessions {
 		ss.close()
 	}
 	err := s.cfg.Target.Restart(s.ctx, env)
-	if err != nil && !errors.Is(err, ErrNotRestartable) {
-		return fmt.Errorf("restarting the target with %v: %w", envKeys(env), err)
+	if errors.Is(err, ErrNotRestartable) {
+		return err
 	}
-	return err
-}
-
-func envKeys(env map[string]string) []string {
-	var ks []string
-	for k := range env {
-		ks = append(ks, k)
+	s.restarts++
+	harness.Note(fmt.Sprintf("after restart %d of the target in this spec, with %s", s.restarts, what))
+	if err != nil {
+		return fmt.Errorf("restart %d of the target in this spec, with %s: %w", s.restarts, what, err)
 	}
-	return ks
+	return nil
 }
 
 // revoke revokes a family through the control API, so that its next refresh

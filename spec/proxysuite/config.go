@@ -3,6 +3,9 @@ package proxysuite
 import (
 	"context"
 	"errors"
+	"net/http"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/refreshspec/refreshspec/dialect"
@@ -65,6 +68,14 @@ type Config struct {
 	// means DefaultRepeat. P7.1's rounds overlap in time, so more of them
 	// cost little there.
 	Repeat int
+
+	// preflight is the outcome of the pre-flight login, once it ran
+	// (Preflight); the specs run it themselves when nobody did.
+	preflight struct {
+		sync.Mutex
+		done bool
+		err  error
+	}
 }
 
 // DefaultRepeat is how many rounds the race scenarios run when
@@ -102,6 +113,27 @@ func (c *Config) backendMapping() dialect.Mapping {
 	m := c.BackendMapping
 	m.ApplyDefaults()
 	return m
+}
+
+// targetSecure reports whether the target runs with COOKIE_SECURE on, as
+// far as the suite knows: it set the variable (a target it started), and not
+// to false. A target the suite did not start is not known to.
+func (c *Config) targetSecure() bool {
+	v, told := c.Target.Env()["COOKIE_SECURE"]
+	return told && !strings.EqualFold(strings.TrimSpace(v), "false")
+}
+
+// ForwardedHeaders are the headers every request to the target carries
+// now, the browser's included: X-Forwarded-Proto: https while the target
+// runs with COOKIE_SECURE on, as a TLS-terminating load balancer in front
+// of it sends (express-session, Koa and Rails set no Secure cookie on a
+// plain-HTTP request without it); none when the profile says
+// target.forwarded_proto: none.
+func (c *Config) ForwardedHeaders() http.Header {
+	if !c.targetSecure() || c.ProfileOrDefault().Target.ForwardedProto == profile.ForwardedNone {
+		return nil
+	}
+	return http.Header{"X-Forwarded-Proto": {"https"}}
 }
 
 // requestTimeout bounds one request of the suite.

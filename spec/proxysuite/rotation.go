@@ -53,8 +53,7 @@ func (s *suite) jarHoldsRotatedSession() {
 	refreshes := onRoutes(es, control.RouteRefresh)
 	Expect(refreshes).To(HaveLen(1), "the first expiry should cause one refresh; the backend saw:\n%s", s.journalText(es))
 	rotatedAccess, rotated := issuedTokens(refreshes[0])
-	s.expectResealed(resp, before, rotatedAccess)
-	Expect(ss.cookie()).To(Equal(resp.setsCookie(s.sessionCookieName()).Value), "the client's jar should hold the rotated session")
+	s.expectHoldsRotated(ss, resp, before, rotatedAccess)
 
 	s.expire(login.Family)
 	mark = s.mark()

@@ -19,12 +19,22 @@ import (
 
 // session is one client of the target, as a browser would be: a cookie
 // jar, redirects not followed (the specs look at them), a timeout per
-// request, and every response recorded for the leak scan.
+// request, and every response recorded for the leak scan and for P1.2's
+// look at every Set-Cookie of the session.
+//
+// While the target runs with COOKIE_SECURE on, the client talks as a
+// TLS-terminating load balancer in front of it does: plain HTTP carrying
+// X-Forwarded-Proto: https (unless the profile says forwarded_proto: none),
+// with a jar that keeps and sends Secure cookies, as a browser at the https
+// edge would.
 type session struct {
 	s      *suite
 	base   *url.URL
-	jar    *cookiejar.Jar
+	jar    http.CookieJar
 	client *http.Client
+	// secure is whether the target ran with COOKIE_SECURE on when the
+	// session was made: its cookies are then owed the Secure attribute.
+	secure bool
 }
 
 // loginResult is a session's login as the backend saw it.
@@ -37,34 +47,67 @@ type loginResult struct {
 
 func (s *suite) newSession() *session {
 	GinkgoHelper()
-	base, err := url.Parse(strings.TrimRight(s.cfg.Target.URL(), "/"))
-	Expect(err).NotTo(HaveOccurred(), "the target's URL")
-	jar, err := cookiejar.New(nil)
+	ss, err := s.openSession()
 	Expect(err).NotTo(HaveOccurred())
-	ss := &session{
-		s:    s,
-		base: base,
-		jar:  jar,
-		// Each session has its own transport: a restart of the target must
-		// not leave it with connections to the old process.
-		client: &http.Client{
-			Jar:           jar,
-			Timeout:       s.cfg.requestTimeout(),
-			Transport:     &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 16},
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
+	return ss
+}
+
+// openSession is newSession without assertions, for the pre-flight.
+func (s *suite) openSession() (*session, error) {
+	base, err := url.Parse(strings.TrimRight(s.cfg.Target.URL(), "/"))
+	if err != nil {
+		return nil, fmt.Errorf("the target's URL %q: %w", s.cfg.Target.URL(), err)
+	}
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		return nil, err
+	}
+	secure := s.cfg.targetSecure()
+	ss := &session{s: s, base: base, jar: jar, secure: secure}
+	if secure {
+		ss.jar = httpsJar{jar}
+	}
+	// Each session has its own transport: a restart of the target must not
+	// leave it with connections to the old process.
+	ss.client = &http.Client{
+		Jar:           ss.jar,
+		Timeout:       s.cfg.requestTimeout(),
+		Transport:     &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 16},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	s.mu.Lock()
 	s.sessions = append(s.sessions, ss)
 	s.mu.Unlock()
-	return ss
+	return ss, nil
 }
 
 func (ss *session) close() { ss.client.CloseIdleConnections() }
 
+// httpsJar keeps a session's cookies as a client at the https edge of a
+// TLS-terminating proxy does: Secure cookies are kept and sent, although
+// the suite itself talks plain HTTP to the target behind it.
+type httpsJar struct{ http.CookieJar }
+
+func (j httpsJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
+	j.CookieJar.SetCookies(asHTTPS(u), cookies)
+}
+
+func (j httpsJar) Cookies(u *url.URL) []*http.Cookie { return j.CookieJar.Cookies(asHTTPS(u)) }
+
+func asHTTPS(u *url.URL) *url.URL {
+	c := *u
+	c.Scheme = "https"
+	return &c
+}
+
 // send makes one request and records the response; it does not assert, so
-// that it can run in goroutines.
+// that it can run in goroutines and in the pre-flight.
 func (ss *session) send(method, path string, body []byte, contentType string) (*response, error) {
+	return ss.sendWith(method, path, body, contentType, nil)
+}
+
+// sendWith is send with extra request headers (a CSRF token's).
+func (ss *session) sendWith(method, path string, body []byte, contentType string, header http.Header) (*response, error) {
 	u := ss.base.JoinPath(path)
 	var rd io.Reader
 	if body != nil {
@@ -74,10 +117,18 @@ func (ss *session) send(method, path string, body []byte, contentType string) (*
 	if err != nil {
 		return nil, err
 	}
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("Accept", "*/*")
+	if ss.secure {
+		for k, vs := range ss.s.cfg.ForwardedHeaders() {
+			req.Header[k] = vs
+		}
+	}
 	what := method + " " + path
 	resp, err := ss.client.Do(req)
 	if err != nil {
@@ -88,8 +139,9 @@ func (ss *session) send(method, path string, body []byte, contentType string) (*
 	if err != nil {
 		return nil, fmt.Errorf("%s: reading the answer: %w", what, err)
 	}
-	r := &response{Request: what, Status: resp.StatusCode, Header: resp.Header, Body: raw, Cookies: resp.Cookies()}
+	r := &response{Request: what, Status: resp.StatusCode, Header: resp.Header, Body: raw, Cookies: resp.Cookies(), Sent: body}
 	ss.s.record(leak.Response{Where: fmt.Sprintf("%s → %d", what, r.Status), Header: resp.Header.Clone(), Body: raw})
+	ss.s.recordSetCookies(r, ss.secure || ss.base.Scheme == "https")
 	return r, nil
 }
 
@@ -105,6 +157,33 @@ func (ss *session) do(method, path string, body []byte, contentType string) *res
 	r, err := ss.send(method, path, body, contentType)
 	Expect(err).NotTo(HaveOccurred(), "the target should answer %s %s", method, path)
 	return r
+}
+
+// doProtected is do for the requests that change state (login, logout,
+// update_profile): with the profile's CSRF token when it asks for one.
+func (ss *session) doProtected(method, path string, body []byte, contentType string) *response {
+	GinkgoHelper()
+	r, err := ss.sendProtected(method, path, body, contentType)
+	Expect(err).NotTo(HaveOccurred(), "the target should answer %s %s", method, path)
+	return r
+}
+
+// sendProtected is send with the profile's CSRF token, fetched from the
+// login page in this session's jar right before (see csrf.go).
+func (ss *session) sendProtected(method, path string, body []byte, contentType string) (*response, error) {
+	csrf := ss.s.profile().Proxy.CSRF
+	if !csrf.Enabled() {
+		return ss.send(method, path, body, contentType)
+	}
+	token, err := ss.csrfToken()
+	if err != nil {
+		return nil, err
+	}
+	body, contentType, header, err := withCSRF(csrf, token, body, contentType)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	return ss.sendWith(method, path, body, contentType, header)
 }
 
 // api requests the profile's api route (GET /api/me).
@@ -129,32 +208,43 @@ func (ss *session) loginPage() *response {
 }
 
 // patch sends body (JSON) to the profile update route (PATCH /api/profile).
+// The response's Sent is what went out: body, with a CSRF field when the
+// profile sends the token as one.
 func (ss *session) patch(body string) *response {
 	GinkgoHelper()
 	e := ss.s.profile().Proxy.UpdateProfile
-	return ss.do(e.Method, e.Path, []byte(body), "application/json")
+	return ss.doProtected(e.Method, e.Path, []byte(body), "application/json")
 }
 
 // logout posts to the logout route.
 func (ss *session) logout() *response {
 	GinkgoHelper()
 	e := ss.s.profile().Proxy.Logout
-	return ss.do(e.Method, e.Path, nil, "")
+	return ss.doProtected(e.Method, e.Path, nil, "")
 }
 
 // postLogin posts credentials to the login route in the profile's body shape.
 func (ss *session) postLogin(email, password string) *response {
 	GinkgoHelper()
+	r, err := ss.sendLogin(email, password)
+	Expect(err).NotTo(HaveOccurred(), "the target should answer the login")
+	return r
+}
+
+// sendLogin is postLogin without assertions.
+func (ss *session) sendLogin(email, password string) (*response, error) {
 	p := ss.s.profile()
 	e := p.Proxy.Login
 	f := p.Proxy.LoginFields
 	if e.Body == "form" {
 		v := url.Values{f.Email: {email}, f.Password: {password}}
-		return ss.do(e.Method, e.Path, []byte(v.Encode()), "application/x-www-form-urlencoded")
+		return ss.sendProtected(e.Method, e.Path, []byte(v.Encode()), "application/x-www-form-urlencoded")
 	}
 	b, err := json.Marshal(map[string]string{f.Email: email, f.Password: password})
-	Expect(err).NotTo(HaveOccurred())
-	return ss.do(e.Method, e.Path, b, "application/json")
+	if err != nil {
+		return nil, err
+	}
+	return ss.sendProtected(e.Method, e.Path, b, "application/json")
 }
 
 // login logs in with the profile's credentials and returns the family and
@@ -168,7 +258,8 @@ func (ss *session) login() loginResult {
 	Expect(resp.Status).To(SatisfyAny(Equal(http.StatusOK), SatisfyAll(BeNumerically(">=", 300), BeNumerically("<", 400))),
 		"logging in through the target with the profile's credentials should succeed (200, or a redirect for a form); %s", resp)
 	s.learnCookieName(resp)
-	Expect(resp.setsCookie(s.sessionCookieName())).NotTo(BeNil(), "the login response should set the session cookie %q; %s", s.sessionCookieName(), resp)
+	Expect(resp.setsCookie(s.sessionCookieName())).NotTo(BeNil(), "the login response should set the session cookie %q; it set %s",
+		s.sessionCookieName(), describeCookies(resp.Cookies))
 
 	var l loginResult
 	l.Resp = resp
