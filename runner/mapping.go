@@ -172,6 +172,10 @@ func ownResult(sr types.SpecReport, strict bool) ScenarioResult {
 			}
 			r.Message = strings.Join(msgs, "\n")
 		}
+	case sr.State.Is(types.SpecStateInterrupted):
+		// The run stopped in the middle of it: no verdict either way.
+		r.State = Skipped
+		r.Message = "interrupted before it ended: " + strings.TrimSpace(sr.Failure.Message)
 	case sr.State.Is(types.SpecStateSkipped | types.SpecStatePending):
 		r.State = Skipped
 		r.Message = strings.TrimSpace(sr.Failure.Message)

@@ -93,6 +93,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	}
 	register()
 	prog := newProgress(opts, isSelected)
+	ginkgo.ReportBeforeEach(prog.starting)
 	ginkgo.ReportAfterEach(prog.spec)
 	var report types.Report
 	ginkgo.ReportAfterSuite("refreshspec results", func(r types.Report) { report = r })
@@ -158,6 +159,15 @@ func (p *progress) spec(sr types.SpecReport) {
 		if p.reported[f.ID] {
 			p.report(f.ID)
 		}
+	}
+}
+
+// starting takes the report of a spec about to run: when it is another
+// scenario's, the one before is complete, and reported at once rather than
+// after this spec.
+func (p *progress) starting(sr types.SpecReport) {
+	if id := scenarioID(sr); sr.LeafNodeType.Is(types.NodeTypeIt) && p.isSelected[id] && id != p.pending {
+		p.flush()
 	}
 }
 

@@ -8,6 +8,7 @@ package main
 // engine unless REFRESHSPEC_REQUIRE_DOCKER=1.
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -212,22 +213,7 @@ func TestReferenceIsConformant(t *testing.T) {
 func TestBrokenProxyFailsP22(t *testing.T) {
 	fbcontainer.RequireDocker(t)
 	dir := t.TempDir()
-	root, err := filepath.Abs(repoRoot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := mutant.Load(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	noRetry, err := mutant.Find(ms, "no-retry")
-	if err != nil {
-		t.Fatal(err)
-	}
-	broken, err := mutant.Build(t.Context(), root, mutant.ReferenceCommand, noRetry, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	broken := brokenProxy(t)
 	junit, jsonPath := filepath.Join(dir, "r.xml"), filepath.Join(dir, "r.json")
 	summary := filepath.Join(dir, "summary.md")
 	r := runCLI(t, nil, "proxy", "--target-cmd", broken,
@@ -287,6 +273,122 @@ func TestP74NeedsASharedStore(t *testing.T) {
 	}
 }
 
+// brokenProxy builds the reference with its no-retry mutant: P2.2 fails.
+func brokenProxy(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs(repoRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := mutant.Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := mutant.Find(ms, "no-retry")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := mutant.Build(t.Context(), root, mutant.ReferenceCommand, m, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// TestAcceptedFailureDoesNotFailTheRun: a baseline (--accept) turns a known
+// failure into ACCEPTED with its reason, the run exits 0, and an accepted
+// scenario that passes is reported so that its entry can go.
+func TestAcceptedFailureDoesNotFailTheRun(t *testing.T) {
+	dir := t.TempDir()
+	accept := filepath.Join(dir, "accept.yaml")
+	if err := os.WriteFile(accept, []byte("- id: P2.2\n  reason: the retry lands next sprint\n- id: P1.1\n  reason: an old finding\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	jsonPath := filepath.Join(dir, "r.json")
+	r := runCLI(t, nil, "proxy", "--backend", "local", "--target-cmd", brokenProxy(t), "--focus", "P1.1,P2.2", "--accept", accept, "--json-report", jsonPath)
+	if r.code != 0 {
+		t.Fatalf("exit %d with P2.2's failure accepted, want 0\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{
+		"ACCEPTED  P2.2   MUST", "accepted: the retry lands next sprint",
+		"accepted P1.1 passed in this run: drop it from the accept list",
+		"verdict: conformant; 1 accepted: P2.2",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("console lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	j := readJSON(t, jsonPath)
+	if !j.Summary.Conformant {
+		t.Errorf("JSON summary = %+v, want conformant", j.Summary)
+	}
+}
+
+// TestInterruptedRunSaysSo: Ctrl-C in the middle of a run gives the verdict
+// "interrupted", not "NOT conformant", and exit 2.
+func TestInterruptedRunSaysSo(t *testing.T) {
+	ref := binary(t, "reference", "./cmd/reference")
+	dir := t.TempDir()
+	// P6.2 waits out the target's backend timeout: 10 s, in which the
+	// interrupt surely comes.
+	slow := filepath.Join(dir, "slow.yaml")
+	if err := os.WriteFile(slow, []byte("target:\n  backend_timeout: 10s\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(refreshspec(t), "proxy", "--backend", "local", "--target-cmd", ref, "--profile", slow, "--focus", "P1.1,P6.2")
+	cmd.Dir = dir
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		out.WriteString(sc.Text() + "\n")
+		if strings.HasPrefix(sc.Text(), "PASS  P1.1") {
+			if err := cmd.Process.Signal(os.Interrupt); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Errorf("exit %v after Ctrl-C, want 2", err)
+	}
+	if !strings.Contains(out.String(), "verdict: interrupted (") || strings.Contains(out.String(), "NOT conformant") || !strings.Contains(out.String(), "1 passed, 0 failed, 1 skipped") {
+		t.Errorf("console after Ctrl-C:\n%s\nstderr:\n%s", out.String(), stderr.String())
+	}
+}
+
+// TestPreflightGivesOneDiagnosis: a profile whose login mapping is wrong
+// stops the run before any scenario, with exit 2 and one diagnosis naming
+// the step, the status and the profile key to check.
+func TestPreflightGivesOneDiagnosis(t *testing.T) {
+	dir := t.TempDir()
+	prof := filepath.Join(dir, "p.yaml")
+	if err := os.WriteFile(prof, []byte("proxy:\n  login_fields: {email: user}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, nil, "proxy", "--backend", "local", "--target-cmd", binary(t, "reference", "./cmd/reference"), "--profile", prof)
+	if r.code != 2 {
+		t.Fatalf("exit %d, want 2\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"pre-flight", "POST /login", "answered 400", "the fake backend saw: no POST /auth/login", "check proxy.login_fields.email"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	if strings.Contains(r.stdout, "FAIL") {
+		t.Errorf("scenarios ran after the pre-flight failed:\n%s", r.stdout)
+	}
+}
+
 // TestTargetImage runs the reference from a FROM scratch image: the target
 // container reaches the fake backend container over their shared network,
 // and the suite restarts it for P1.2, P8.2 and P8.3.
@@ -335,18 +437,33 @@ func TestLocalBackendAndStrictMode(t *testing.T) {
 func TestBadInputExits2(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
-	if err := os.WriteFile(bad, []byte("target:\n  command: npm start\nproxy:\n  cookie: sid\n"), 0o644); err != nil {
-		t.Fatal(err)
+	failing := filepath.Join(dir, "failing.yaml")
+	badReady := filepath.Join(dir, "ready.yaml")
+	badAccept := filepath.Join(dir, "accept.yaml")
+	for file, content := range map[string]string{
+		bad:       "target:\n  command: npm start\nproxy:\n  cookie: sid\n",
+		failing:   "target:\n  command: echo starting; exit 3\n  start_timeout: 20s\n",
+		badReady:  "target:\n  command: npm start\n  ready_path: healthz\n",
+		badAccept: "- id: P8.3\n",
+	} {
+		if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
 		{[]string{"proxy", "--bogus"}, "flag provided but not defined: -bogus"},
-		{[]string{"proxy", "--profile", bad}, `unknown key "cookie"`},
+		{[]string{"proxy", "--profile", bad}, `unknown key "proxy.cookie"`},
 		{[]string{"proxy", "--profile", filepath.Join(dir, "nope.yaml")}, "nope.yaml"},
 		{[]string{"proxy", "--backend", "bogus", "--target-cmd", "true"}, `--backend: "bogus"`},
 		{[]string{"proxy", "--backend", "local", "--target-cmd", "echo starting; exit 3", "--start-timeout", "20s"}, "never became ready"},
+		// A value from the profile is named by its key, not by a flag the
+		// user never passed.
+		{[]string{"proxy", "--backend", "local", "--profile", failing}, "target.command in " + failing + ": the target never became ready"},
+		{[]string{"proxy", "--profile", badReady}, "target.ready_path in " + badReady + `: "healthz" must start with /`},
+		{[]string{"proxy", "--target-cmd", "true", "--accept", badAccept}, `--accept: accept file ` + badAccept + `: entry[0].reason: empty`},
 	} {
 		r := runCLI(t, nil, c.args...)
 		if r.code != 2 || !strings.Contains(r.stderr, c.want) {

@@ -45,10 +45,20 @@ func runBackend(ctx context.Context, args []string, e env) error {
 	if prof.Backend.URL == "" {
 		return usagef("no backend: give --target-url, or a --profile with backend.url")
 	}
-	for name, u := range map[string]string{"target-url": prof.Backend.URL, "control-url": prof.Backend.ControlURL} {
-		if u != "" && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
-			return usagef("--%s: %q is not an http(s) URL", name, u)
+	for _, u := range []struct{ flag, key, value string }{
+		{"target-url", "backend.url", prof.Backend.URL}, {"control-url", "backend.control_url", prof.Backend.ControlURL},
+	} {
+		if u.value != "" && !strings.HasPrefix(u.value, "http://") && !strings.HasPrefix(u.value, "https://") {
+			origin := "--" + u.flag
+			if !set[u.flag] {
+				origin = u.key + " in " + f.profilePath
+			}
+			return usagef("%s: %q is not an http(s) URL", origin, u.value)
 		}
+	}
+	accept, err := f.acceptList(prof)
+	if err != nil {
+		return err
 	}
 	cfg := &spec.BackendConfig{URL: strings.TrimRight(prof.Backend.URL, "/"), Profile: prof}
 	if prof.Backend.ControlURL != "" {
@@ -56,5 +66,5 @@ func runBackend(ctx context.Context, args []string, e env) error {
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, f.timeout, fmt.Errorf("--timeout %s elapsed", f.timeout))
 	defer cancel()
-	return runSuite(ctx, e, f, runner.Options{Suite: "B", Backend: cfg})
+	return runSuite(ctx, e, f, runner.Options{Suite: "B", Backend: cfg, Accept: accept})
 }

@@ -64,7 +64,7 @@ func TestBadInputNamesTheFlagOrFile(t *testing.T) {
 	}{
 		{[]string{"proxy", "--bogus"}, "flag provided but not defined: -bogus"},
 		{[]string{"proxy", "--backend", "bogus", "--target-cmd", "true"}, `--backend: "bogus" is not one of container, local`},
-		{[]string{"proxy", "--profile", badKey}, `unknown key "comand"`},
+		{[]string{"proxy", "--profile", badKey}, `unknown key "target.comand"`},
 		{[]string{"proxy", "--profile", filepath.Join(dir, "missing.yaml")}, "missing.yaml: open"},
 		{[]string{"proxy", "--profile", twoTargets}, "give only one of url, command and image"},
 		{[]string{"proxy"}, "no target"},

@@ -38,6 +38,7 @@ type commonFlags struct {
 	markdownSummary string
 	timeout         time.Duration
 	verbose         bool
+	acceptPath      string
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
@@ -50,6 +51,27 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.markdownSummary, "markdown-summary", "", "append a Markdown summary to `file` (e.g. $GITHUB_STEP_SUMMARY)")
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Minute, "bound on the whole run, set-up included")
 	fs.BoolVar(&c.verbose, "v", false, "verbose: Ginkgo's output, the target's and the backend's logs, whole journals")
+	fs.StringVar(&c.acceptPath, "accept", "", "a baseline `file`: a YAML list of {id, reason}; those failures are reported as ACCEPTED and do not fail the run (replaces the profile's accept)")
+}
+
+// acceptList is the run's baseline, scenario ID to reason: --accept's file,
+// else the profile's accept key.
+func (c *commonFlags) acceptList(prof *profile.Profile) (map[string]string, error) {
+	list := prof.Accept
+	if c.acceptPath != "" {
+		var err error
+		if list, err = profile.LoadAccept(c.acceptPath); err != nil {
+			return nil, usagef("--accept: %v", err)
+		}
+	}
+	if len(list) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]string, len(list))
+	for _, a := range list {
+		out[a.ID] = a.Reason
+	}
+	return out, nil
 }
 
 // check validates the flags that need no profile.

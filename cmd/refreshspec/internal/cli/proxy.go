@@ -12,6 +12,7 @@ import (
 	"github.com/refreshspec/refreshspec/profile"
 	"github.com/refreshspec/refreshspec/runner"
 	"github.com/refreshspec/refreshspec/spec"
+	"github.com/refreshspec/refreshspec/spec/proxysuite"
 	"github.com/refreshspec/refreshspec/spec/target"
 )
 
@@ -68,7 +69,12 @@ func runProxy(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer closeQuietly(ctx, "target", started.stop, e.stderr)
-	return runSuite(ctx, e, f.commonFlags, run.runnerOptions(fb, started))
+	opts := run.runnerOptions(fb, started)
+	if err := proxysuite.Preflight(ctx, opts.Proxy); err != nil {
+		// One diagnosis instead of a failure of every scenario at its login.
+		return setupf("%v", err)
+	}
+	return runSuite(ctx, e, f.commonFlags, opts)
 }
 
 // proxyRun is a `refreshspec proxy` run whose flags and profile are checked.
@@ -76,6 +82,7 @@ type proxyRun struct {
 	flags   *proxyFlags
 	profile *profile.Profile // with the credential flags applied
 	target  targetSpec
+	accept  map[string]string // --accept, else the profile's accept
 }
 
 // parseProxyRun parses and checks the flags, loads the profile and resolves
@@ -113,7 +120,11 @@ func parseProxyRun(args []string, stderr io.Writer) (*proxyRun, error) {
 	if _, err := runner.Select(f.suites(), f.focus, f.skip); err != nil {
 		return nil, &usageError{err}
 	}
-	return &proxyRun{flags: f, profile: prof, target: t}, nil
+	accept, err := f.acceptList(prof)
+	if err != nil {
+		return nil, err
+	}
+	return &proxyRun{flags: f, profile: prof, target: t, accept: accept}, nil
 }
 
 // flagSet declares the flags of `refreshspec proxy` into f.
@@ -206,7 +217,7 @@ func (r *proxyRun) targetEnv(fb *fake) map[string]string {
 	}
 	env[target.EnvSessionSecret] = target.RandomSecret()
 	env[target.EnvCookieSecure] = "false"
-	env[target.EnvBackendTimeout] = r.profile.Target.BackendTimeout.Std().String()
+	env[target.EnvBackendTimeout] = r.profile.Target.BackendTimeoutValue()
 	return env
 }
 
@@ -217,7 +228,7 @@ func (r *proxyRun) runnerOptions(fb *fake, started startedTarget) runner.Options
 		Target: started.target, Instances: started.instances, Backend: fb.Control,
 		BackendURL: fb.URL, BackendMapping: r.profile.Backend.Mapping, Profile: r.profile, Repeat: r.profile.Repeat,
 	}
-	opts := runner.Options{Suite: "P", Proxy: cfg}
+	opts := runner.Options{Suite: "P", Proxy: cfg, Accept: r.accept}
 	if r.flags.browser {
 		opts.Browser = &spec.BrowserConfig{ChromiumPath: r.flags.chromium}
 	}

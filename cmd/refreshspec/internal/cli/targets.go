@@ -30,6 +30,11 @@ type targetSpec struct {
 	instances    int      // how many instances to start or reach (P7.4)
 	readyPath    string
 	startTimeout time.Duration
+	// origin, readyOrigin and timeoutOrigin name where the target, its
+	// ready path and its start timeout came from, for errors: the flag
+	// ("--target-cmd") or the profile's key ("target.command in app.yaml"),
+	// so that an error never names a flag the user did not pass.
+	origin, readyOrigin, timeoutOrigin string
 }
 
 func (t targetSpec) String() string {
@@ -60,8 +65,10 @@ func splitURLs(list string) []string {
 // override the profile's target), the profile's target otherwise.
 func (f *proxyFlags) resolveTarget(prof *profile.Profile, profileDir string, set map[string]bool) (targetSpec, error) {
 	t := targetSpec{
-		readyPath:    profileOrFlag(set, "ready-path", f.readyPath, prof.Target.ReadyPath),
-		startTimeout: profileOrFlag(set, "start-timeout", f.startTimeout, prof.Target.StartTimeout.Std()),
+		readyPath:     profileOrFlag(set, "ready-path", f.readyPath, prof.Target.ReadyPath),
+		startTimeout:  profileOrFlag(set, "start-timeout", f.startTimeout, prof.Target.StartTimeout.Std()),
+		readyOrigin:   f.origin(set, "ready-path", "target.ready_path"),
+		timeoutOrigin: f.origin(set, "start-timeout", "target.start_timeout"),
 	}
 	var given []string
 	for _, name := range []string{"target-cmd", "target-image", "target-url"} {
@@ -73,25 +80,25 @@ func (f *proxyFlags) resolveTarget(prof *profile.Profile, profileDir string, set
 	case len(given) > 1:
 		return t, usagef("%s: give only one of them", strings.Join(given, " and "))
 	case set["target-cmd"]:
-		t.kind, t.command = targetCommand, f.targetCmd
+		t.kind, t.command, t.origin = targetCommand, f.targetCmd, "--target-cmd"
 	case set["target-image"]:
-		t.kind, t.image = targetImage, f.targetImage
+		t.kind, t.image, t.origin = targetImage, f.targetImage, "--target-image"
 	case set["target-url"]:
-		t.kind, t.urls = targetURL, splitURLs(f.targetURL)
+		t.kind, t.urls, t.origin = targetURL, splitURLs(f.targetURL), "--target-url"
 	case prof.Target.Command != "":
-		t.kind, t.command, t.dir = targetCommand, prof.Target.Command, profileDir
+		t.kind, t.command, t.dir, t.origin = targetCommand, prof.Target.Command, profileDir, f.profileKey("target.command")
 	case prof.Target.Image != "":
-		t.kind, t.image = targetImage, prof.Target.Image
+		t.kind, t.image, t.origin = targetImage, prof.Target.Image, f.profileKey("target.image")
 	case prof.Target.URL != "":
-		t.kind, t.urls = targetURL, prof.Target.URLs()
+		t.kind, t.urls, t.origin = targetURL, prof.Target.URLs(), f.profileKey("target.url")
 	default:
 		return t, usagef("no target: give --target-cmd, --target-image or --target-url, or a --profile with target.command, target.image or target.url")
 	}
 	if t.kind == targetCommand && strings.TrimSpace(t.command) == "" {
-		return t, usagef("--target-cmd: empty command")
+		return t, usagef("%s: empty command", t.origin)
 	}
 	if t.kind == targetImage && strings.TrimSpace(t.image) == "" {
-		return t, usagef("--target-image: empty image name")
+		return t, usagef("%s: empty image name", t.origin)
 	}
 	if set["target-dir"] {
 		t.dir = f.targetDir
@@ -100,14 +107,14 @@ func (f *proxyFlags) resolveTarget(prof *profile.Profile, profileDir string, set
 	}
 	for _, u := range t.urls {
 		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
-			return t, usagef("--target-url: %q is not an http(s) URL", u)
+			return t, usagef("%s: %q is not an http(s) URL", t.origin, u)
 		}
 	}
 	if err := t.resolveInstances(f.instances, prof.Target.Instances, set["instances"]); err != nil {
 		return t, err
 	}
 	if t.kind == targetImage && f.backend != backendContainer {
-		return t, usagef("--target-image needs --backend container: the target container reaches the fake backend over a Docker network they share")
+		return t, usagef("%s needs --backend container: the target container reaches the fake backend over a Docker network they share", t.origin)
 	}
 	if t.kind == targetURL {
 		if err := checkLoopbackAddr("backend-addr", f.backendAddr); err != nil {
@@ -118,10 +125,10 @@ func (f *proxyFlags) resolveTarget(prof *profile.Profile, profileDir string, set
 		}
 	}
 	if !strings.HasPrefix(t.readyPath, "/") {
-		return t, usagef("--ready-path: %q must start with /", t.readyPath)
+		return t, usagef("%s: %q must start with /", t.readyOrigin, t.readyPath)
 	}
 	if t.startTimeout <= 0 {
-		return t, usagef("--start-timeout: must be positive, got %s", t.startTimeout)
+		return t, usagef("%s: must be positive, got %s", t.timeoutOrigin, t.startTimeout)
 	}
 	return t, nil
 }
@@ -148,6 +155,24 @@ func (t *targetSpec) resolveInstances(flagValue, profileValue int, flagSet bool)
 	return nil
 }
 
+// origin names where a setting came from: the flag when it was set, else
+// the profile's key (or the default, without a profile).
+func (f *proxyFlags) origin(set map[string]bool, flagName, key string) string {
+	if set[flagName] {
+		return "--" + flagName
+	}
+	return f.profileKey(key)
+}
+
+// profileKey names a key of the profile in use, for errors: "target.command
+// in app.yaml"; the default's key without a profile.
+func (f *proxyFlags) profileKey(key string) string {
+	if f.profilePath == "" {
+		return key + " (default)"
+	}
+	return key + " in " + f.profilePath
+}
+
 // startedTarget is a target the suite can talk to, and how to stop it.
 type startedTarget struct {
 	target    spec.Target   // the first instance, which every scenario but P7.4 uses
@@ -162,7 +187,7 @@ func (t targetSpec) start(ctx context.Context, env map[string]string, prof *prof
 		var st startedTarget
 		for _, u := range t.urls {
 			if err := waitReady(ctx, u+t.readyPath, t.startTimeout); err != nil {
-				return startedTarget{}, setupf("--target-url: %v (it should run with %s=%s)", err, prof.Target.EnvNames.BackendURL, fb.URL)
+				return startedTarget{}, setupf("%s: %v (it should run with %s=%s)", t.origin, err, prof.Target.EnvNames.BackendURL, fb.URL)
 			}
 			st.instances = append(st.instances, target.URL(u))
 		}
@@ -191,7 +216,7 @@ func (t targetSpec) startOne(ctx context.Context, env map[string]string, prof *p
 			ReadyPath: t.readyPath, StartTimeout: t.startTimeout, Output: out,
 		})
 		if err != nil {
-			return nil, setupf("--target-image: %v", err)
+			return nil, setupf("%s: %v", t.origin, err)
 		}
 		return c, nil
 	}
@@ -200,7 +225,7 @@ func (t targetSpec) startOne(ctx context.Context, env map[string]string, prof *p
 		ReadyPath: t.readyPath, StartTimeout: t.startTimeout, Output: out,
 	})
 	if err != nil {
-		return nil, setupf("--target-cmd: the target never became ready: %v", err)
+		return nil, setupf("%s: the target never became ready: %v", t.origin, err)
 	}
 	return p, nil
 }
