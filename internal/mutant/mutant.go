@@ -24,7 +24,12 @@ type Mutant struct {
 	Scenario string // the scenario ID that must catch it, such as "P3.1"
 	Defect   string // what is wrong, in one line
 	Why      string // why it is a realistic bug
-	Patch    *Patch
+	// Suite is the suite whose run must catch it ("P", "W"): the
+	// scenario's own, unless the header's optional Suite key says
+	// otherwise (a token that only the page's own requests show is P8.4's,
+	// and only the browser suite loads the page).
+	Suite string
+	Patch *Patch
 }
 
 // The header keys, in the order a patch gives them.
@@ -33,6 +38,7 @@ const (
 	keyScenario = "Scenario"
 	keyDefect   = "Defect"
 	keyWhy      = "Why"
+	keySuite    = "Suite" // optional
 )
 
 var scenarioID = regexp.MustCompile(`^[A-Z][0-9]+\.[0-9]+$`)
@@ -48,8 +54,9 @@ var scenarioID = regexp.MustCompile(`^[A-Z][0-9]+\.[0-9]+$`)
 //	Why: "retry until it works" is the obvious fix when one retry seems
 //	  not enough, and each round burns a refresh token.
 //
-// All four keys are required, and no other key is allowed, so that a typo
-// does not drop a field silently.
+// All four keys are required, and no other key is allowed but the optional
+// "Suite: W" (the suite whose run must catch it, when not the scenario's
+// own), so that a typo does not drop a field silently.
 func Parse(file string, data []byte) (*Mutant, error) {
 	patch, preamble, err := ParsePatch(filepath.Base(file), data)
 	if err != nil {
@@ -64,6 +71,7 @@ func Parse(file string, data []byte) (*Mutant, error) {
 		Scenario: fields[keyScenario],
 		Defect:   fields[keyDefect],
 		Why:      fields[keyWhy],
+		Suite:    fields[keySuite],
 		Patch:    patch,
 	}
 	for _, k := range []string{keyMutant, keyScenario, keyDefect, keyWhy} {
@@ -76,6 +84,13 @@ func Parse(file string, data []byte) (*Mutant, error) {
 	}
 	if !scenarioID.MatchString(m.Scenario) {
 		return nil, fmt.Errorf("mutant: %s: Scenario %q is not a scenario ID such as P2.1", file, m.Scenario)
+	}
+	switch m.Suite {
+	case "":
+		m.Suite = m.Scenario[:1]
+	case "P", "W":
+	default:
+		return nil, fmt.Errorf("mutant: %s: Suite %q is not P or W", file, m.Suite)
 	}
 	return m, nil
 }
@@ -98,9 +113,9 @@ func parseHeader(lines []string) (map[string]string, error) {
 				return nil, fmt.Errorf("line %d: %q is not a \"Key: value\" header line", i+1, l)
 			}
 			switch k {
-			case keyMutant, keyScenario, keyDefect, keyWhy:
+			case keyMutant, keyScenario, keyDefect, keyWhy, keySuite:
 			default:
-				return nil, fmt.Errorf("line %d: unknown header key %q (want Mutant, Scenario, Defect, Why)", i+1, k)
+				return nil, fmt.Errorf("line %d: unknown header key %q (want Mutant, Scenario, Defect, Why, and optionally Suite)", i+1, k)
 			}
 			if _, dup := fields[k]; dup {
 				return nil, fmt.Errorf("line %d: %q given twice", i+1, k)
@@ -154,12 +169,12 @@ func Find(ms []*Mutant, name string) (*Mutant, error) {
 	return nil, fmt.Errorf("mutant: no mutant %q in %s; there are: %s", name, Dir, strings.Join(names, ", "))
 }
 
-// ForSuite returns the mutants that a scenario of one suite ("P", "W", "B")
-// must catch, in order.
+// ForSuite returns the mutants that a run of one suite ("P", "W", "B")
+// must catch (Mutant.Suite), in order.
 func ForSuite(ms []*Mutant, letter string) []*Mutant {
 	var out []*Mutant
 	for _, m := range ms {
-		if strings.HasPrefix(m.Scenario, letter) {
+		if m.Suite == letter {
 			out = append(out, m)
 		}
 	}

@@ -251,6 +251,15 @@ func TestParseReadsTheHeader(t *testing.T) {
 	if len(m.Patch.Files) != 1 || len(m.Patch.Files[0].Hunks) != 2 {
 		t.Errorf("patch %+v", m.Patch)
 	}
+	if m.Suite != "P" {
+		t.Errorf("Suite = %q, want the scenario's own, P", m.Suite)
+	}
+	// A P8.4 leak that only the page's own requests show is caught by the
+	// browser suite's run.
+	other, err := Parse("dir/two-changes.patch", []byte(strings.Replace(patch, "Why:", "Suite: W\nWhy:", 1)))
+	if err != nil || other.Suite != "W" || len(ForSuite([]*Mutant{m, other}, "W")) != 1 {
+		t.Errorf("Suite: W gave %+v, %v", other, err)
+	}
 
 	for _, tc := range []struct{ name, file, header, want string }{
 		{"name", "other.patch", "Mutant: two-changes\nScenario: P1.1\nDefect: d\nWhy: w\n", "the file is other.patch"},
@@ -259,6 +268,7 @@ func TestParseReadsTheHeader(t *testing.T) {
 		{"bad ID", "two-changes.patch", "Mutant: two-changes\nScenario: 2.1\nDefect: d\nWhy: w\n", `"2.1" is not a scenario ID`},
 		{"twice", "two-changes.patch", "Mutant: two-changes\nMutant: two-changes\n", "given twice"},
 		{"stray", "two-changes.patch", "  continues\nMutant: two-changes\n", "continues no header line"},
+		{"suite", "two-changes.patch", "Mutant: two-changes\nScenario: P1.1\nSuite: B\nDefect: d\nWhy: w\n", `Suite "B" is not P or W`},
 	} {
 		_, err := Parse(tc.file, []byte(tc.header+"\n"+fetchPatch[strings.Index(fetchPatch, "---"):]))
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.file) {

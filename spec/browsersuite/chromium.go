@@ -95,14 +95,27 @@ type browser struct {
 	cancel      context.CancelFunc
 	cancelAlloc context.CancelFunc
 	output      *tail.Buffer
+	// tmp is the browser's TMPDIR. Chromium makes scoped folders there
+	// (org.chromium.Chromium.*) that it does not always remove when it
+	// stops; close removes tmp with whatever it holds, so no run leaves a
+	// folder behind in the system's temporary directory.
+	tmp string
 }
+
+// closeTimeout bounds the graceful close of the browser.
+const closeTimeout = 10 * time.Second
 
 // startBrowser starts Chromium at path and waits for its first tab.
 func startBrowser(path string) (*browser, error) {
 	output := tail.New(8 << 10) // Chromium's stderr is noisy; only its end explains a failed start
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), allocatorOptions(path, output)...)
+	tmp, err := os.MkdirTemp("", "refreshspec-chromium-")
+	if err != nil {
+		return nil, fmt.Errorf("a temporary folder for Chromium: %w", err)
+	}
+	opts := append(allocatorOptions(path, output), chromedp.Env("TMPDIR="+tmp))
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
-	b := &browser{ctx: ctx, cancel: cancel, cancelAlloc: cancelAlloc, output: output}
+	b := &browser{ctx: ctx, cancel: cancel, cancelAlloc: cancelAlloc, output: output, tmp: tmp}
 
 	// The browser lives as long as the context of its first run, so that run
 	// cannot carry a deadline; the deadline is kept here instead.
@@ -123,8 +136,13 @@ func startBrowser(path string) (*browser, error) {
 	}
 }
 
-// close stops the browser and waits until its temporary profile is removed.
+// close stops the browser, gracefully when it can (Chromium then removes
+// its own temporary files), and removes its TMPDIR and what is left there.
 func (b *browser) close() {
+	ctx, cancel := context.WithTimeout(b.ctx, closeTimeout)
+	_ = chromedp.Cancel(ctx)
+	cancel()
 	b.cancel()
 	b.cancelAlloc()
+	_ = os.RemoveAll(b.tmp)
 }

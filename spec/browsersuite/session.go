@@ -30,6 +30,10 @@ type session struct {
 	timeout time.Duration
 	ctx     context.Context
 	cancel  context.CancelFunc
+	// traffic is what the tab loaded (network.go).
+	traffic *traffic
+	// sessionNames are the session cookies' names once a login told them.
+	sessionNames []string
 }
 
 // loginResult is what a spec knows after logging in through the form.
@@ -60,8 +64,11 @@ func (b *browser) newSession(cfg *Config) *session {
 	}
 }
 
-// open opens the tab. The tab lives as long as the context of its first run,
-// so that run carries no deadline; the wait for it is bounded here instead.
+// open opens the tab, starts recording what it loads, and, while the
+// target runs with COOKIE_SECURE on, makes every request of the tab carry
+// the headers a TLS-terminating proxy sends (X-Forwarded-Proto: https). The
+// tab lives as long as the context of its first run, so that run carries no
+// deadline; the wait for it is bounded here instead.
 func (s *session) open() {
 	done := make(chan error, 1)
 	go func() { done <- chromedp.Do(s.ctx) }()
@@ -72,6 +79,20 @@ func (s *session) open() {
 		Expect(err).NotTo(HaveOccurred(), "opening a tab in a new browser context")
 	case <-timer.C:
 		Fail(fmt.Sprintf("opening a tab in a new browser context took longer than %v", s.timeout))
+	}
+	s.traffic = newTraffic()
+	Expect(s.traffic.listen(s.ctx)).To(Succeed(), "watching the tab's network events")
+	if h := s.cfg.Proxy.ForwardedHeaders(); h != nil {
+		headers := network.Headers{}
+		for k, vs := range h {
+			headers[k] = strings.Join(vs, ", ")
+		}
+		ctx, cancel := s.stepContext()
+		defer cancel()
+		_, err := chromedp.Run(ctx, func(ctx context.Context, t *chromedp.Target) (cdp.Empty, error) {
+			return cdp.Call(ctx, t, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: headers})
+		})
+		Expect(err).NotTo(HaveOccurred(), "making the tab's requests carry %v", h)
 	}
 }
 
@@ -88,7 +109,7 @@ func (s *session) url(path string) string { return s.base + path }
 func (s *session) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	ctx, cancel := s.stepContext()
 	defer cancel()
-	ExpectWithOffset(1, chromedp.Do(ctx, actions...)).To(Succeed(), what)
+	ExpectWithOffset(1, chromedp.Do(ctx, actions...)).To(Succeed(), "%s", what)
 }
 
 func (s *session) navigate(path string) {
@@ -159,6 +180,7 @@ func (s *session) login() loginResult {
 
 	l := loginResult{cookies: s.cookies()}
 	l.sessionCookies = sessionCookies(s.prof.Proxy.CookieName, before, l.cookies)
+	s.sessionNames = l.sessionCookies
 	if s.cfg.Proxy.Backend != nil {
 		journal := s.journalSince(0)
 		for _, e := range journal {

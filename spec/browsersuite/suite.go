@@ -48,6 +48,7 @@ func Register(cfg *Config) bool {
 			}
 			sess := chromium.newSession(cfg)
 			DeferCleanup(func() {
+				sess.checkTraffic()
 				if r := CurrentSpecReport(); r.Failed() || harness.HasVerdict(r) {
 					sess.explain()
 				}
@@ -65,7 +66,8 @@ func Register(cfg *Config) bool {
 	})
 }
 
-// W1.2
+// W1.2, after the login and again after a rotation: a rotated session
+// written without HttpOnly shows in document.cookie only then.
 func (s *session) nothingVisibleToScripts() {
 	s.needControl()
 	l := s.login()
@@ -73,17 +75,29 @@ func (s *session) nothingVisibleToScripts() {
 	// whichever cookie carries it.
 	s.expectNoTokenInScriptStorage()
 	s.expectNoSessionCookieInScript(l)
+
+	By("after the access token expired and the profile page refreshed the session")
+	s.expireAccess(l)
+	s.navigate(s.prof.Proxy.ProfilePage.Path)
+	s.waitForFirstName("after the access token expired, loading the profile page again")
+	s.expectNoTokenInScriptStorage()
+	s.expectNoSessionCookieInScript(l)
+}
+
+// expireAccess expires the access tokens of the login's family.
+func (s *session) expireAccess(l loginResult) {
+	ctx, cancel := s.stepContext()
+	defer cancel()
+	n, err := s.cfg.Proxy.Backend.Expire(ctx, l.family, control.Access)
+	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "expiring the access tokens of family %s", l.family)
+	ExpectWithOffset(1, n).To(BeNumerically(">", 0), "the fake backend expired no access token of family %s", l.family)
 }
 
 // W1.3
 func (s *session) expiredAccessRefreshesOnLoad() {
 	s.needControl()
 	l := s.login()
-	ctx, cancel := s.stepContext()
-	defer cancel()
-	n, err := s.cfg.Proxy.Backend.Expire(ctx, l.family, control.Access)
-	Expect(err).NotTo(HaveOccurred(), "expiring the access tokens of family %s", l.family)
-	Expect(n).To(BeNumerically(">", 0), "the fake backend expired no access token of family %s", l.family)
+	s.expireAccess(l)
 
 	s.navigate(s.prof.Proxy.ProfilePage.Path)
 	s.waitForFirstName("after the access token expired, loading the profile page again")

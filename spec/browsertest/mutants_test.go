@@ -3,6 +3,7 @@ package browsertest
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,8 +21,9 @@ const mutantTimeout = 10 * time.Minute
 
 // TestBrowserMutants runs TestBrowserSuite again, in a child process (a
 // Ginkgo suite runs once per process), against each mutant of the reference
-// whose scenario is a W one (reference/mutants), and checks that this
-// scenario failed: a suite that passes a broken target has a hole.
+// whose run is the browser suite's (reference/mutants: a W scenario, or a
+// P one with "Suite: W"), and checks that this scenario failed: a suite
+// that passes a broken target has a hole.
 //
 // A child runs only the spec of that scenario (-ginkgo.focus), with what
 // runs around it (Chromium started once, a fresh browser context). The test
@@ -55,17 +57,31 @@ func TestBrowserMutants(t *testing.T) {
 	}
 }
 
-// checkMutantCaught runs m's scenario against m in the named mapping and
-// checks that it failed.
+// checkMutantCaught runs m against the browser suite in the named mapping
+// and checks that m's scenario failed: its own spec for a W scenario, or,
+// for a P scenario whose failure only the page's own traffic shows
+// (Suite: W), a failure of it that a W spec found.
 func checkMutantCaught(t *testing.T, ctx context.Context, builds *mutant.Builds, m *mutant.Mutant, dialect string) {
 	bin, err := builds.Wait(ctx, m)
 	if err != nil {
 		t.Fatal(err)
 	}
-	specs := runMutant(t, m, bin, dialect)
+	reports := runMutant(t, m, bin, dialect)
+	if !strings.HasPrefix(m.Scenario, "W") {
+		failed, err := suitetest.FailedIDs(reports)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(failed, m.Scenario) {
+			t.Errorf("with the mutant %s, no W spec found a failure of %s; failed: %v", m.Name, m.Scenario, failed)
+		} else {
+			t.Logf("the W specs caught %s on %s; failed: %v", m.Name, m.Scenario, failed)
+		}
+		return
+	}
 	var failed []string
 	found := false
-	for _, s := range specs {
+	for _, s := range reports[0].SpecReports {
 		if s.LeafNodeType != types.NodeTypeIt || s.State == types.SpecStateSkipped {
 			continue // the other scenarios are not focused
 		}
@@ -87,17 +103,22 @@ func checkMutantCaught(t *testing.T, ctx context.Context, builds *mutant.Builds,
 	}
 }
 
-// runMutant re-runs TestBrowserSuite, focused on m's scenario, against the
-// mutant's binary bin, in the named mapping (the fake backend serves it and
-// the mutant speaks it), and returns the specs of its JSON report.
-func runMutant(t *testing.T, m *mutant.Mutant, bin, dialect string) types.SpecReports {
+// runMutant re-runs TestBrowserSuite against the mutant's binary bin, in
+// the named mapping (the fake backend serves it and the mutant speaks it),
+// focused on m's scenario when it is a W one (every W spec otherwise), and
+// returns its JSON report, which holds one suite.
+func runMutant(t *testing.T, m *mutant.Mutant, bin, dialect string) []types.Report {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), mutantTimeout)
 	defer cancel()
+	args := []string{"-test.timeout=" + mutantTimeout.String()}
+	if strings.HasPrefix(m.Scenario, "W") {
+		args = append(args, "-ginkgo.focus="+suitetest.FocusScenario(m.Scenario))
+	}
 	child := suitetest.Child{
 		Test: "TestBrowserSuite",
 		Env:  append(os.Environ(), envMutant+"="+m.Name, suitetest.EnvReferenceBin+"="+bin, suitetest.EnvDialect+"="+dialect),
-		Args: []string{"-test.timeout=" + mutantTimeout.String(), "-ginkgo.focus=" + suitetest.FocusScenario(m.Scenario)},
+		Args: args,
 	}
 	// The run fails when the mutant is caught, so its exit status says
 	// nothing; the report says what failed.
@@ -108,13 +129,12 @@ func runMutant(t *testing.T, m *mutant.Mutant, bin, dialect string) types.SpecRe
 	if len(reports) != 1 {
 		t.Fatalf("the mutant run's report holds %d suites, want 1; its output:\n%s", len(reports), out)
 	}
-	r := reports[0]
-	for _, s := range r.SpecReports {
+	for _, s := range reports[0].SpecReports {
 		if s.LeafNodeType == types.NodeTypeBeforeSuite && s.State != types.SpecStatePassed {
 			t.Fatalf("the mutant run's BeforeSuite %s: %s\n%s", s.State, s.Failure.Message, out)
 		}
 	}
-	return r.SpecReports
+	return reports
 }
 
 // summary is the first lines of a failure message, on one line: enough to

@@ -115,10 +115,12 @@ func (c *Config) backendMapping() dialect.Mapping {
 	return m
 }
 
-// targetSecure reports whether the target runs with COOKIE_SECURE on, as
+// TargetSecure reports whether the target runs with COOKIE_SECURE on, as
 // far as the suite knows: it set the variable (a target it started), and not
-// to false. A target the suite did not start is not known to.
-func (c *Config) targetSecure() bool {
+// to false. A target the suite did not start is not known to. Its cookies
+// then owe the Secure attribute, and the suite's requests carry
+// ForwardedHeaders.
+func (c *Config) TargetSecure() bool {
 	v, told := c.Target.Env()["COOKIE_SECURE"]
 	return told && !strings.EqualFold(strings.TrimSpace(v), "false")
 }
@@ -130,7 +132,7 @@ func (c *Config) targetSecure() bool {
 // plain-HTTP request without it); none when the profile says
 // target.forwarded_proto: none.
 func (c *Config) ForwardedHeaders() http.Header {
-	if !c.targetSecure() || c.ProfileOrDefault().Target.ForwardedProto == profile.ForwardedNone {
+	if !c.TargetSecure() || c.ProfileOrDefault().Target.ForwardedProto == profile.ForwardedNone {
 		return nil
 	}
 	return http.Header{"X-Forwarded-Proto": {"https"}}

@@ -57,16 +57,18 @@ func (s *suite) sessionCookieProblems() (problems []string, checked int) {
 			continue
 		}
 		checked++
-		if missing := cookieProblems(seen.cookie, seen.secure); len(missing) > 0 {
+		if missing := CookieProblems(seen.cookie, seen.secure); len(missing) > 0 {
 			problems = append(problems, fmt.Sprintf("%s: Set-Cookie %s lacks %s", seen.where, describeCookie(seen.cookie), strings.Join(missing, ", ")))
 		}
 	}
 	return problems, checked
 }
 
-// cookieProblems are the attributes P1.2 wants that c lacks: HttpOnly,
-// Path=/, SameSite=Lax or Strict, and Secure when secure.
-func cookieProblems(c *http.Cookie, secure bool) []string {
+// CookieProblems are the attributes P1.2 wants of a Set-Cookie that
+// carries the session and that c lacks: HttpOnly, Path=/, SameSite=Lax or
+// Strict, and Secure when secure (the target runs with COOKIE_SECURE on).
+// The browser suite judges the Set-Cookies the page got with it.
+func CookieProblems(c *http.Cookie, secure bool) []string {
 	var out []string
 	if !c.HttpOnly {
 		out = append(out, "HttpOnly")

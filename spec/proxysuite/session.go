@@ -62,7 +62,7 @@ func (s *suite) openSession() (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	secure := s.cfg.targetSecure()
+	secure := s.cfg.TargetSecure()
 	ss := &session{s: s, base: base, jar: jar, secure: secure}
 	if secure {
 		ss.jar = httpsJar{jar}

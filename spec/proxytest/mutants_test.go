@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/onsi/ginkgo/v2/types"
+
 	"github.com/refreshspec/refreshspec/fakebackend/container"
 	"github.com/refreshspec/refreshspec/internal/mutant"
 	"github.com/refreshspec/refreshspec/internal/redisserver"
@@ -253,7 +255,27 @@ func runMutant(ctx context.Context, m *mutant.Mutant, builds *mutant.Builds, env
 	}
 	res.failed = failed
 	res.caught = slices.Contains(failed, m.Scenario)
+	if noise := formatNoise(reports); noise != "" {
+		res.problem = "a failure message carries fmt's noise for a bad argument: " + noise
+	}
 	return res
+}
+
+// formatNoise is the first failure message of the reports in which fmt
+// complained about an argument ("%!s(<nil>)", "%!d(string=...)",
+// "%!v(MISSING)"): a message built from a nil pointer or the wrong value,
+// which tells the user nothing. "" when there is none.
+func formatNoise(reports []types.Report) string {
+	for _, r := range reports {
+		for _, s := range r.SpecReports {
+			for _, msg := range []string{s.Failure.Message, s.CapturedGinkgoWriterOutput} {
+				if i := strings.Index(msg, "%!"); i >= 0 {
+					return fmt.Sprintf("%s: …%.200s", s.LeafNodeText, msg[max(0, i-100):])
+				}
+			}
+		}
+	}
+	return ""
 }
 
 func tail(s string, n int) string {

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/refreshspec/refreshspec/spec/harness"
 )
 
 // Child is one more run of a Ginkgo suite test, in a child process of this
@@ -62,9 +64,10 @@ func ScenarioID(s types.SpecReport) string {
 }
 
 // FailedIDs returns the scenario IDs of the specs that failed, in order,
-// without repeats. It is an error when the suite failed before any spec ran
-// or its BeforeSuite failed: a defect is not caught by a run that never
-// reached it.
+// without repeats, with the scenarios whose failure a spec found for them
+// (harness.FailFor: a leak the browser's traffic shows is P8.4's). It is an
+// error when the suite failed before any spec ran or its BeforeSuite
+// failed: a defect is not caught by a run that never reached it.
 func FailedIDs(reports []types.Report) ([]string, error) {
 	var ids []string
 	for _, r := range reports {
@@ -83,6 +86,15 @@ func FailedIDs(reports []types.Report) ([]string, error) {
 			}
 			if id := ScenarioID(s); !slices.Contains(ids, id) {
 				ids = append(ids, id)
+			}
+			for _, e := range s.ReportEntries {
+				var also harness.AlsoFailed
+				if e.Name != harness.AlsoFailedEntry || json.Unmarshal([]byte(e.Value.AsJSON), &also) != nil {
+					continue
+				}
+				if !slices.Contains(ids, also.ID) {
+					ids = append(ids, also.ID)
+				}
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package suitetest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os/exec"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/refreshspec/refreshspec/fakebackend"
+	"github.com/refreshspec/refreshspec/spec/harness"
 )
 
 func TestShellQuoteSurvivesTheShell(t *testing.T) {
@@ -45,6 +47,21 @@ func TestFailedIDsInOrderWithoutRepeats(t *testing.T) {
 	}
 	if want := []string{"P2.3", "P1.2"}; !slices.Equal(got, want) {
 		t.Errorf("FailedIDs = %v, want %v", got, want)
+	}
+}
+
+// A spec that found a failure of another scenario (harness.FailFor)
+// counts as that scenario's failure too: the browser suite finds P8.4's.
+func TestFailedIDsTakeFailuresFoundForOtherScenarios(t *testing.T) {
+	w11 := spec(types.NodeTypeIt, "W1.1 browser login shows the first name", types.SpecStateFailed)
+	raw, err := json.Marshal(harness.AlsoFailed{ID: "P8.4", Message: "P8.4 (MUST): a token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w11.ReportEntries = types.ReportEntries{{Name: harness.AlsoFailedEntry, Value: types.ReportEntryValue{AsJSON: string(raw)}}}
+	got, err := FailedIDs([]types.Report{{SpecReports: types.SpecReports{w11}}})
+	if err != nil || !slices.Equal(got, []string{"W1.1", "P8.4"}) {
+		t.Errorf("FailedIDs = %v, %v; want W1.1 and P8.4", got, err)
 	}
 }
 
