@@ -27,7 +27,7 @@ const bodyWait = 5 * time.Second
 // the leak scan of P8.4 reads their headers and bodies, and P1.2's check
 // the Set-Cookies of the session among them.
 type traffic struct {
-	mu        sync.Mutex // guards the fields below; the listener runs on the tab's goroutine
+	mu        sync.Mutex                   // guards the fields below; the listener runs on the tab's goroutine
 	requests  map[network.RequestID]string // "GET /api/me", the request's latest hop
 	extraInfo map[network.RequestID]bool   // raw headers came for it
 	responses []leak.Response
