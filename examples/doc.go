@@ -16,5 +16,6 @@
 // Each Express app has planted bugs (PLANTED_BUG=name) with the scenario
 // that must catch each. TestNextJSIronSession and TestExpressExamples run
 // them; each app's README has its verdict table, and the tests list the
-// scenarios a correct app may fail today, each with its reason.
+// scenarios a correct app may fail (a SHOULD its library misses, or a check
+// still stricter than its text) and must skip, each with its reason.
 package examples

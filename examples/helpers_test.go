@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -35,8 +36,9 @@ func requireTools(t *testing.T) {
 
 type jsonReport struct {
 	Scenarios []struct {
-		ID    string `json:"id"`
-		State string `json:"state"`
+		ID      string `json:"id"`
+		State   string `json:"state"`
+		Message string `json:"message"`
 	} `json:"scenarios"`
 }
 
@@ -95,9 +97,31 @@ func (r suiteRun) run(ctx context.Context, t *testing.T, bin string) (jsonReport
 	return rep, code
 }
 
+// expectSkipped checks that each scenario of skipped was reported as
+// skipped with a reason that says so: a scenario that cannot be shown on
+// the app's stack is never passed.
+func expectSkipped(t *testing.T, what string, rep jsonReport, skipped map[string]string) {
+	t.Helper()
+	for _, id := range sortedKeys(skipped) {
+		found := false
+		for _, s := range rep.Scenarios {
+			if s.ID != id {
+				continue
+			}
+			found = true
+			if s.State != "skipped" || !strings.Contains(s.Message, skipped[id]) {
+				t.Errorf("%s: %s %s (%q), want skipped because it %s", what, id, s.State, s.Message, skipped[id])
+			}
+		}
+		if !found {
+			t.Errorf("%s: the report has no %s", what, id)
+		}
+	}
+}
+
 // expectOnly checks a run against the scenarios allowed to fail, each with
-// its reason (a false failure of today's suite, or a SHOULD the app's library
-// really misses). Any other failure is the app's fault and fails the test;
+// its reason (a SHOULD the app's library really misses, or a false failure
+// another part of the suite has still to fix). Any other failure is the app's fault and fails the test;
 // an allowed one that passes is reported so its entry can go.
 func expectOnly(t *testing.T, what string, rep jsonReport, code int, allowed map[string]string) {
 	t.Helper()

@@ -12,10 +12,10 @@ const nextDir = "nextjs-iron-session"
 // TestNextJSIronSession builds the Next.js example with npm and runs the
 // refreshspec binary against it as a team would in CI: the proxy suite and
 // the browser scenarios, with the containerized fake backend. The fixed app
-// must be conformant in strict mode, but for the false failures of today's
-// suite listed in nextAllowed; the same app running the seed design as
-// written (SEED_AS_WRITTEN=1) must not be, and must fail the scenarios its
-// README lists.
+// must be conformant in strict mode; it reads cookies as stock iron-session
+// does, which opens a valid seal with bytes appended (P8.1 measures that).
+// The same app running the seed design as written (SEED_AS_WRITTEN=1) must
+// not be, and must fail the scenarios its README lists.
 //
 // It needs npm (Node.js 20), Chromium and a Docker engine; without them it
 // skips, unless REFRESHSPEC_REQUIRE_EXAMPLES=1 (CI) turns the skip into a
@@ -36,7 +36,7 @@ func TestNextJSIronSession(t *testing.T) {
 	bin := refreshspecBinary(ctx, t)
 
 	fixed, code := suiteRun{dir: nextDir, profile: "refreshspec.yaml", flags: []string{"--browser", "--strict"}}.run(ctx, t, bin)
-	expectOnly(t, "the fixed example", fixed, code, nextAllowed)
+	expectOnly(t, "the fixed example", fixed, code, nil)
 
 	seed, code := suiteRun{dir: nextDir, profile: "refreshspec-seed.yaml", flags: []string{"--browser"}}.run(ctx, t, bin)
 	if code != 1 {
@@ -48,10 +48,4 @@ func TestNextJSIronSession(t *testing.T) {
 			t.Errorf("the seed as written should fail %s; failed: %v", id, seed.failed())
 		}
 	}
-}
-
-// nextAllowed are the scenarios today's suite fails the fixed Next.js app on
-// although the app is right (README.md, Results).
-var nextAllowed = map[string]string{
-	"P8.1": "stock iron-session opens a valid seal with bytes appended to it (it reads up to the seal's ~2 suffix), which the 'oversized' entry builds; scenarios.md says that case is measured, not failed",
 }

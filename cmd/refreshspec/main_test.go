@@ -389,6 +389,29 @@ func TestPreflightGivesOneDiagnosis(t *testing.T) {
 	}
 }
 
+// TestNoSessionSecretSkipsTheSecretScenarios: a target whose cookie
+// depends on no SESSION_SECRET (target.env_names.session_secret: none) gets
+// none, and P8.2 and P8.3 are skipped with that reason, never passed.
+func TestNoSessionSecretSkipsTheSecretScenarios(t *testing.T) {
+	ref := binary(t, "reference", "./cmd/reference")
+	dir := t.TempDir()
+	prof := filepath.Join(dir, "p.yaml")
+	// The reference needs a secret: this target brings its own.
+	cmd := "SESSION_SECRET=" + strings.Repeat("s", 32) + " exec '" + ref + "'"
+	if err := os.WriteFile(prof, []byte("target:\n  command: \""+cmd+"\"\n  env_names: {session_secret: none}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, nil, "proxy", "--backend", "local", "--profile", prof, "--focus", "P1.1,P8.2,P8.3")
+	if r.code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"SKIP  P8.2", "SKIP  P8.3", "target.env_names.session_secret: none", "PASS  P1.1"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("console lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
+
 // TestTargetImage runs the reference from a FROM scratch image: the target
 // container reaches the fake backend container over their shared network,
 // and the suite restarts it for P1.2, P8.2 and P8.3.

@@ -62,7 +62,6 @@ export function createApp(cfg, log = (entry) => console.log(JSON.stringify(entry
     // The login form sends the hidden input; a script may send the header.
     getTokenFromRequest: (req) => req.body?._csrf ?? req.headers["x-csrf-token"],
   });
-  const csrfProtection = cfg.csrfProtection ? csrfSynchronisedProtection : (req, res, next) => next();
 
   /** endSession destroys the stored session and tells the browser to drop its cookie. */
   async function endSession(req, res) {
@@ -128,16 +127,16 @@ export function createApp(cfg, log = (entry) => console.log(JSON.stringify(entry
   }
 
   app.get("/login", (req, res) => {
-    res.type("html").send(loginPage({ csrfToken: cfg.csrfProtection ? generateToken(req) : "" }));
+    res.type("html").send(loginPage({ csrfToken: generateToken(req) }));
   });
 
-  app.post("/login", express.urlencoded({ extended: false }), express.json(), csrfProtection, async (req, res) => {
+  app.post("/login", express.urlencoded({ extended: false }), express.json(), csrfSynchronisedProtection, async (req, res) => {
     const form = !req.is("application/json");
     const fail = (status, message) => {
       if (!form) {
         return res.status(status).json({ success: false, message });
       }
-      res.status(status).type("html").send(loginPage({ csrfToken: cfg.csrfProtection ? generateToken(req) : "", message }));
+      res.status(status).type("html").send(loginPage({ csrfToken: generateToken(req), message }));
     };
     const { email, password } = req.body ?? {};
     if (typeof email !== "string" || typeof password !== "string" || email === "" || password === "") {

@@ -1,5 +1,4 @@
-// This app's environment: contract.md §2's variables (readBaseConfig) and
-// CSRF_PROTECTION.
+// This app's environment: contract.md §2's variables (readBaseConfig).
 
 import { readBaseConfig } from "refreshspec-example-bff-common";
 
@@ -7,10 +6,5 @@ import { readBaseConfig } from "refreshspec-example-bff-common";
 export const plantedBugs = ["unshared-refresh", "logout-skips-backend"];
 
 export function readConfig(env) {
-  const base = readBaseConfig(env, { plantedBugs });
-  const csrf = (env.CSRF_PROTECTION ?? "on").trim().toLowerCase();
-  if (csrf !== "on" && csrf !== "off") {
-    throw new Error(`CSRF_PROTECTION: want on or off, got ${JSON.stringify(env.CSRF_PROTECTION)}`);
-  }
-  return { ...base, csrfProtection: csrf === "on" };
+  return readBaseConfig(env, { plantedBugs });
 }

@@ -10,9 +10,6 @@ try {
   console.error(`express-session: ${err.message}`);
   process.exit(2);
 }
-if (!cfg.csrfProtection) {
-  console.error("express-session: CSRF_PROTECTION=off: the login form is not protected against CSRF");
-}
 if (cfg.plantedBug) {
   console.error(`express-session: PLANTED_BUG=${cfg.plantedBug} is on: this run is deliberately wrong`);
 }

@@ -209,3 +209,18 @@ func TestFakeUsersAddTheProfilesUser(t *testing.T) {
 		t.Errorf("Alice with another password seeds %+v, want Alice changed", got)
 	}
 }
+
+// BACKEND_TIMEOUT goes to the target as the profile asks: a Node app that
+// reads it with parseInt gets whole milliseconds, not "2s" (2 ms).
+func TestTargetEnvWritesTheTimeoutInTheProfilesFormat(t *testing.T) {
+	for format, want := range map[string]string{"go": "2s", "seconds": "2", "ms": "2000"} {
+		prof, err := profile.Parse([]byte("target:\n  backend_timeout: 2s\n  backend_timeout_format: " + format + "\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := &proxyRun{profile: prof, target: targetSpec{kind: targetCommand}}
+		if got := r.targetEnv(&fake{URL: "http://127.0.0.1:1"})["BACKEND_TIMEOUT"]; got != want {
+			t.Errorf("backend_timeout_format %s: BACKEND_TIMEOUT=%q, want %q", format, got, want)
+		}
+	}
+}
