@@ -2,8 +2,9 @@ package profile
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
-	"sort"
+	"slices"
 
 	"sigs.k8s.io/yaml"
 )
@@ -35,7 +36,7 @@ func unknownKey(v any, t reflect.Type, key string) error {
 			return nil
 		}
 		fields := jsonFields(t)
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			ft := fieldType(fields, k)
 			if ft == nil {
 				return fmt.Errorf("unknown key %q", join(key, k))
@@ -49,7 +50,7 @@ func unknownKey(v any, t reflect.Type, key string) error {
 		if !ok {
 			return nil
 		}
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			if err := unknownKey(m[k], t.Elem(), join(key, k)); err != nil {
 				return err
 			}
@@ -66,13 +67,4 @@ func unknownKey(v any, t reflect.Type, key string) error {
 		}
 	}
 	return nil
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

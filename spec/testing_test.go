@@ -33,9 +33,13 @@ func TestOneLinerChild(t *testing.T) {
 		t.Skip("runs in a child process of TestTestProxy and TestTestBackend")
 	}
 	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if which == "proxy" && r.Method == http.MethodPost && r.URL.Path == "/login" {
+		switch {
+		case which == "proxy" && r.Method == http.MethodPost && r.URL.Path == "/login":
 			http.SetCookie(w, &http.Cookie{Name: "session", Value: "a-session-that-opens-nothing", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
 			w.WriteHeader(http.StatusOK)
+			return
+		case which == "unmapped":
+			http.NotFound(w, r) // its routes are elsewhere than the profile says
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
@@ -90,7 +94,7 @@ func TestTestProxyStopsAtThePreflight(t *testing.T) {
 	if len(aborted) != 1 || len(failed) != 0 {
 		t.Fatalf("aborted %q, failed %v; want one aborted spec and no failure\n%s", aborted, failed, out)
 	}
-	for _, want := range []string{"pre-flight", "POST /login", "503", "check proxy.login"} {
+	for _, want := range []string{"pre-flight", "POST /login", "404", "check proxy.login.path"} {
 		if !strings.Contains(aborted[0], want) {
 			t.Errorf("the pre-flight's diagnosis lacks %q:\n%s", want, aborted[0])
 		}

@@ -642,7 +642,14 @@ func TestCredentialFlagsSeedTheContainerBackend(t *testing.T) {
 // the suite starts, against a --target-url: nothing runs, and that is no
 // pass.
 func TestEverySkippedIsInconclusive(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))
+	// The login sets a cookie, so that the pre-flight passes; nothing else
+	// is needed, since both scenarios skip before their login.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/login" {
+			http.SetCookie(w, &http.Cookie{Name: "session", Value: "opens-nothing", Path: "/", HttpOnly: true})
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
 	defer srv.Close()
 	jsonPath := filepath.Join(t.TempDir(), "r.json")
 	r := runCLI(t, nil, "proxy", "--backend", "local", "--target-url", srv.URL,

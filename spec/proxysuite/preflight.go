@@ -9,10 +9,9 @@ import (
 	"time"
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
-	"github.com/refreshspec/refreshspec/profile"
 )
 
-// preflightTimeout bounds the pre-flight: a login and two requests.
+// preflightTimeout bounds the pre-flight: the login page and a login.
 const preflightTimeout = time.Minute
 
 // PreflightError is a pre-flight login that failed: the one diagnosis a
@@ -57,7 +56,9 @@ func (e *PreflightError) Unwrap() error { return e.Err }
 // field name, the cookie's name, a CSRF token the target wants), every
 // scenario would fail at its login with the same message. It returns a
 // *PreflightError that names the step, the status, the cookies received and
-// the profile key to check. `refreshspec proxy` calls it before the run and
+// the profile key to check. A login that reached the backend and failed
+// all the same is the target's failure, not the mapping's: Preflight lets
+// the scenarios say so. `refreshspec proxy` calls it before the run and
 // exits 2 on its error; the specs call it before the first of them when
 // nobody did, and abort the suite on its error.
 func Preflight(ctx context.Context, cfg *Config) error {
@@ -122,13 +123,19 @@ func (c *Config) runPreflight(ctx context.Context) error {
 	if err != nil {
 		return &PreflightError{Step: step, Err: err, Key: "proxy.login", Hint: "the login route the profile names did not answer"}
 	}
-	logins, err := c.Backend.Journal(ctx, since)
+	seen, err := c.Backend.Journal(ctx, since)
 	if err != nil {
 		return &PreflightError{Step: "reading the fake backend's journal", Err: err}
 	}
-	diag := &PreflightError{Step: step, Status: resp.Status, Answer: answerOf(resp), Cookies: describeCookies(resp.Cookies), Backend: backendSaw(onRoutes(logins, control.RouteLogin))}
+	logins := onRoutes(seen, control.RouteLogin)
+	diag := &PreflightError{Step: step, Status: resp.Status, Answer: answerOf(resp), Cookies: describeCookies(resp.Cookies), Backend: backendSaw(logins)}
 	if resp.Status < 200 || resp.Status >= 400 {
-		diag.Key, diag.Hint = loginDiagnosis(resp.Status, onRoutes(logins, control.RouteLogin), p.Proxy.CSRF.Enabled())
+		if !mappingAtFault(resp.Status, seen) {
+			// The target reached the backend and failed all the same: its
+			// login is wrong, not the mapping, which the scenarios say.
+			return nil
+		}
+		diag.Key, diag.Hint = loginDiagnosis(resp.Status, logins, p.Proxy.CSRF.Enabled())
 		return diag
 	}
 	s.learnCookieName(resp)
@@ -140,23 +147,20 @@ func (c *Config) runPreflight(ctx context.Context) error {
 		}
 		return diag
 	}
-
-	// The routes every scenario calls after its login: a 404 or 405 there
-	// is a mapping, not a verdict.
-	for _, r := range []struct {
-		key string
-		e   profile.Endpoint
-	}{{"proxy.me", p.Proxy.Me}, {"proxy.profile_page", p.Proxy.ProfilePage}} {
-		got, err := ss.send(r.e.Method, r.e.Path, nil, "")
-		if err != nil {
-			return &PreflightError{Step: r.e.Method + " " + r.e.Path + " after the login", Err: err, Key: r.key + ".path", Hint: "the route did not answer"}
-		}
-		if got.Status == http.StatusNotFound || got.Status == http.StatusMethodNotAllowed {
-			return &PreflightError{Step: r.e.Method + " " + r.e.Path + " after the login", Status: got.Status, Answer: answerOf(got),
-				Key: r.key + ".path", Hint: fmt.Sprintf("the target has no such route (%s.method for a 405)", r.key)}
-		}
-	}
 	return nil
+}
+
+// mappingAtFault reports whether a failed login points at the profile's
+// mapping rather than at the target: the route is not there (404, 405),
+// the body type is not taken (415), or the target refused the login without
+// calling the backend at all (seen: what the backend journaled meanwhile),
+// as it does for fields it does not read or a CSRF token it wants.
+func mappingAtFault(status int, seen []control.Entry) bool {
+	switch status {
+	case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusUnsupportedMediaType:
+		return true
+	}
+	return status >= 400 && status < 500 && len(seen) == 0
 }
 
 // loginDiagnosis names the profile key a failed login points at, from its

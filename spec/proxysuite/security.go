@@ -94,6 +94,7 @@ func (s *suite) expectAnonymousOrItsOwn(cookie string, login loginResult) {
 // that the foreign cookie would have been opened had it been good.
 func (s *suite) foreignSecretIsAnonymous() {
 	s.skipWithoutSecret()
+	s.skipWithoutRestart()
 	orig := s.cfg.Target.Env()["SESSION_SECRET"]
 	own := s.sessionOf(s.newSession().login())
 	err := s.restart("SESSION_SECRET=<a foreign secret>", map[string]string{"SESSION_SECRET": randomHex(24)})
@@ -119,6 +120,7 @@ func (s *suite) foreignSecretIsAnonymous() {
 // alone tells which), no reseal, or a reseal that new alone does not open.
 func (s *suite) keyRotationReseals() {
 	s.skipWithoutSecret()
+	s.skipWithoutRestart()
 	if s.survives != nil && !*s.survives && s.profile().Proxy.Session == profile.SessionServer {
 		Skip(lostSessions)
 	}
@@ -165,6 +167,15 @@ const lostSessions = "a session does not survive a restart of the target with th
 func (s *suite) skipWithoutSecret() {
 	if s.profile().Target.SessionSecretless() {
 		Skip("the target's cookie depends on no SESSION_SECRET (target.env_names.session_secret: none), so there is no secret to change")
+	}
+}
+
+// skipWithoutRestart skips a scenario that restarts the target when the
+// suite did not start it (it knows none of its settings), before it logs
+// in for nothing.
+func (s *suite) skipWithoutRestart() {
+	if s.cfg.Target.Env() == nil {
+		Skip("needs to restart the target with other SESSION_SECRETs: " + ErrNotRestartable.Error())
 	}
 }
 
