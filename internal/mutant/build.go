@@ -106,6 +106,43 @@ func buildKey(root, pkg string, files map[string][]byte) [32]byte {
 	return key
 }
 
+// Compile type-checks and compiles the packages that m's patch changes,
+// with the patch applied in an overlay, and links nothing: the quick way to
+// learn that a patch still makes sense of the current reference. The
+// compiled packages land in Go's build cache, where a later Build of the
+// same patch finds them.
+func Compile(ctx context.Context, root string, m *Mutant) error {
+	files, err := m.Patch.Apply(root)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "refreshspec-compile-"+m.Name+"-")
+	if err != nil {
+		return fmt.Errorf("mutant: %s: %w", m.Name, err)
+	}
+	defer os.RemoveAll(tmp)
+	overlayFile, err := writeOverlay(root, m.Name, files, tmp)
+	if err != nil {
+		return err
+	}
+	var pkgs []string
+	for rel := range files {
+		pkg := "./" + filepath.ToSlash(filepath.Dir(filepath.FromSlash(rel)))
+		if !slices.Contains(pkgs, pkg) {
+			pkgs = append(pkgs, pkg)
+		}
+	}
+	slices.Sort(pkgs)
+	// go build of non-main packages writes no binary: it compiles them.
+	cmd := exec.CommandContext(ctx, "go", append([]string{"build", "-overlay", overlayFile}, pkgs...)...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("mutant: compiling %s (go build -overlay %v): %w\n%s", m.Name, pkgs, err, out)
+	}
+	return nil
+}
+
 // overlayBuild runs go build with files (new contents by path relative to
 // root; nil deletes) in an overlay.
 func overlayBuild(ctx context.Context, root, pkg, name string, files map[string][]byte, dir string) (string, error) {
@@ -114,6 +151,29 @@ func overlayBuild(ctx context.Context, root, pkg, name string, files map[string]
 		return "", fmt.Errorf("mutant: %s: %w", name, err)
 	}
 	defer os.RemoveAll(tmp)
+	overlayFile, err := writeOverlay(root, name, files, tmp)
+	if err != nil {
+		return "", err
+	}
+	bin, err := filepath.Abs(filepath.Join(dir, name))
+	if err != nil {
+		return "", fmt.Errorf("mutant: %s: %w", name, err)
+	}
+	// No symbol table or DWARF (-s -w): a third less link time, and a panic
+	// still prints its stack.
+	cmd := exec.CommandContext(ctx, "go", "build", "-overlay", overlayFile, "-ldflags=-s -w", "-o", bin, pkg)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("mutant: building %s (go build -overlay %s): %w\n%s", name, pkg, err, out)
+	}
+	return bin, nil
+}
+
+// writeOverlay writes files (new contents by path relative to root; nil
+// deletes) into tmp with the overlay file that go build -overlay reads, and
+// returns that file's path.
+func writeOverlay(root, name string, files map[string][]byte, tmp string) (string, error) {
 	overlay := struct{ Replace map[string]string }{Replace: map[string]string{}}
 	i := 0
 	for rel, content := range files {
@@ -140,19 +200,7 @@ func overlayBuild(ctx context.Context, root, pkg, name string, files map[string]
 	if err := os.WriteFile(overlayFile, spec, 0o644); err != nil {
 		return "", fmt.Errorf("mutant: %s: %w", name, err)
 	}
-	bin, err := filepath.Abs(filepath.Join(dir, name))
-	if err != nil {
-		return "", fmt.Errorf("mutant: %s: %w", name, err)
-	}
-	// No symbol table or DWARF (-s -w): a third less link time, and a panic
-	// still prints its stack.
-	cmd := exec.CommandContext(ctx, "go", "build", "-overlay", overlayFile, "-ldflags=-s -w", "-o", bin, pkg)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("mutant: building %s (go build -overlay %s): %w\n%s", name, pkg, err, out)
-	}
-	return bin, nil
+	return overlayFile, nil
 }
 
 // Builds are mutant builds running ahead of their use, such as the child

@@ -17,13 +17,24 @@ import (
 // <name>.patch per mutant.
 const Dir = "reference/mutants"
 
+// VariantsDir is where the correct variants live: patches that write a part
+// of the reference another correct way, as real stacks do, which the
+// scenario they name must pass. A check stricter than its requirement text
+// fails one of them.
+const VariantsDir = "reference/variants"
+
 // Mutant is one deliberate defect of the reference proxy: a patch against
-// its sources, and the scenario that must catch it.
+// its sources, and the scenario that must catch it. A correct variant
+// (Variant set) is read into the same type: a patch that changes the
+// reference without breaking it, and the scenario that must pass it, what
+// mutation testing calls an equivalent mutant.
 type Mutant struct {
 	Name     string // "retry-loop": the patch's file name without .patch
-	Scenario string // the scenario ID that must catch it, such as "P3.1"
-	Defect   string // what is wrong, in one line
-	Why      string // why it is a realistic bug
+	Scenario string // the scenario ID that must catch it (pass it, for a variant), such as "P3.1"
+	Defect   string // what is wrong, in one line; for a variant, what it changes
+	Why      string // why it is a realistic bug; for a variant, why it is correct
+	// Variant says the patch is a correct variant, from VariantsDir.
+	Variant bool
 	// Suite is the suite whose run must catch it ("P", "W"): the
 	// scenario's own, unless the header's optional Suite key says
 	// otherwise (a token that only the page's own requests show is P8.4's,
@@ -39,6 +50,9 @@ const (
 	keyDefect   = "Defect"
 	keyWhy      = "Why"
 	keySuite    = "Suite" // optional
+	// A correct variant's header says Variant, Scenario, Change and Why.
+	keyVariant = "Variant"
+	keyChange  = "Change"
 )
 
 var scenarioID = regexp.MustCompile(`^[A-Z][0-9]+\.[0-9]+$`)
@@ -56,7 +70,13 @@ var scenarioID = regexp.MustCompile(`^[A-Z][0-9]+\.[0-9]+$`)
 //
 // All four keys are required, and no other key is allowed but the optional
 // "Suite: W" (the suite whose run must catch it, when not the scenario's
-// own), so that a typo does not drop a field silently.
+// own), so that a typo does not drop a field silently. A correct variant's
+// header says Variant, Scenario, Change and Why instead:
+//
+//	Variant: timeout-answers-504
+//	Scenario: P6.2
+//	Change: a refresh that timed out answers 504 Gateway Timeout
+//	Why: a gateway that gave up waiting says 504; the text allows it.
 func Parse(file string, data []byte) (*Mutant, error) {
 	patch, preamble, err := ParsePatch(filepath.Base(file), data)
 	if err != nil {
@@ -74,13 +94,23 @@ func Parse(file string, data []byte) (*Mutant, error) {
 		Suite:    fields[keySuite],
 		Patch:    patch,
 	}
-	for _, k := range []string{keyMutant, keyScenario, keyDefect, keyWhy} {
+	nameKey, required := keyMutant, []string{keyMutant, keyScenario, keyDefect, keyWhy}
+	if _, ok := fields[keyVariant]; ok {
+		m.Variant, m.Defect = true, fields[keyChange]
+		nameKey, required = keyVariant, []string{keyVariant, keyScenario, keyChange, keyWhy}
+	}
+	for k := range fields {
+		if !slices.Contains(required, k) && k != keySuite {
+			return nil, fmt.Errorf("mutant: %s: %q does not belong in a header that names a %s (want %s)", file, k+":", strings.ToLower(nameKey), strings.Join(required, ", "))
+		}
+	}
+	for _, k := range required {
 		if fields[k] == "" {
 			return nil, fmt.Errorf("mutant: %s: the header has no %q line", file, k+":")
 		}
 	}
-	if fields[keyMutant] != m.Name {
-		return nil, fmt.Errorf("mutant: %s: the header names the mutant %q, but the file is %s.patch", file, fields[keyMutant], m.Name)
+	if fields[nameKey] != m.Name {
+		return nil, fmt.Errorf("mutant: %s: the header names the %s %q, but the file is %s.patch", file, strings.ToLower(nameKey), fields[nameKey], m.Name)
 	}
 	if !scenarioID.MatchString(m.Scenario) {
 		return nil, fmt.Errorf("mutant: %s: Scenario %q is not a scenario ID such as P2.1", file, m.Scenario)
@@ -113,9 +143,9 @@ func parseHeader(lines []string) (map[string]string, error) {
 				return nil, fmt.Errorf("line %d: %q is not a \"Key: value\" header line", i+1, l)
 			}
 			switch k {
-			case keyMutant, keyScenario, keyDefect, keyWhy, keySuite:
+			case keyMutant, keyScenario, keyDefect, keyWhy, keySuite, keyVariant, keyChange:
 			default:
-				return nil, fmt.Errorf("line %d: unknown header key %q (want Mutant, Scenario, Defect, Why, and optionally Suite)", i+1, k)
+				return nil, fmt.Errorf("line %d: unknown header key %q (want Mutant, Scenario, Defect, Why, and optionally Suite; or, for a correct variant, Variant, Scenario, Change, Why)", i+1, k)
 			}
 			if _, dup := fields[k]; dup {
 				return nil, fmt.Errorf("line %d: %q given twice", i+1, k)
@@ -128,13 +158,21 @@ func parseHeader(lines []string) (map[string]string, error) {
 
 // Load reads every mutant of the module at root (Dir/*.patch), ordered by
 // scenario, then name.
-func Load(root string) ([]*Mutant, error) {
-	files, err := filepath.Glob(filepath.Join(root, filepath.FromSlash(Dir), "*.patch"))
+func Load(root string) ([]*Mutant, error) { return loadDir(root, Dir, false) }
+
+// LoadVariants reads every correct variant of the module at root
+// (VariantsDir/*.patch), ordered by scenario, then name.
+func LoadVariants(root string) ([]*Mutant, error) { return loadDir(root, VariantsDir, true) }
+
+// loadDir reads the patches of dir, each of which must be a variant or a
+// mutant as variant says.
+func loadDir(root, dir string, variant bool) ([]*Mutant, error) {
+	files, err := filepath.Glob(filepath.Join(root, filepath.FromSlash(dir), "*.patch"))
 	if err != nil {
 		return nil, fmt.Errorf("mutant: %w", err)
 	}
 	if len(files) == 0 {
-		return nil, fmt.Errorf("mutant: no patch in %s", filepath.Join(root, filepath.FromSlash(Dir)))
+		return nil, fmt.Errorf("mutant: no patch in %s", filepath.Join(root, filepath.FromSlash(dir)))
 	}
 	ms := make([]*Mutant, 0, len(files))
 	for _, f := range files {
@@ -145,6 +183,9 @@ func Load(root string) ([]*Mutant, error) {
 		m, err := Parse(f, data)
 		if err != nil {
 			return nil, err
+		}
+		if m.Variant != variant {
+			return nil, fmt.Errorf("mutant: %s: a patch in %s must have a %s header", f, dir, map[bool]string{true: "Variant", false: "Mutant"}[variant])
 		}
 		ms = append(ms, m)
 	}

@@ -42,11 +42,15 @@ func TestHeadersNameCatalogueScenarios(t *testing.T) {
 }
 
 // Every patch applies cleanly to the current reference, changes it, and
-// the result compiles into the reference command.
+// the result compiles. (Linking each into a binary is the mutation tests'
+// work, which run them; here a compile is the quick proof.)
 func TestPatchesApplyAndCompile(t *testing.T) {
 	root, ms := load(t)
-	dir := t.TempDir()
-	for _, m := range ms {
+	vs, err := LoadVariants(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range append(ms, vs...) {
 		t.Run(m.Name, func(t *testing.T) {
 			t.Parallel()
 			files, err := m.Patch.Apply(root)
@@ -59,12 +63,8 @@ func TestPatchesApplyAndCompile(t *testing.T) {
 					t.Errorf("%s leaves %s as it is", m.Name, name)
 				}
 			}
-			bin, err := Build(t.Context(), root, ReferenceCommand, m, dir)
-			if err != nil {
+			if err := Compile(t.Context(), root, m); err != nil {
 				t.Fatal(err)
-			}
-			if fi, err := os.Stat(bin); err != nil || fi.Mode()&0o111 == 0 {
-				t.Errorf("%s: no executable at %s (%v)", m.Name, bin, err)
 			}
 		})
 	}
@@ -138,5 +138,26 @@ func TestPrebuildRunsAhead(t *testing.T) {
 	}
 	if _, err := bs.Wait(t.Context(), &Mutant{Name: "other"}); err == nil {
 		t.Errorf("Wait for a mutant never prebuilt succeeded")
+	}
+}
+
+// Every correct variant names a P scenario of the catalogue (the variants'
+// test runs the proxy suite), and its folder holds nothing Go would build.
+func TestVariantHeadersNameCatalogueScenarios(t *testing.T) {
+	root, _ := load(t)
+	vs, err := LoadVariants(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range vs {
+		if s, ok := catalogue.Lookup(v.Scenario); !ok || s.Suite() != "P" {
+			t.Errorf("%s: Scenario %s is not a P scenario of the catalogue", v.Name, v.Scenario)
+		}
+		if !v.Variant {
+			t.Errorf("%s: read as a mutant, not a variant", v.Name)
+		}
+	}
+	if gos, _ := filepath.Glob(filepath.Join(root, filepath.FromSlash(VariantsDir), "*.go")); len(gos) > 0 {
+		t.Errorf("%s holds Go files %v: it is patches only", VariantsDir, gos)
 	}
 }

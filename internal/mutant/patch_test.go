@@ -269,11 +269,26 @@ func TestParseReadsTheHeader(t *testing.T) {
 		{"twice", "two-changes.patch", "Mutant: two-changes\nMutant: two-changes\n", "given twice"},
 		{"stray", "two-changes.patch", "  continues\nMutant: two-changes\n", "continues no header line"},
 		{"suite", "two-changes.patch", "Mutant: two-changes\nScenario: P1.1\nSuite: B\nDefect: d\nWhy: w\n", `Suite "B" is not P or W`},
+		{"mixed", "two-changes.patch", "Variant: two-changes\nScenario: P1.1\nDefect: d\nWhy: w\n", `"Defect:" does not belong in a header that names a variant`},
+		{"variant name", "other.patch", "Variant: two-changes\nScenario: P1.1\nChange: c\nWhy: w\n", "names the variant \"two-changes\""},
 	} {
 		_, err := Parse(tc.file, []byte(tc.header+"\n"+fetchPatch[strings.Index(fetchPatch, "---"):]))
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.file) {
 			t.Errorf("%s: error %v, want one naming %s and saying %q", tc.name, err, tc.file, tc.want)
 		}
+	}
+}
+
+// A correct variant's header says Variant, Scenario, Change and Why, and it
+// is read as an equivalent mutant: Variant set, Change in Defect.
+func TestParseReadsAVariantHeader(t *testing.T) {
+	patch := "Variant: same-thing\nScenario: P6.2\nChange: answers 504\nWhy: gateways\n  do.\n\n" + fetchPatch[strings.Index(fetchPatch, "---"):]
+	v, err := Parse("dir/same-thing.patch", []byte(patch))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.Variant || v.Name != "same-thing" || v.Scenario != "P6.2" || v.Defect != "answers 504" || v.Why != "gateways do." || v.Suite != "P" {
+		t.Errorf("got %+v", v)
 	}
 }
 
