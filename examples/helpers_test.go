@@ -24,10 +24,18 @@ import (
 // missing.
 func requireTools(t *testing.T) {
 	t.Helper()
-	for _, tool := range []string{"npm", "docker"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			skipOrFail(t, tool+" not found: the examples need Node.js 20 with npm, Chromium and a Docker engine")
-		}
+	if _, err := exec.LookPath("npm"); err != nil {
+		skipOrFail(t, "npm not found: the Node.js examples need Node.js 20 with npm, Chromium and a Docker engine")
+	}
+	requireDockerAndChromium(t)
+}
+
+// requireDockerAndChromium is requireTools for an example that needs no
+// npm (the Go one): the suite's container backend and its browser.
+func requireDockerAndChromium(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("docker"); err != nil {
+		skipOrFail(t, "docker not found: the examples need Chromium and a Docker engine")
 	}
 	if _, err := spec.FindChromium(""); err != nil {
 		skipOrFail(t, err.Error())

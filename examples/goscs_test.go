@@ -1,0 +1,100 @@
+package examples
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+const goSCSDir = "go-scs"
+
+// goSCSAllowed are the scenarios the correct Go app may fail, each with its
+// reason (go-scs/README.md tells them in full).
+var goSCSAllowed = map[string]string{
+	"P1.2": "a false failure of the suite: with COOKIE_SECURE on, its client posts the login as the https edge " +
+		"(X-Forwarded-Proto: https) but without the Origin or Referer a browser sends there, which gorilla/csrf " +
+		"requires over HTTPS (403 \"referer not supplied\"), so the cookie's attributes are never reached",
+}
+
+// goSCSAllowedBecause is what each allowed failure's message must say, so
+// that the allowance hides no other failure of the same scenario (P1.2
+// also checks every session cookie of the run, whose findings it reports).
+var goSCSAllowedBecause = map[string]string{
+	"P1.2": "referer not supplied",
+}
+
+// goSCSSkipped are the scenarios the correct app's run must skip: scs's
+// cookie is a random session token that depends on no secret.
+var goSCSSkipped = map[string]string{
+	"P8.2": "depends on no SESSION_SECRET",
+	"P8.3": "depends on no SESSION_SECRET",
+}
+
+var goSCSBugs = []plantedBug{
+	{name: "put-after-write", id: "P4.1"},
+	{name: "renew-on-refresh", id: "P7.1"},
+}
+
+// TestGoSCSExample builds the Go example (net/http, alexedwards/scs
+// server-side sessions, gorilla/csrf on its forms), a module of its own so
+// that refreshspec's module does not grow, and runs refreshspec against it
+// as TestExpressExamples does the Express apps: the proxy and browser
+// suites in strict mode with the containerized fake backend, where the
+// correct app may fail only goSCSAllowed and must skip goSCSSkipped; then
+// each planted bug, focused on the scenario that must catch it.
+//
+// The app is the suite's check on a Go stack whose cookie depends on no
+// secret (target.env_names.session_secret: none), whose session store
+// commits when the answer is first written, and whose CSRF token goes back
+// in a header (proxy.csrf send: header:X-CSRF-Token).
+//
+// It needs the go command (it builds the example), Chromium and Docker,
+// and skips without the last two unless REFRESHSPEC_REQUIRE_EXAMPLES=1;
+// `go test -short` skips it.
+func TestGoSCSExample(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the Go example runs the whole suite")
+	}
+	requireDockerAndChromium(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
+	defer cancel()
+
+	// The profile starts the app with `go run .`; building and vetting it
+	// first fails here, clearly, on a broken example, and fills the build
+	// cache so that the suite's starts and restarts do not compile.
+	start := time.Now()
+	for _, args := range [][]string{{"build", "-o", filepath.Join(t.TempDir(), "go-scs"), "."}, {"vet", "."}} {
+		cmd := exec.CommandContext(ctx, "go", args...)
+		cmd.Dir = goSCSDir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go %v in %s: %v\n%s", args, goSCSDir, err, out)
+		}
+	}
+	t.Logf("go build and vet in %s: %s", goSCSDir, time.Since(start).Round(100*time.Millisecond))
+
+	bin := refreshspecBinary(ctx, t)
+	rep, code := suiteRun{dir: goSCSDir, profile: "refreshspec.yaml", flags: []string{"--browser", "--strict"}}.run(ctx, t, bin)
+	expectOnly(t, "the correct app", rep, code, goSCSAllowed)
+	for _, sc := range rep.Scenarios {
+		if want, ok := goSCSAllowedBecause[sc.ID]; ok && sc.State == "failed" && !strings.Contains(sc.Message, want) {
+			t.Errorf("the correct app: %s failed for another reason than the one allowed (%q): %s", sc.ID, want, sc.Message)
+		}
+	}
+	expectSkipped(t, "the correct app", rep, goSCSSkipped)
+
+	for _, bug := range goSCSBugs {
+		rep, code := suiteRun{
+			dir:     goSCSDir,
+			profile: "refreshspec.yaml",
+			env:     []string{"PLANTED_BUG=" + bug.name},
+			flags:   []string{"--backend", "local", "--strict", "--focus", bug.id},
+		}.run(ctx, t, bin)
+		if code != 1 || !slices.Contains(rep.failed(), bug.id) {
+			t.Errorf("PLANTED_BUG=%s should fail %s (exit 1); exit %d, failed: %v", bug.name, bug.id, code, rep.failed())
+		}
+	}
+}
