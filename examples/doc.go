@@ -11,14 +11,19 @@
 //   - express-session/: Express 5 with express-session, the server-side
 //     model (the cookie holds a signed session id), csrf-sync on the login
 //     form, behind a TLS-terminating proxy (trust proxy).
+//   - fastify-secure-session/: Fastify 5 with @fastify/secure-session, the
+//     sealed-cookie model on libsodium, and @fastify/csrf-protection keeping
+//     its secret in that sealed session, behind a TLS-terminating proxy
+//     (trustProxy).
 //   - bff-common/: what the two Express apps share, none of it session code.
 //   - go-scs/: Go's net/http with alexedwards/scs, a server-side session
 //     whose cookie is a random token sealed with no secret, gorilla/csrf on
 //     its forms; a Go module of its own, so that this one does not grow.
 //
-// Each Express app and the Go one have planted bugs (PLANTED_BUG=name) with
-// the scenario that must catch each. TestNextJSIronSession,
-// TestExpressExamples and TestGoSCSExample run them; each app's README has its verdict table, and the tests list the
+// Each Express app, the Go one and the Fastify one have planted bugs
+// (PLANTED_BUG=name) with the scenario that must catch each.
+// TestNextJSIronSession, TestExpressExamples, TestGoSCSExample and
+// TestFastifyExample run them; each app's README has its verdict table, and the tests list the
 // scenarios a correct app may fail (a SHOULD its library misses, or a check
 // still stricter than its text) and must skip, each with its reason.
 package examples

@@ -7,8 +7,9 @@ import (
 	"time"
 )
 
-// expressApp is an Express example and what refreshspec must say about it.
-type expressApp struct {
+// nodeApp is a Node.js example (npm ci, no build step) and what
+// refreshspec must say about it.
+type nodeApp struct {
 	dir, profile string
 	// allowed are the scenarios the correct app may fail, each with the
 	// reason: a SHOULD its library really misses (the app's README lists
@@ -28,7 +29,7 @@ type plantedBug struct {
 	name, id string
 }
 
-var expressApps = []expressApp{
+var expressApps = []nodeApp{
 	{
 		dir:     "express-iron-session",
 		profile: "refreshspec.yaml",
@@ -51,13 +52,8 @@ var expressApps = []expressApp{
 	},
 }
 
-// TestExpressExamples installs each Express example's locked packages and
-// runs refreshspec against it as a team would in CI: the proxy and browser
-// suites in strict mode with the containerized fake backend, where the
-// correct app may fail only its allowed scenarios and must skip the ones it
-// cannot show; then each planted bug, focused on the scenario that must
-// catch it (with the in-process fake backend, to keep the run short), which
-// must fail.
+// TestExpressExamples runs refreshspec against each Express example as a
+// team would in CI (checkNodeApp).
 //
 // The two apps are the suite's check on stacks other than the reference's:
 // express-session keeps its tokens in a server-side store behind a session
@@ -79,23 +75,32 @@ func TestExpressExamples(t *testing.T) {
 	bin := refreshspecBinary(ctx, t)
 
 	for _, app := range expressApps {
-		t.Run(app.dir, func(t *testing.T) {
-			npmCI(ctx, t, app.dir)
-			rep, code := suiteRun{dir: app.dir, profile: app.profile, flags: []string{"--browser", "--strict"}}.run(ctx, t, bin)
-			expectOnly(t, "the correct app", rep, code, app.allowed)
-			expectSkipped(t, "the correct app", rep, app.skipped)
+		t.Run(app.dir, func(t *testing.T) { checkNodeApp(ctx, t, bin, app) })
+	}
+}
 
-			for _, bug := range app.bugs {
-				rep, code := suiteRun{
-					dir:     app.dir,
-					profile: app.profile,
-					env:     []string{"PLANTED_BUG=" + bug.name},
-					flags:   []string{"--backend", "local", "--strict", "--focus", bug.id},
-				}.run(ctx, t, bin)
-				if code != 1 || !slices.Contains(rep.failed(), bug.id) {
-					t.Errorf("PLANTED_BUG=%s should fail %s (exit 1); exit %d, failed: %v", bug.name, bug.id, code, rep.failed())
-				}
-			}
-		})
+// checkNodeApp installs a Node.js example's locked packages and runs
+// refreshspec against it: the proxy and browser suites in strict mode with
+// the containerized fake backend, where the correct app may fail only its
+// allowed scenarios and must skip the ones it cannot show; then each
+// planted bug, focused on the scenario that must catch it (with the
+// in-process fake backend, to keep the run short), which must fail.
+func checkNodeApp(ctx context.Context, t *testing.T, bin string, app nodeApp) {
+	t.Helper()
+	npmCI(ctx, t, app.dir)
+	rep, code := suiteRun{dir: app.dir, profile: app.profile, flags: []string{"--browser", "--strict"}}.run(ctx, t, bin)
+	expectOnly(t, "the correct app", rep, code, app.allowed)
+	expectSkipped(t, "the correct app", rep, app.skipped)
+
+	for _, bug := range app.bugs {
+		rep, code := suiteRun{
+			dir:     app.dir,
+			profile: app.profile,
+			env:     []string{"PLANTED_BUG=" + bug.name},
+			flags:   []string{"--backend", "local", "--strict", "--focus", bug.id},
+		}.run(ctx, t, bin)
+		if code != 1 || !slices.Contains(rep.failed(), bug.id) {
+			t.Errorf("PLANTED_BUG=%s should fail %s (exit 1); exit %d, failed: %v", bug.name, bug.id, code, rep.failed())
+		}
 	}
 }
