@@ -26,17 +26,20 @@ import (
 // says; the pre-flight names proxy.csrf.source for it.
 var errNoCSRFToken = errors.New("no CSRF token")
 
+// maxTokenPageHops bounds the redirects the token fetch follows.
+const maxTokenPageHops = 5
+
 // csrfToken fetches the login page in the session's jar and reads the
-// token where the profile's proxy.csrf.source says.
+// token where the profile's proxy.csrf.source says. A login page that sends
+// a signed-in user on to the app (Laravel's guest middleware, Devise) is
+// followed, within the target's origin, to the page it lands on, which
+// carries the token as every page of such a framework does.
 func (ss *session) csrfToken() (string, error) {
 	p := ss.s.profile()
 	e := p.Proxy.LoginPage
-	resp, err := ss.send(e.Method, e.Path, nil, "")
+	resp, path, err := ss.fetchTokenPage(e.Method, e.Path)
 	if err != nil {
-		return "", fmt.Errorf("fetching the CSRF token: %w", err)
-	}
-	if resp.Status != http.StatusOK {
-		return "", fmt.Errorf("fetching the CSRF token: %s %s answered %d, want 200 with the token (proxy.login_page)", e.Method, e.Path, resp.Status)
+		return "", err
 	}
 	kind, name := p.Proxy.CSRF.From()
 	var token string
@@ -51,9 +54,44 @@ func (ss *session) csrfToken() (string, error) {
 	}
 	if token == "" {
 		return "", fmt.Errorf("%w: %s %s answered 200, but proxy.csrf.source %q finds nothing there (%s)",
-			errNoCSRFToken, e.Method, e.Path, p.Proxy.CSRF.Source, csrfCandidates(resp))
+			errNoCSRFToken, e.Method, path, p.Proxy.CSRF.Source, csrfCandidates(resp))
 	}
 	return token, nil
+}
+
+// fetchTokenPage requests the page at path and follows its redirects within
+// the target's origin to a 200, which it returns with the path it ended on.
+func (ss *session) fetchTokenPage(method, path string) (*response, string, error) {
+	var hops []string
+	for {
+		resp, err := ss.send(method, path, nil, "")
+		if err != nil {
+			return nil, path, fmt.Errorf("fetching the CSRF token: %w", err)
+		}
+		hops = append(hops, fmt.Sprintf("%s %s answered %d", method, path, resp.Status))
+		if resp.Status == http.StatusOK {
+			return resp, path, nil
+		}
+		next, ok := ss.sameOriginRedirect(resp)
+		if !ok || len(hops) > maxTokenPageHops {
+			return nil, path, fmt.Errorf("fetching the CSRF token: %s; want a 200 page with the token (proxy.login_page; redirects are followed within the target, %d at most)",
+				strings.Join(hops, ", then "), maxTokenPageHops)
+		}
+		method, path = http.MethodGet, next
+	}
+}
+
+// sameOriginRedirect is the path and query a redirect sends the browser to,
+// when it is one and stays on the target.
+func (ss *session) sameOriginRedirect(resp *response) (string, bool) {
+	if resp.Status < 300 || resp.Status > 399 {
+		return "", false
+	}
+	loc, err := ss.base.Parse(resp.Header.Get("Location"))
+	if err != nil || loc.Host != ss.base.Host {
+		return "", false
+	}
+	return loc.RequestURI(), true
 }
 
 // cookieNamed is the value of a cookie in the session's jar, "" when none.

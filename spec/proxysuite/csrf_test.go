@@ -1,7 +1,11 @@
 package proxysuite
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -56,5 +60,72 @@ func TestWithCSRFKeepsTheBodysShape(t *testing.T) {
 	body, _, h, err := withCSRF(header, "t0k", []byte(`{"a":1}`), "application/json")
 	if err != nil || string(body) != `{"a":1}` || h.Get("X-Xsrf-Token") != "t0k" {
 		t.Errorf("header: %s %v %v", body, h, err)
+	}
+}
+
+// fixedTarget is a target at a URL that runs with env.
+type fixedTarget struct {
+	url string
+	env map[string]string
+}
+
+func (f fixedTarget) URL() string                                      { return f.url }
+func (f fixedTarget) Restart(context.Context, map[string]string) error { return ErrNotRestartable }
+func (f fixedTarget) Env() map[string]string                           { return f.env }
+
+// A login page that sends a signed-in user on (Laravel's guest middleware)
+// is followed within the target to the page it lands on, query and all,
+// whose token is the one to send; and every unsafe request carries the
+// same-origin Origin and Referer a browser sends, https at the TLS edge.
+func TestCSRFTokenFollowsTheLoginPagesRedirectAndPostsCarryOrigin(t *testing.T) {
+	var origin, referer string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodGet && r.URL.Path == "/login":
+			if _, err := r.Cookie("sid"); err == nil {
+				http.Redirect(w, r, "/home?from=login", http.StatusSeeOther)
+				return
+			}
+			fmt.Fprint(w, `<meta name="csrf-token" content="anonymous">`)
+		case r.Method == http.MethodGet && r.URL.Path == "/home" && r.URL.RawQuery == "from=login":
+			fmt.Fprint(w, `<meta name="csrf-token" content="signed-in">`)
+		case r.Method == http.MethodPost:
+			origin, referer = r.Header.Get("Origin"), r.Header.Get("Referer")
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	prof, err := profile.Parse([]byte("proxy:\n  csrf:\n    source: meta:csrf-token\n    send: header:X-CSRF-Token\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		secure     string
+		wantOrigin string
+	}{
+		{"false", srv.URL},
+		{"true", "https://" + strings.TrimPrefix(srv.URL, "http://")},
+	} {
+		s := &suite{ctx: t.Context(), cfg: &Config{Target: fixedTarget{srv.URL, map[string]string{"COOKIE_SECURE": tc.secure}}, Profile: prof}}
+		ss, err := s.openSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tok, err := ss.csrfToken(); err != nil || tok != "anonymous" {
+			t.Errorf("COOKIE_SECURE=%s, no session: token %q, %v; want the login page's", tc.secure, tok, err)
+		}
+		u, _ := url.Parse(srv.URL)
+		ss.jar.SetCookies(u, []*http.Cookie{{Name: "sid", Value: "1", Path: "/"}})
+		if tok, err := ss.csrfToken(); err != nil || tok != "signed-in" {
+			t.Errorf("COOKIE_SECURE=%s, signed in: token %q, %v; want the token of the page /login redirects to", tc.secure, tok, err)
+		}
+		if _, err := ss.send(http.MethodPost, "/logout", nil, ""); err != nil {
+			t.Fatal(err)
+		}
+		if origin != tc.wantOrigin || referer != tc.wantOrigin+"/" {
+			t.Errorf("COOKIE_SECURE=%s: a POST carried Origin %q and Referer %q; want %q and %q/", tc.secure, origin, referer, tc.wantOrigin, tc.wantOrigin)
+		}
+		ss.close()
 	}
 }

@@ -106,9 +106,34 @@ func (ss *session) send(method, path string, body []byte, contentType string) (*
 	return ss.sendWith(method, path, body, contentType, nil)
 }
 
+// unsafeMethod reports whether a browser sends Origin with the method: any
+// but GET, HEAD and OPTIONS.
+func unsafeMethod(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return false
+	}
+	return true
+}
+
+// origin is the target's origin as the browser in front of it sees it:
+// https when the suite talks as a TLS-terminating load balancer does (edge),
+// else the URL's own scheme; the host is the target's.
+func (ss *session) origin(edge bool) string {
+	scheme := ss.base.Scheme
+	if edge {
+		scheme = "https"
+	}
+	return scheme + "://" + ss.base.Host
+}
+
 // sendWith is send with extra request headers (a CSRF token's).
 func (ss *session) sendWith(method, path string, body []byte, contentType string, header http.Header) (*response, error) {
-	u := ss.base.JoinPath(path)
+	// A path may carry a query (a redirect's target does): JoinPath would
+	// escape its "?".
+	p, query, _ := strings.Cut(path, "?")
+	u := ss.base.JoinPath(p)
+	u.RawQuery = query
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -124,10 +149,19 @@ func (ss *session) sendWith(method, path string, body []byte, contentType string
 		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("Accept", "*/*")
+	forwarded := ss.s.cfg.ForwardedHeaders()
 	if ss.secure {
-		for k, vs := range ss.s.cfg.ForwardedHeaders() {
+		for k, vs := range forwarded {
 			req.Header[k] = vs
 		}
+	}
+	if unsafeMethod(method) {
+		// As a browser does for a form post or a fetch that changes
+		// something: CSRF defences (gorilla/csrf, Django, Rails) refuse such a
+		// request over https without a same-origin Origin or Referer.
+		origin := ss.origin(ss.secure && forwarded != nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Referer", origin+"/")
 	}
 	what := method + " " + path
 	resp, err := ss.client.Do(req)
@@ -258,8 +292,10 @@ func (ss *session) login() loginResult {
 	// A plain comparison: Gomega's SatisfyAny prints its matchers with %s,
 	// which shows as "%!s(*matchers.EqualMatcher=...)" in the message.
 	ok := resp.Status == http.StatusOK || resp.Status >= 300 && resp.Status < 400
-	Expect(ok).To(BeTrue(), "logging in through the target with the profile's credentials should succeed (200, or a redirect for a form), but it answered %d; %s",
-		resp.Status, resp)
+	if !ok {
+		Expect(ok).To(BeTrue(), "logging in through the target with the profile's credentials should succeed (200, or a redirect for a form), but it answered %d; %s%s",
+			resp.Status, resp, s.loginRefusalHint(resp, mark))
+	}
 	s.learnCookieName(resp)
 	Expect(resp.setsCookie(s.sessionCookieName())).NotTo(BeNil(), "the login response should set the session cookie %q; it set %s",
 		s.sessionCookieName(), describeCookies(resp.Cookies))
@@ -282,4 +318,21 @@ func (ss *session) login() loginResult {
 	}
 	Expect(l.Family).NotTo(BeEmpty(), "the backend should have journaled a successful POST /auth/login from the target")
 	return l
+}
+
+// loginRefusalHint says, for a login the target refused without asking the
+// backend, where to look: a 403 or 419 there is a CSRF defence's answer
+// more often than not.
+func (s *suite) loginRefusalHint(resp *response, mark int) string {
+	for _, e := range s.journal(mark) {
+		if e.Route == control.RouteLogin {
+			return ""
+		}
+	}
+	hint := "\nthe target answered without calling the backend's login"
+	if resp.Status == http.StatusForbidden || resp.Status == 419 {
+		hint += ": a CSRF defence refusing the request? Check the profile's proxy.csrf.source and proxy.csrf.send " +
+			"(the suite sends the token it reads there, and a same-origin Origin and Referer, as a browser does)"
+	}
+	return hint
 }

@@ -59,10 +59,14 @@ func (s *suite) addedLatency() {
 
 	ss := s.newSession()
 	login := ss.login()
-	viaPlain := timeEach(plainSamples, func() { Expect(ss.api().Status).To(Equal(http.StatusOK)) })
+	viaPlain := timeEach(plainSamples, func() {
+		r := ss.api()
+		Expect(r.Status).To(Equal(http.StatusOK), "a plain request through the target, timed for the comparison, should succeed; %s", r)
+	})
 	viaRefresh := timeEach(refreshSamples, func() {
 		s.expire(login.Family)
-		Expect(ss.api().Status).To(Equal(http.StatusOK))
+		r := ss.api()
+		Expect(r.Status).To(Equal(http.StatusOK), "a request through the target that refreshes, timed for the comparison, should succeed; %s", r)
 	})
 	if s.cfg.BackendURL == "" {
 		harness.Measured("through the target: plain p50 %s p99 %s, refreshing p50 %s p99 %s (no BackendURL, so no direct comparison)",
@@ -72,12 +76,14 @@ func (s *suite) addedLatency() {
 	direct := directClient{s: s, base: strings.TrimRight(s.cfg.BackendURL, "/"), mapping: s.cfg.backendMapping(), http: &http.Client{Timeout: s.cfg.requestTimeout()}}
 	defer direct.http.CloseIdleConnections()
 	family := direct.login()
-	directPlain := timeEach(plainSamples, func() { Expect(direct.me()).To(Equal(http.StatusOK)) })
+	directPlain := timeEach(plainSamples, func() {
+		Expect(direct.me()).To(Equal(http.StatusOK), "a plain request straight to the backend should succeed")
+	})
 	directRefresh := timeEach(refreshSamples, func() {
 		s.expire(family)
-		Expect(direct.me()).To(Equal(http.StatusUnauthorized))
+		Expect(direct.me()).To(Equal(http.StatusUnauthorized), "straight to the backend, the expired access token should be refused")
 		direct.refresh()
-		Expect(direct.me()).To(Equal(http.StatusOK))
+		Expect(direct.me()).To(Equal(http.StatusOK), "straight to the backend, the refreshed access token should work")
 	})
 	harness.Measured("plain request: direct p50 %s p99 %s, through the target p50 %s p99 %s (added p50 %s); refreshing request: direct p50 %s p99 %s, through the target p50 %s p99 %s (added p50 %s)",
 		percentile(directPlain, 50), percentile(directPlain, 99), percentile(viaPlain, 50), percentile(viaPlain, 99), percentile(viaPlain, 50)-percentile(directPlain, 50),

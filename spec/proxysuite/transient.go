@@ -112,6 +112,11 @@ func (s *suite) expectSurvives(what string, statuses []int, fault control.Fault)
 	for i, a := range atOnce(len(all), func(i int) (*response, error) { return all[i].rt.send(all[i].ss) }) {
 		all[i].failed = a
 	}
+	// A request that never reached the target (its CSRF token could not be
+	// fetched, say) is the failure to report, not the refresh it never made.
+	for _, v := range all {
+		Expect(v.failed.err).NotTo(HaveOccurred(), "%s: the suite could not send its request to the %s", what, v.rt.Name)
+	}
 	// A delayed or dropped request may be journaled a moment after the
 	// target gave up on it.
 	var es []control.Entry
