@@ -126,7 +126,7 @@ func (s *Server) finish(c *call) {
 	}
 	s.log.Log(c.r.Context(), level, msg,
 		"seq", seq, "route", string(c.e.Route), "status", c.e.Status, "outcome", string(c.e.Outcome),
-		"fault", string(c.e.Fault), "token", fingerprint(c.e.Token), "family", c.e.Family,
+		"fault", string(c.e.Fault), "token", control.Fingerprint(c.e.Token), "family", c.e.Family,
 		"generation", c.e.Generation, "remote", c.e.Remote)
 }
 
@@ -163,12 +163,12 @@ func credentialsFingerprint(v string) string {
 				return scheme
 			}
 		}
-		return fingerprint(scheme)
+		return control.Fingerprint(scheme)
 	}
 	if cred = strings.TrimSpace(cred); cred == "" {
 		return scheme
 	}
-	return scheme + " " + fingerprint(cred)
+	return scheme + " " + control.Fingerprint(cred)
 }
 
 // reply answers status with the answer of shape sh holding v, and notes the

@@ -2,9 +2,7 @@ package fakebackend
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -20,7 +18,6 @@ const (
 	journalBodyLimit       = 64 << 10 // bytes of one request body journaled
 	maxRequestBody         = 1 << 20  // larger bodies get 413
 	backgroundSweepPeriod  = time.Minute
-	fingerprintHexChars    = 8
 	tokenRandomBytes       = 32
 	retryAfterFaultSeconds = "1"
 )
@@ -335,14 +332,4 @@ func newTokenValue() string {
 	b := make([]byte, tokenRandomBytes)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
 	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// fingerprint is what logs show of a token: enough to correlate lines, far
-// too little to use it.
-func fingerprint(tok string) string {
-	if tok == "" {
-		return ""
-	}
-	sum := sha256.Sum256([]byte(tok))
-	return hex.EncodeToString(sum[:])[:fingerprintHexChars]
 }

@@ -195,7 +195,10 @@ func outcomeName(e *refreshError) string {
 }
 
 // fingerprint names a token in logs without revealing it: the first 8 hex
-// digits of its SHA-256.
+// digits of its SHA-256, the format of the fake backend's control.Fingerprint,
+// so that a reference log line and the fake backend's journal can be matched.
+// It is a copy, not a call: the reference is the model app a team reads and
+// copies, and it imports nothing of the test double it is tested against.
 func fingerprint(token string) string {
 	if token == "" {
 		return "(none)"
