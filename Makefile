@@ -17,7 +17,7 @@ IMAGE_BIN := bin/image
 .DEFAULT_GOAL := build
 .PHONY: setup build images test lint bench docs run clean fuzz soak
 
-## setup: install and start what the tests and the main job need (Docker, Chromium, gcc); idempotent
+## setup: install and start what the tests and the main job need (Docker, make, gcc, Chromium, npm, redis-server); idempotent
 setup:
 	bash scripts/setup-machine
 

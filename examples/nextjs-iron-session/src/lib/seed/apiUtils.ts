@@ -1,5 +1,5 @@
 // SEED_AS_WRITTEN=1: src/lib/apiUtils.ts and the fetchers of
-// seed/token-refresh-design.md. The part the seed elides ("make request with
+// docs/token-refresh-design.md. The part the seed elides ("make request with
 // current token") is filled in the plainest way: the session's access token
 // as Bearer, no timeout, the JSON body returned whatever the status.
 

@@ -1,5 +1,5 @@
 "use server";
-// SEED_AS_WRITTEN=1: src/actions/auth.ts of seed/token-refresh-design.md, as written.
+// SEED_AS_WRITTEN=1: src/actions/auth.ts of docs/token-refresh-design.md, as written.
 // Only the recursion cap (SEED_REFRESH_RECURSION_CAP) is not in the seed: the
 // seed's performFetch also "refreshes" a 401 of /auth/refresh itself, which
 // recurses without end; the cap keeps this machine and the backend safe.
