@@ -9,13 +9,31 @@ import (
 
 const nextDir = "nextjs-iron-session"
 
+// nextPlantedBugs are the example's deliberate defects (PLANTED_BUG=name,
+// read at run time, so that the one build serves them all), each with the
+// scenario that must catch it and the scenarios the run focuses on.
+var nextPlantedBugs = []struct {
+	plantedBug
+	// focus is id, plus the scenario that drives the code the bug is in
+	// when id's own spec does not: the middleware serves the page only, and
+	// P1.2's own spec rotates on the api route, so the page's rotation in
+	// P2.1 meets the bare cookie and the run reports it on P1.2, which the
+	// focus must select to carry it.
+	focus string
+}{
+	{plantedBug{name: "bare-rotated-cookie", id: "P1.2"}, "P1.2,P2.1"},
+	{plantedBug{name: "forgotten-refresh", id: "P7.1"}, "P7.1"},
+}
+
 // TestNextJSIronSession builds the Next.js example with npm and runs the
 // refreshspec binary against it as a team would in CI: the proxy suite and
 // the browser scenarios, with the containerized fake backend. The fixed app
 // must be conformant in strict mode; it reads cookies as stock iron-session
 // does, which opens a valid seal with bytes appended (P8.1 measures that).
 // The same app running the seed design as written (SEED_AS_WRITTEN=1) must
-// not be, and must fail the scenarios its README lists.
+// not be, and must fail the scenarios its README lists. Each planted bug,
+// run on the same build with the in-process fake backend and focused on its
+// scenario, must fail that scenario and only that one.
 //
 // It needs npm (Node.js 20), Chromium and a Docker engine; without them it
 // skips, unless REFRESHSPEC_REQUIRE_EXAMPLES=1 (CI) turns the skip into a
@@ -46,6 +64,18 @@ func TestNextJSIronSession(t *testing.T) {
 	for _, id := range []string{"P2.1", "P3.1", "P3.2", "P5.1", "P5.3", "P7.1", "W1.3"} {
 		if !slices.Contains(seed.failed(), id) {
 			t.Errorf("the seed as written should fail %s; failed: %v", id, seed.failed())
+		}
+	}
+
+	for _, bug := range nextPlantedBugs {
+		rep, code := suiteRun{
+			dir:     nextDir,
+			profile: "refreshspec.yaml",
+			env:     []string{"PLANTED_BUG=" + bug.name},
+			flags:   []string{"--backend", "local", "--strict", "--focus", bug.focus},
+		}.run(ctx, t, bin)
+		if failed := rep.failed(); code != 1 || !slices.Equal(failed, []string{bug.id}) {
+			t.Errorf("PLANTED_BUG=%s should fail %s alone (exit 1); exit %d, failed: %v", bug.name, bug.id, code, failed)
 		}
 	}
 }

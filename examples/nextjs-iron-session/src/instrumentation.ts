@@ -17,8 +17,12 @@ export async function register(): Promise<void> {
         cookie_secure: cfg.cookieSecure,
         backend_timeout_ms: cfg.backendTimeoutMs,
         seed_as_written: cfg.seedAsWritten,
+        planted_bug: cfg.plantedBug || undefined,
       }),
     );
+    if (cfg.plantedBug) {
+      console.error(`nextjs-iron-session: PLANTED_BUG=${cfg.plantedBug} is on: this run is deliberately wrong`);
+    }
   } catch (err) {
     console.error(`nextjs-iron-session: ${(err as Error).message}`);
     process.exit(2);

@@ -12,7 +12,7 @@
 // lock (lib/refresh.ts) with the route handlers.
 
 import { NextResponse, type NextRequest } from "next/server";
-import { performFetch, sessionCookieFor } from "@/lib/apiUtils";
+import { performFetch, sessionCookieFor, type FetchResult } from "@/lib/apiUtils";
 import { parseJSON } from "@/lib/backend";
 import { config as appConfig } from "@/lib/config";
 import { escapeHTML } from "@/lib/respond";
@@ -66,10 +66,26 @@ export async function middleware(req: NextRequest): Promise<NextResponse> {
   requestHeaders.set(PROFILE_USER_HEADER, encodeURIComponent(JSON.stringify({ id, email, firstName, lastName })));
   const res = NextResponse.next({ request: { headers: requestHeaders } });
   res.headers.set("Cache-Control", "no-store");
+  attachSession(res, setCookie, result);
+  return res;
+}
+
+// attachSession puts the session's Set-Cookie (sessionCookieFor: the
+// rotated session, a reseal or nothing) on the page's response.
+function attachSession(res: NextResponse, setCookie: string | undefined, result: FetchResult): void {
+  const rotated = result.kind === "unauthenticated" ? undefined : result.rotated;
+  if (rotated && appConfig().plantedBug === "bare-rotated-cookie") {
+    // PLANTED_BUG=bare-rotated-cookie: a rotation changes only the value,
+    // so it is saved as a name and a value, as Next.js's cookie API invites.
+    // With no options ResponseCookies writes `session=<seal>; Path=/`: the
+    // login's cookie was HttpOnly, SameSite=Lax (and Secure), the rotated
+    // one is none of these, and page scripts can read it from then on (P1.2).
+    res.cookies.set(appConfig().cookieName, rotated.sealed);
+    return;
+  }
   if (setCookie) {
     res.headers.append("Set-Cookie", setCookie);
   }
-  return res;
 }
 
 function toLogin(req: NextRequest): NextResponse {

@@ -16,9 +16,20 @@ export interface Config {
   backendTimeoutMs: number;
   /** SEED_AS_WRITTEN=1: run the seed design's code as written, flaws included. */
   seedAsWritten: boolean;
+  /** PLANTED_BUG: one deliberate defect of the fixed code switched on (README.md "Planted bugs"), "" for none. */
+  plantedBug: PlantedBug;
   /** Session lifetime in seconds, the refresh token's default life (7 days). */
   sessionTTL: number;
 }
+
+/**
+ * PLANTED_BUGS are the deliberate defects PLANTED_BUG switches on at run
+ * time, so that one build serves them all: each is a mistake Next.js code
+ * makes, and each must fail its scenario (examples/nextjs_test.go).
+ */
+export const PLANTED_BUGS = ["bare-rotated-cookie", "forgotten-refresh"] as const;
+
+export type PlantedBug = (typeof PLANTED_BUGS)[number] | "";
 
 let cached: Config | undefined;
 
@@ -52,6 +63,10 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
   if (timeout === undefined || timeout <= 0) {
     throw new Error(`BACKEND_TIMEOUT: want a duration such as "2s", got ${JSON.stringify(env.BACKEND_TIMEOUT)}`);
   }
+  const plantedBug = (env.PLANTED_BUG ?? "").trim();
+  if (plantedBug !== "" && !(PLANTED_BUGS as readonly string[]).includes(plantedBug)) {
+    throw new Error(`PLANTED_BUG: unknown bug ${JSON.stringify(plantedBug)} (known: ${PLANTED_BUGS.join(", ")})`);
+  }
   return {
     backendURL,
     passwords,
@@ -61,6 +76,7 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     cookieSecure: (env.COOKIE_SECURE ?? "true").toLowerCase() !== "false",
     backendTimeoutMs: timeout,
     seedAsWritten: env.SEED_AS_WRITTEN === "1" || env.SEED_AS_WRITTEN === "true",
+    plantedBug: plantedBug as PlantedBug,
     sessionTTL: 7 * 24 * 3600,
   };
 }

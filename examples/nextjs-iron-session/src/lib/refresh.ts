@@ -17,6 +17,7 @@
 // window (contract.md §1) or a shared store would be needed there.
 
 import { backendCall, fingerprint, jsonBody, lookupString, parseJSON } from "./backend";
+import { config } from "./config";
 import { sealTokens, type Tokens } from "./session";
 
 export type RefreshOutcome =
@@ -70,7 +71,12 @@ export function refreshAccessToken(refreshToken: string): Promise<RefreshOutcome
   // abort the refresh the others are waiting for. backendCall bounds it.
   const call = callRefresh(refreshToken)
     .then((outcome) => {
-      if (outcome.kind !== "unavailable") {
+      // PLANTED_BUG=forgotten-refresh: the usual promise de-duplication,
+      // which forgets the refresh the moment it ends. Requests that left
+      // the browser with the old cookie and arrive a moment later refresh
+      // again with the spent token: the backend sees reuse and revokes the
+      // family (P7.1).
+      if (outcome.kind !== "unavailable" && config().plantedBug !== "forgotten-refresh") {
         s.recent.set(refreshToken, { outcome, until: Date.now() + RECENT_MS });
       }
       return outcome;
