@@ -20,8 +20,9 @@
 //     whose cookie is a random token sealed with no secret, gorilla/csrf on
 //     its forms; a Go module of its own, so that this one does not grow.
 //
-// Each Express app, the Go one and the Fastify one have planted bugs
-// (PLANTED_BUG=name) with the scenario that must catch each.
+// Every app has planted bugs (PLANTED_BUG=name, read at run time, so the
+// Next.js app's one build serves them all) with the scenario that must
+// catch each.
 // TestNextJSIronSession, TestExpressExamples, TestGoSCSExample and
 // TestFastifyExample run them; each app's README has its verdict table, and the tests list the
 // scenarios a correct app may fail (a SHOULD its library misses, or a check
