@@ -57,13 +57,47 @@ type answer struct {
 }
 
 // String shows what was received: status, content type and the first
-// bodyShown bytes of the body.
+// bodyShown bytes of the body, with the tokens of a JSON body as
+// fingerprints: a failure message lands in CI logs and reports, and the
+// tokens of a real backend's test user are still credentials.
 func (a *answer) String() string {
 	if a == nil {
 		return "no answer"
 	}
+	body := a.Body
+	if a.Doc != nil {
+		if b, err := json.Marshal(hideTokens(a.Doc, "")); err == nil {
+			body = b
+		}
+	}
 	return fmt.Sprintf("%s %s answered %d, Content-Type %q, body %s",
-		a.Method, a.Path, a.Status, a.Header.Get("Content-Type"), excerpt(a.Body))
+		a.Method, a.Path, a.Status, a.Header.Get("Content-Type"), excerpt(body))
+}
+
+// hideTokens returns doc with every string under a key that names a token
+// (access_token, refreshToken, id_token; not token_type) replaced by its
+// fingerprint.
+func hideTokens(doc any, key string) any {
+	switch v := doc.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[k] = hideTokens(x, k)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = hideTokens(x, key)
+		}
+		return out
+	case string:
+		k := strings.ToLower(key)
+		if strings.Contains(k, "token") && !strings.HasSuffix(k, "type") && v != "" {
+			return "fingerprint:" + control.Fingerprint(v)
+		}
+	}
+	return doc
 }
 
 // isJSON reports whether the answer says it is JSON and its body decodes.

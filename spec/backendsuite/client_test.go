@@ -1,12 +1,14 @@
 package backendsuite
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/refreshspec/refreshspec/fakebackend/control"
 	"github.com/refreshspec/refreshspec/profile"
 )
 
@@ -190,6 +192,29 @@ func TestBackendMalformedRefreshes(t *testing.T) {
 		}
 		if strings.Join(foreign, ",") != strings.Join(tc.foreignTypes, ",") {
 			t.Errorf("%s: foreign body types %v, want %v", tc.yaml, foreign, tc.foreignTypes)
+		}
+	}
+}
+
+// An answer in a failure message shows its tokens as fingerprints, whatever
+// the dialect names them, and keeps what is not a secret.
+func TestAnswerStringHidesTokens(t *testing.T) {
+	access, refresh := "eyJhbGciOiJSUzI1NiJ9.access-0123456789", "refresh-0123456789abcdefghij"
+	body := []byte(`{"access_token":"` + access + `","refreshToken":"` + refresh + `","token_type":"Bearer","data":{"authorization":{"refresh_token":"` + refresh + `"}}}`)
+	var doc any
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	a := &answer{Method: "POST", Path: "/oauth/token", Status: 200, Header: http.Header{"Content-Type": {"application/json"}}, Body: body, Doc: doc}
+	out := a.String()
+	for _, tok := range []string{access, refresh} {
+		if strings.Contains(out, tok) {
+			t.Errorf("the answer prints the whole token %q: %s", tok, out)
+		}
+	}
+	for _, want := range []string{control.Fingerprint(access), control.Fingerprint(refresh), "Bearer", "answered 200"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the answer prints %s, which lacks %q", out, want)
 		}
 	}
 }
