@@ -39,7 +39,7 @@ func (s *suite) loginCarriesNoToken() {
 }
 
 // P1.2. The attributes hold for every Set-Cookie of the session: the
-// login's and a rotation's here, every other one after each spec
+// login's and a rotation's on each route kind here, every other one after each spec
 // (cookieattrs.go). With COOKIE_SECURE off, the target is restarted with it
 // on, and the client talks as a TLS-terminating proxy does.
 func (s *suite) cookieAttributes() {
@@ -73,16 +73,20 @@ func (s *suite) cookieAttributes() {
 	s.expectSessionCookiesOK()
 }
 
-// loginAndRotate logs a new client in and makes one request after expiry,
-// so that the client gets the session's Set-Cookie at login and, for a
-// sealed cookie, after a rotation. Whether the refresh works is P2's
-// business: here only the cookies count.
+// loginAndRotate logs a new client in and makes a request after expiry on
+// each route kind, so that the client gets the session's Set-Cookie at
+// login and, for a sealed cookie, after a rotation under the api route and
+// one under the page: many apps save a rotation in two places (a route
+// handler and a middleware), and each must set the attributes. Whether the
+// refresh works is P2's business: here only the cookies count.
 func (s *suite) loginAndRotate() {
 	GinkgoHelper()
 	ss := s.newSession()
 	login := ss.login()
 	s.expire(login.Family)
 	ss.api()
+	s.expire(login.Family)
+	ss.page()
 }
 
 // expectSessionCookiesOK checks the attributes of every Set-Cookie of the
