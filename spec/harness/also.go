@@ -33,7 +33,7 @@ func FailFor(id string, strict bool, message string) {
 	s := catalogue.MustLookup(id)
 	full := fmt.Sprintf("%s (%s): %s", s.ID, s.Level, message)
 	ginkgo.AddReportEntry(AlsoFailedEntry, AlsoFailed{ID: s.ID, Message: full})
-	fmt.Fprintf(ginkgo.GinkgoWriter, "%s\n", full)
+	ginkgo.GinkgoWriter.Print(alsoFailedEcho(full))
 	if s.Level.FailsRun(strict) {
 		ginkgo.Fail(full, 1)
 	}
