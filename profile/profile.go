@@ -9,7 +9,6 @@ package profile
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -231,18 +230,11 @@ func Parse(raw []byte) (*Profile, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, errors.New("empty profile")
 	}
-	js, err := yamlToJSON(raw)
-	if err != nil {
-		return nil, cleanYAMLError(err)
-	}
 	var p Profile
-	if err := checkKeys(raw); err != nil {
+	if err := decode(raw, &p, ""); err != nil {
 		return nil, err
 	}
-	if err := yaml.UnmarshalStrict(js, &p); err != nil {
-		return nil, cleanYAMLError(err)
-	}
-	if err := checkWrittenZeros(js); err != nil {
+	if err := checkWrittenZeros(raw); err != nil {
 		return nil, err
 	}
 	p.applyDefaults()
@@ -371,11 +363,11 @@ func LookupString(doc any, path string) (string, bool) { return dialect.LookupSt
 // checkWrittenZeros refuses a zero written for a key whose zero, once
 // decoded, means "left out, take the default": `repeat: 0` would run the
 // default 3 rounds where `--repeat 0` is refused, and
-// `target.backend_timeout: 0s` would become 2s. js is the profile as JSON,
-// in which such a key is present. The keys whose zero means something of
+// `target.backend_timeout: 0s` would become 2s. raw is the profile as
+// written, in which such a key is present. The keys whose zero means something of
 // its own (backend.rate_limit_burst: 0 skips B2.8, backend.short_access_ttl
 // and backend.reuse_leeway: 0s is none) take it as written.
-func checkWrittenZeros(js []byte) error {
+func checkWrittenZeros(raw []byte) error {
 	var written struct {
 		Repeat *int `json:"repeat"`
 		Target *struct {
@@ -384,7 +376,7 @@ func checkWrittenZeros(js []byte) error {
 			BackendTimeout *Duration `json:"backend_timeout"`
 		} `json:"target"`
 	}
-	if err := json.Unmarshal(js, &written); err != nil {
+	if err := yaml.Unmarshal(raw, &written); err != nil {
 		return nil // the profile's own decoding reported it
 	}
 	if written.Repeat != nil && *written.Repeat == 0 {
