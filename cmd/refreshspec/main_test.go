@@ -276,6 +276,13 @@ func TestP74NeedsASharedStore(t *testing.T) {
 // brokenProxy builds the reference with its no-retry mutant: P2.2 fails.
 func brokenProxy(t *testing.T) string {
 	t.Helper()
+	return mutantProxy(t, "no-retry")
+}
+
+// mutantProxy builds the reference with the named mutant of
+// reference/mutants applied and returns the binary.
+func mutantProxy(t *testing.T, name string) string {
+	t.Helper()
 	root, err := filepath.Abs(repoRoot)
 	if err != nil {
 		t.Fatal(err)
@@ -284,7 +291,7 @@ func brokenProxy(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := mutant.Find(ms, "no-retry")
+	m, err := mutant.Find(ms, name)
 	if err != nil {
 		t.Fatal(err)
 	}

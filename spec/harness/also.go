@@ -62,10 +62,12 @@ func resetNotes() {
 	notes.list = nil
 }
 
-// withNotes is message with the running scenario's notes after it.
+// withNotes is message with the running scenario's notes after it, and
+// without the newline Gomega ends a description with.
 func withNotes(message string) string {
 	notes.mu.Lock()
 	defer notes.mu.Unlock()
+	message = strings.TrimRight(message, "\n")
 	if len(notes.list) == 0 {
 		return message
 	}
