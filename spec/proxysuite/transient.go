@@ -218,10 +218,7 @@ func statusList(statuses []int) string {
 	for i, st := range statuses {
 		s[i] = strconv.Itoa(st)
 	}
-	if len(s) == 1 {
-		return s[0]
-	}
-	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
+	return listOf(s, "or")
 }
 
 // holds is a Gomega matcher for a check whose description says it all:
