@@ -508,7 +508,7 @@ func TestBadInputExits2(t *testing.T) {
 		// user never passed.
 		{[]string{"proxy", "--backend", "local", "--profile", failing}, "target.command in " + failing + ": the target never became ready"},
 		{[]string{"proxy", "--profile", badReady}, "target.ready_path in " + badReady + `: "healthz" must start with /`},
-		{[]string{"proxy", "--target-cmd", "true", "--accept", badAccept}, `--accept: accept file ` + badAccept + `: entry[0].reason: empty`},
+		{[]string{"proxy", "--target-cmd", "true", "--accept", badAccept}, `--accept: accept file ` + badAccept + `: accept[0].reason: empty`},
 	} {
 		r := runCLI(t, nil, c.args...)
 		if r.code != 2 || !strings.Contains(r.stderr, c.want) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -200,10 +201,10 @@ func loginDiagnosis(status int, logins []control.Entry, csrf bool) (key, hint st
 // backend does not serve (control.RouteOther): the target speaks another
 // dialect, or calls other routes, than the profile's backend section maps.
 // It names what the target called, what the profile maps instead and the
-// keys to check: a call that is another dialect's route points at
-// backend.dialect, one on a mapped path with another method at that role's
-// method, and any other at the login's path, the only role a pre-flight
-// calls.
+// keys to check: a call that is another dialect's route, or sends another
+// dialect's body, points at backend.dialect; one on a mapped path with
+// another method at that role's method; any other at the login's path, the
+// only role a pre-flight calls.
 func unservedDiagnosis(unserved []control.Entry, m dialect.Mapping) (backend, key, hint string) {
 	var calls, keys, notes []string
 	addKey := func(k string) {
@@ -217,23 +218,28 @@ func unservedDiagnosis(unserved []control.Entry, m dialect.Mapping) (backend, ke
 			continue
 		}
 		calls = append(calls, call)
-		role, other, found := dialectRole(e, m.Dialect)
-		switch {
-		case found:
+		if role, other, found := dialectRole(e, m.Dialect); found {
 			addKey("backend.dialect")
 			addKey("backend." + role)
-			own := mappedRoles(m)[role]
-			notes = append(notes, fmt.Sprintf("%s is the %s dialect's %s, which the profile maps to %s (backend.%s, backend.dialect: %s)", call, other, role, own, role, m.Dialect))
-		default:
-			if role, e2, ok := roleOnPath(m, e.Path); ok {
-				addKey("backend." + role + ".method")
-				notes = append(notes, fmt.Sprintf("the profile maps %s to %s (backend.%s)", e.Path, e2, role))
-				continue
-			}
-			// The pre-flight only logs in: the call was the login's.
-			addKey("backend.login.path")
-			notes = append(notes, fmt.Sprintf("no role of the profile's mapping is at %s; it maps %s", call, describeMapping(m)))
+			notes = append(notes, fmt.Sprintf("%s is the %s dialect's %s, which the profile maps to %s (backend.%s, backend.dialect: %s)",
+				call, other, role, mappedRoles(m)[role], role, m.Dialect))
+			continue
 		}
+		if kind, other := bodyDialect(e, m); other != "" {
+			addKey("backend.dialect")
+			addKey("backend.login.path")
+			notes = append(notes, fmt.Sprintf("%s sends %s, as the %s dialect does, but backend.dialect is %s and maps the login to %s",
+				call, kind, other, m.Dialect, m.Login))
+			continue
+		}
+		if role, e2, ok := roleOnPath(m, e.Path); ok {
+			addKey("backend." + role + ".method")
+			notes = append(notes, fmt.Sprintf("the profile maps %s to %s (backend.%s)", e.Path, e2, role))
+			continue
+		}
+		// The pre-flight only logs in: the call was the login's.
+		addKey("backend.login.path")
+		notes = append(notes, fmt.Sprintf("no role of the profile's mapping is at %s; it maps %s", call, describeMapping(m)))
 	}
 	backend = fmt.Sprintf("%s, which the profile's mapping does not serve (answered %d)", strings.Join(calls, ", "), unserved[0].Status)
 	hint = fmt.Sprintf("the target called %s, but the fake backend serves the profile's backend mapping: %s", strings.Join(calls, " and "), strings.Join(notes, "; "))
@@ -247,6 +253,21 @@ func listOf(items []string, conjunction string) string {
 		return strings.Join(items, "")
 	}
 	return strings.Join(items[:len(items)-1], ", ") + " " + conjunction + " " + items[len(items)-1]
+}
+
+// bodyDialect tells a login call of another dialect than m's by its body:
+// a password grant (grant_type=password, form-encoded) is the oauth2
+// dialect's, a JSON object where m wants a password grant the json
+// dialect's. kind says what the body is; other is "" when it fits m.
+func bodyDialect(e control.Entry, m dialect.Mapping) (kind string, other dialect.Name) {
+	form, err := url.ParseQuery(e.Body)
+	switch {
+	case !m.IsOAuth2() && err == nil && form.Get("grant_type") != "":
+		return "an OAuth 2.0 token request (grant_type=" + form.Get("grant_type") + ")", dialect.OAuth2
+	case m.PasswordGrant() && strings.HasPrefix(strings.TrimSpace(e.Body), "{"):
+		return "a JSON object", dialect.JSON
+	}
+	return "", ""
 }
 
 // roleNames are the roles of a backend mapping, in the order of contract.md §1.
