@@ -230,16 +230,12 @@ func Parse(raw []byte) (*Profile, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, errors.New("empty profile")
 	}
-	js, err := yamlToJSON(raw)
-	if err != nil {
-		return nil, cleanYAMLError(err)
-	}
 	var p Profile
-	if err := checkKeys(raw); err != nil {
+	if err := decode(raw, &p, ""); err != nil {
 		return nil, err
 	}
-	if err := yaml.UnmarshalStrict(js, &p); err != nil {
-		return nil, cleanYAMLError(err)
+	if err := checkWrittenZeros(raw); err != nil {
+		return nil, err
 	}
 	p.applyDefaults()
 	if err := p.Validate(); err != nil {
@@ -293,6 +289,12 @@ func (p *Profile) Validate() error {
 	}
 	if p.Repeat < 0 || p.Repeat > MaxRepeat {
 		return fmt.Errorf("repeat: %d is outside 1..%d", p.Repeat, MaxRepeat)
+	}
+	if p.Target.StartTimeout <= 0 {
+		return fmt.Errorf("target.start_timeout: %s is not positive", p.Target.StartTimeout.Std())
+	}
+	if p.Backend.ShortAccessTTL < 0 {
+		return fmt.Errorf("backend.short_access_ttl: %s is negative (0s, or leaving it out, says the access tokens do not expire soon)", p.Backend.ShortAccessTTL.Std())
 	}
 	if p.Backend.RateLimitBurst < 0 || p.Backend.RateLimitBurst > 1000 {
 		return fmt.Errorf("backend.rate_limit_burst: %d is outside 0..1000", p.Backend.RateLimitBurst)
@@ -357,3 +359,38 @@ func Lookup(doc any, path string) (any, bool) { return dialect.Lookup(doc, path)
 
 // LookupString is Lookup for a non-empty string value.
 func LookupString(doc any, path string) (string, bool) { return dialect.LookupString(doc, path) }
+
+// checkWrittenZeros refuses a zero written for a key whose zero, once
+// decoded, means "left out, take the default": `repeat: 0` would run the
+// default 3 rounds where `--repeat 0` is refused, and
+// `target.backend_timeout: 0s` would become 2s. raw is the profile as
+// written, in which such a key is present. The keys whose zero means something of
+// its own (backend.rate_limit_burst: 0 skips B2.8, backend.short_access_ttl
+// and backend.reuse_leeway: 0s is none) take it as written.
+func checkWrittenZeros(raw []byte) error {
+	var written struct {
+		Repeat *int `json:"repeat"`
+		Target *struct {
+			Instances      *int      `json:"instances"`
+			StartTimeout   *Duration `json:"start_timeout"`
+			BackendTimeout *Duration `json:"backend_timeout"`
+		} `json:"target"`
+	}
+	if err := yaml.Unmarshal(raw, &written); err != nil {
+		return nil // the profile's own decoding reported it
+	}
+	if written.Repeat != nil && *written.Repeat == 0 {
+		return fmt.Errorf("repeat: 0 is outside 1..%d", MaxRepeat)
+	}
+	t := written.Target
+	switch {
+	case t == nil:
+	case t.Instances != nil && *t.Instances == 0:
+		return fmt.Errorf("target.instances: 0 is outside 1..%d", MaxInstances)
+	case t.StartTimeout != nil && *t.StartTimeout == 0:
+		return errors.New("target.start_timeout: 0s is not positive")
+	case t.BackendTimeout != nil && *t.BackendTimeout == 0:
+		return errors.New("target.backend_timeout: 0s is not positive")
+	}
+	return nil
+}

@@ -1,6 +1,9 @@
 package profile
 
 import (
+	"maps"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -147,4 +150,67 @@ func TestInstances(t *testing.T) {
 			t.Errorf("%q: %v, want an error with %q", c.yaml, err, c.want)
 		}
 	}
+}
+
+// A key whose zero means "left out, take the default" refuses a zero
+// written for it, naming the key, as its flag refuses 0: `repeat: 0` used to
+// run the default 3 rounds. Every number and duration of the profile is
+// either such a key or one whose zero means something of its own, which is
+// taken as written; a key added to Profile must be put in one list or the
+// other.
+func TestWrittenZeroIsRefusedWhereItWouldBecomeTheDefault(t *testing.T) {
+	refused := map[string]string{
+		"repeat":                 "repeat: 0 is outside 1..100",
+		"target.instances":       "target.instances: 0 is outside 1..16",
+		"target.start_timeout":   "target.start_timeout: 0s is not positive",
+		"target.backend_timeout": "target.backend_timeout: 0s is not positive",
+	}
+	meaningful := []string{"backend.rate_limit_burst", "backend.short_access_ttl", "backend.reuse_leeway"}
+
+	numeric := numericKeys(reflect.TypeFor[Profile](), "")
+	want := slices.Concat(slices.Collect(maps.Keys(refused)), meaningful)
+	slices.Sort(numeric)
+	slices.Sort(want)
+	if !slices.Equal(numeric, want) {
+		t.Fatalf("the profile's number and duration keys are %q; this test knows %q: say of each new one whether a written zero is refused", numeric, want)
+	}
+	zero := func(key string) []byte {
+		parent, leaf, nested := strings.Cut(key, ".")
+		value := "0"
+		if strings.Contains(key, "timeout") || strings.Contains(key, "ttl") || strings.Contains(key, "leeway") {
+			value = "0s"
+		}
+		if !nested {
+			return []byte(parent + ": " + value + "\n")
+		}
+		return []byte(parent + ":\n  " + leaf + ": " + value + "\n")
+	}
+	for key, msg := range refused {
+		if _, err := Parse(zero(key)); err == nil || err.Error() != msg {
+			t.Errorf("%s written as zero: %v, want %q", key, err, msg)
+		}
+	}
+	for _, key := range meaningful {
+		if _, err := Parse(zero(key)); err != nil {
+			t.Errorf("%s written as zero: %v, want it taken as written", key, err)
+		}
+	}
+	if _, err := Parse([]byte("backend:\n  short_access_ttl: -1s\n")); err == nil || !strings.Contains(err.Error(), "backend.short_access_ttl: -1s is negative") {
+		t.Errorf("a negative short_access_ttl: %v, want it refused by name", err)
+	}
+}
+
+// numericKeys are the dotted keys of t's int and Duration fields.
+func numericKeys(t reflect.Type, prefix string) []string {
+	var out []string
+	for name, ft := range jsonFields(t) {
+		key := join(prefix, name)
+		switch {
+		case ft == reflect.TypeFor[Duration](), ft.Kind() == reflect.Int:
+			out = append(out, key)
+		case ft.Kind() == reflect.Struct:
+			out = append(out, numericKeys(ft, key)...)
+		}
+	}
+	return out
 }

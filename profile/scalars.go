@@ -12,29 +12,39 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// yamlToJSON converts a YAML (or JSON) profile to JSON in which every number
-// or boolean written where the profile has a string (client_id: 12345) is
-// that string. sigs.k8s.io/yaml does the same conversion itself, except
-// through an embedded struct, where it looks the key up in the wrong field:
-// the backend section embeds its dialect.Mapping, so without this its keys
-// would refuse an unquoted number. On the way it checks durations, whose
-// own error cannot say which key it came from.
-func yamlToJSON(raw []byte) ([]byte, error) {
+// decode reads YAML (or JSON) raw into out, a pointer to what the file
+// holds (a Profile, an accept list), checking on the way what the decoder
+// would report in Go's terms: keys and shapes (checkShape, root naming the
+// file's top level in errors) and durations, whose own error cannot say
+// which key it came from. Every number or boolean written where a string
+// belongs (client_id: 12345) becomes that string: sigs.k8s.io/yaml does the
+// same itself, except through an embedded struct, where it looks the key up
+// in the wrong field (the backend section embeds its dialect.Mapping).
+func decode(raw []byte, out any, root string) error {
 	js, err := yaml.YAMLToJSONStrict(raw)
 	if err != nil {
-		return nil, err
+		return cleanYAMLError(err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(js))
 	dec.UseNumber() // keeps 12345678901234567890 as written
 	var doc any
 	if err := dec.Decode(&doc); err != nil {
-		return nil, err
+		return cleanYAMLError(err)
 	}
-	doc, err = scalarsToStrings(doc, reflect.TypeFor[Profile](), "")
-	if err != nil {
-		return nil, err
+	t := reflect.TypeOf(out).Elem()
+	if err := checkShape(doc, t, root); err != nil {
+		return err
 	}
-	return json.Marshal(doc)
+	if doc, err = scalarsToStrings(doc, t, root); err != nil {
+		return err
+	}
+	if js, err = json.Marshal(doc); err != nil {
+		return err
+	}
+	if err := yaml.UnmarshalStrict(js, out); err != nil {
+		return cleanYAMLError(err)
+	}
+	return nil
 }
 
 // scalarsToStrings rewrites the numbers and booleans of v that land in a

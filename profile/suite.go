@@ -1,14 +1,13 @@
 package profile
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"time"
-
-	"sigs.k8s.io/yaml"
 
 	"github.com/refreshspec/refreshspec/spec/catalogue"
 )
@@ -209,17 +208,20 @@ func checkAccept(list []Acceptance, where string) error {
 }
 
 // LoadAccept reads an accept file (--accept): a YAML or JSON list of
-// {id, reason}, checked as the profile's accept key is.
+// {id, reason}, checked as the profile's accept key is; errors name the
+// file and the entry as the profile's key would ("accept[0].reason").
 func LoadAccept(path string) ([]Acceptance, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("accept file %s: %w", path, err)
 	}
 	var list []Acceptance
-	if err := yaml.UnmarshalStrict(raw, &list); err != nil {
-		return nil, fmt.Errorf("accept file %s: want a list of {id, reason}: %w", path, cleanYAMLError(err))
+	if len(bytes.TrimSpace(raw)) > 0 {
+		if err := decode(raw, &list, "accept"); err != nil {
+			return nil, fmt.Errorf("accept file %s: %w", path, err)
+		}
 	}
-	if err := checkAccept(list, "entry"); err != nil {
+	if err := checkAccept(list, "accept"); err != nil {
 		return nil, fmt.Errorf("accept file %s: %w", path, err)
 	}
 	return list, nil

@@ -111,6 +111,44 @@ func TestLoadAccept(t *testing.T) {
 	if _, err := LoadAccept(filepath.Join(dir, "missing.yaml")); err == nil {
 		t.Error("LoadAccept of a missing file succeeded")
 	}
+	// Every error is in the file's terms: the file, the entry as the
+	// profile's accept key names it, and what the file should hold; never
+	// a Go type.
+	for raw, want := range map[string]string{
+		"P8.3: {reason: x}\n":                                "accept: want a list of {id, reason}, got a map",
+		"- P8.3\n":                                           `accept[0]: want {id, reason}, got the string "P8.3"`,
+		"- {id: P8.3, reason: x, extra: 1}\n":                `unknown key "accept[0].extra"`,
+		"- {id: [P8.3], reason: x}\n":                        "accept[0].id: want a string, got a list",
+		"- {id: P8.3, reason: a}\n- {id: P8.3, reason: b}\n": "accept[1].id: P8.3 is listed twice",
+		"- {id: P8.3}\n":                                     "accept[0].reason: empty",
+	} {
+		path := filepath.Join(dir, "accept-case.yaml")
+		if err := os.WriteFile(path, []byte(raw), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadAccept(path)
+		if err == nil || !strings.HasPrefix(err.Error(), "accept file "+path+": "+want) || strings.Contains(err.Error(), "profile.") {
+			t.Errorf("LoadAccept(%q) = %v, want %q after the file's name", raw, err, want)
+		}
+	}
+}
+
+// A value of the wrong shape in a profile is named by its key with what
+// belongs there, not by Go's type.
+func TestWrongShapeIsNamedByItsKey(t *testing.T) {
+	for raw, want := range map[string]string{
+		"target: x\n":               `target: want a map of keys and values, got the string "x"`,
+		"accept: {P8.3: x}\n":       "accept: want a list of {id, reason}, got a map",
+		"repeat: 2.5\n":             "repeat: want a whole number, got the number 2.5",
+		"proxy: {login: /login}\n":  `proxy.login: want {method, path, body}, got the string "/login"`,
+		"target: {env: [A]}\n":      "target.env: want a map of keys and values, got a list",
+		"- a\n":                     "want a map of keys and values, got a list",
+		"backend: {dialect: [x]}\n": "backend.dialect: want a string, got a list",
+	} {
+		if _, err := Parse([]byte(raw)); err == nil || err.Error() != want {
+			t.Errorf("Parse(%q) = %v, want %q", raw, err, want)
+		}
+	}
 }
 
 func TestTimeoutFormatsOfTheDocs(t *testing.T) {

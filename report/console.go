@@ -26,11 +26,7 @@ const journalLines = 25
 
 // Scenario prints one scenario's line and, for a failure or a skip, why.
 func (c Console) Scenario(r runner.ScenarioResult) {
-	mark := map[runner.State]string{runner.Passed: "PASS", runner.Failed: "FAIL", runner.Skipped: "SKIP"}[r.State]
-	if r.Accepted != "" {
-		mark = "ACCEPTED"
-	}
-	line := fmt.Sprintf("%s  %-6s %-6s %s", mark, r.ID, r.Level, r.Title)
+	line := scenarioLine(r)
 	if note := FailureNote(r); note != "" {
 		line += "  (" + note + ")"
 	}
@@ -44,24 +40,67 @@ func (c Console) Scenario(r runner.ScenarioResult) {
 			fmt.Fprintf(c.W, "      skipped: %s\n", oneLine(r.Message))
 		}
 	case runner.Failed:
-		if r.Accepted != "" {
-			// The team knows this failure: why it is accepted, and the
-			// failure's first line, so a change of it shows.
-			fmt.Fprintf(c.W, "      accepted: %s\n      the failure: %s\n", oneLine(r.Accepted), summaryLine(r.Message))
-			return
-		}
-		fmt.Fprintf(c.W, "      requirement: %s\n", r.Requirement)
-		fmt.Fprintln(c.W, indent(r.Message, "      "))
-		if c.Verbose && r.Location != "" {
-			fmt.Fprintf(c.W, "      at %s\n", r.Location)
-		}
-		if j := journalBody(r); j != "" {
-			if !c.Verbose {
-				j = lastLines(j, journalLines)
-			}
-			fmt.Fprintf(c.W, "      what the spec recorded (backend journal):\n%s\n", indent(j, "        "))
-		}
+		c.failure(r, true, true)
 	}
+}
+
+// Update prints what a later spec added to a scenario printed before
+// (runner.Options.Update): its line again, marked as an update, with the
+// state it had above when that changed, and only what is new of its
+// failure. The journal of the spec that found it, which belongs to another
+// scenario, only with -v.
+func (c Console) Update(r runner.ScenarioResult, was runner.State) {
+	if r.Accepted != "" && was == runner.Failed {
+		return // accepted above: the team knows it fails
+	}
+	note := "update"
+	if was != r.State {
+		note += ": reported " + marks[was] + " above"
+	}
+	if fn := FailureNote(r); fn != "" {
+		note += "; " + fn
+	}
+	fmt.Fprintf(c.W, "%s  (%s)\n", scenarioLine(r), note)
+	if r.State == runner.Failed {
+		c.failure(r, was != runner.Failed, false)
+	}
+}
+
+var marks = map[runner.State]string{runner.Passed: "PASS", runner.Failed: "FAIL", runner.Skipped: "SKIP"}
+
+func scenarioLine(r runner.ScenarioResult) string {
+	mark := marks[r.State]
+	if r.Accepted != "" {
+		mark = "ACCEPTED"
+	}
+	return fmt.Sprintf("%s  %-6s %-6s %s", mark, r.ID, r.Level, r.Title)
+}
+
+// failure prints why a scenario failed: the requirement (unless printed
+// above), the message and the journal, whole with -v; without -v its last
+// lines, or none unless journal.
+func (c Console) failure(r runner.ScenarioResult, requirement, journal bool) {
+	if r.Accepted != "" {
+		// The team knows this failure: why it is accepted, and the
+		// failure's first line, so a change of it shows.
+		fmt.Fprintf(c.W, "      accepted: %s\n      the failure: %s\n", oneLine(r.Accepted), summaryLine(r.Message))
+		return
+	}
+	if requirement {
+		fmt.Fprintf(c.W, "      requirement: %s\n", r.Requirement)
+	}
+	fmt.Fprintln(c.W, indent(r.Message, "      "))
+	if c.Verbose && r.Location != "" {
+		fmt.Fprintf(c.W, "      at %s\n", r.Location)
+	}
+	j := strings.TrimSpace(r.Journal)
+	switch {
+	case j == "", !journal && !c.Verbose:
+		return
+	case !c.Verbose:
+		j = lastLines(j, journalLines)
+	}
+	fmt.Fprintf(c.W, "      what the spec recorded (backend journal):\n%s\n", indent(j, "        "))
 }
 
 // InconclusiveVerdict is the verdict of a run in which every selected
@@ -146,17 +185,6 @@ func FailureNote(r runner.ScenarioResult) string {
 		return "INFO: never fails the run"
 	}
 	return "not fatal"
-}
-
-// journalBody is what a failed scenario's specs wrote, without a leading
-// line that repeats the requirement printed just above it.
-func journalBody(r runner.ScenarioResult) string {
-	j := strings.TrimSpace(r.Journal)
-	first, rest, _ := strings.Cut(j, "\n")
-	if strings.HasPrefix(first, r.ID+" ") && strings.Contains(first, "requirement:") {
-		j = strings.TrimSpace(rest)
-	}
-	return j
 }
 
 func indent(s, prefix string) string {

@@ -21,7 +21,7 @@ func scenario(id string, state runner.State, msg string, failsRun bool) runner.S
 
 func sample() runner.Result {
 	failed := scenario("P2.2", runner.Failed, "Expected\n    <int>: 2\nto equal\n    <int>: 1", true)
-	failed.Journal = "P2.2 (MUST) requirement: the same for an api route\nGET /api/user/me -> 401\nPOST /auth/refresh -> 200 \x01"
+	failed.Journal = "GET /api/user/me -> 401\nPOST /auth/refresh -> 200 \x01"
 	info := scenario("P9.2", runner.Passed, "", false)
 	info.Measured = []string{"median 3ms, p99 9ms"}
 	return runner.Result{Suite: "P", Duration: 12 * time.Second, Started: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Scenarios: []runner.ScenarioResult{
@@ -58,6 +58,47 @@ func TestConsoleShowsEveryScenarioFailuresAndTheClosingLine(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if !strings.HasPrefix(lines[len(lines)-1], "2 passed, 2 failed, 1 skipped") {
 		t.Errorf("last line = %q, want the counts", lines[len(lines)-1])
+	}
+}
+
+// TestConsoleUpdateSaysItIsOne: a failure another spec found of a scenario
+// printed before is printed as an update of it, saying what it was above,
+// with only what is new; the requirement only when the block above did not
+// print it, the finding spec's journal only with -v, and nothing for a
+// failure accepted above.
+func TestConsoleUpdateSaysItIsOne(t *testing.T) {
+	found := scenario("P1.2", runner.Failed, "found during P2.1: P1.2 (MUST): every Set-Cookie must be HttpOnly\n  GET /profile → 200: lacks HttpOnly", true)
+	found.Journal = "what the fake backend journaled during P2.1"
+	requirement := "      requirement: " + found.Requirement + "\n"
+
+	var b bytes.Buffer
+	Console{W: &b}.Update(found, runner.Passed)
+	want := "FAIL  P1.2   MUST   session cookie attributes  (update: reported PASS above)\n" + requirement +
+		"      found during P2.1: P1.2 (MUST): every Set-Cookie must be HttpOnly\n        GET /profile → 200: lacks HttpOnly\n"
+	if b.String() != want {
+		t.Errorf("update of a scenario printed PASS:\n%s\nwant\n%s", b.String(), want)
+	}
+
+	b.Reset()
+	Console{W: &b, Verbose: true}.Update(found, runner.Failed)
+	out := b.String()
+	if !strings.HasPrefix(out, "FAIL  P1.2   MUST   session cookie attributes  (update)\n      found during P2.1") ||
+		strings.Contains(out, "requirement:") || !strings.Contains(out, "what the fake backend journaled during P2.1") {
+		t.Errorf("verbose update of a scenario printed FAIL, want no requirement and the journal:\n%s", out)
+	}
+
+	should := scenario("P6.1", runner.Failed, "found during P2.1: P6.1 (SHOULD): the session ended", false)
+	b.Reset()
+	Console{W: &b}.Update(should, runner.Skipped)
+	if line, _, _ := strings.Cut(b.String(), "\n"); line != "FAIL  P6.1   SHOULD refresh 5xx keeps the session  (update: reported SKIP above; not fatal without --strict)" {
+		t.Errorf("update of a SHOULD: %q", line)
+	}
+
+	found.Accepted, found.FailsRun = "known", false
+	b.Reset()
+	Console{W: &b}.Update(found, runner.Failed)
+	if b.Len() != 0 {
+		t.Errorf("update of a failure accepted above printed %q, want nothing", b.String())
 	}
 }
 

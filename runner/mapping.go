@@ -1,10 +1,8 @@
 package runner
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
 
@@ -108,7 +106,7 @@ func fromSpec(sr types.SpecReport, strict bool, isSelected map[string]bool) (own
 		if e.Name != harness.AlsoFailedEntry {
 			continue
 		}
-		f, ok := alsoFailedOf(e)
+		f, ok := harness.AlsoFailedOf(e)
 		if !ok || f.ID == own.ID {
 			continue
 		}
@@ -119,8 +117,9 @@ func fromSpec(sr types.SpecReport, strict bool, isSelected map[string]bool) (own
 		found = append(found, ScenarioResult{
 			ID: s.ID, Level: s.Level, Title: s.Title, Requirement: s.Requirement, State: Failed,
 			Message:  fmt.Sprintf("found during %s: %s", own.ID, f.Message),
-			Journal:  sr.CapturedGinkgoWriterOutput,
+			Journal:  own.Journal,
 			FailsRun: s.Level.FailsRun(strict),
+			finding:  &finding{during: own.ID, message: f.Message},
 		})
 		if own.State == Failed && strings.TrimSpace(sr.Failure.Message) == strings.TrimSpace(f.Message) {
 			own.State, own.Message, own.Location, own.FailsRun = Passed, "", "", false
@@ -130,24 +129,12 @@ func fromSpec(sr types.SpecReport, strict bool, isSelected map[string]bool) (own
 	return own, found
 }
 
-// alsoFailedOf reads an AlsoFailedEntry's value, in-process or as JSON.
-func alsoFailedOf(e types.ReportEntry) (harness.AlsoFailed, bool) {
-	if v, ok := e.Value.GetRawValue().(harness.AlsoFailed); ok {
-		return v, true
-	}
-	var v harness.AlsoFailed
-	if e.Value.AsJSON != "" && json.Unmarshal([]byte(e.Value.AsJSON), &v) == nil && v.ID != "" {
-		return v, true
-	}
-	return v, false
-}
-
 // ownResult is the spec's result as its own scenario's.
 func ownResult(sr types.SpecReport, strict bool) ScenarioResult {
 	s := catalogue.MustLookup(scenarioID(sr))
 	r := ScenarioResult{
 		ID: s.ID, Level: s.Level, Title: s.Title, Requirement: s.Requirement,
-		Journal:  sr.CapturedGinkgoWriterOutput,
+		Journal:  harness.Journal(sr),
 		Duration: sr.RunTime,
 	}
 	var verdicts []spec.Verdict
@@ -156,7 +143,7 @@ func ownResult(sr types.SpecReport, strict bool) ScenarioResult {
 		case spec.MeasuredEntry:
 			r.Measured = append(r.Measured, e.Value.String())
 		case spec.VerdictEntry:
-			if v, ok := verdictOf(e); ok && v.Failed {
+			if v, ok := harness.VerdictOf(e); ok && v.Failed {
 				verdicts = append(verdicts, v)
 			}
 		}
@@ -191,27 +178,6 @@ func ownResult(sr types.SpecReport, strict bool) ScenarioResult {
 	return r
 }
 
-// verdictOf reads a VerdictEntry's value: the spec.Verdict itself in-process,
-// its JSON when the report went through an encoding.
-func verdictOf(e types.ReportEntry) (spec.Verdict, bool) {
-	switch v := e.Value.GetRawValue().(type) {
-	case spec.Verdict:
-		return v, true
-	case *spec.Verdict:
-		if v != nil {
-			return *v, true
-		}
-	}
-	var v spec.Verdict
-	if e.Value.AsJSON != "" && json.Unmarshal([]byte(e.Value.AsJSON), &v) == nil {
-		return v, true
-	}
-	if s := e.Value.String(); s != "" {
-		return spec.Verdict{Failed: true, Message: s}, true
-	}
-	return spec.Verdict{}, false
-}
-
 func failureMessage(sr types.SpecReport) string {
 	msg := strings.TrimSpace(sr.Failure.Message)
 	switch {
@@ -239,42 +205,12 @@ func suiteNodeFailure(sr types.SpecReport) string {
 }
 
 // combine merges the results of the specs of one scenario (normally one; a
-// table gives several): it failed if any failed, passed if any passed and
-// none failed, and was skipped otherwise.
+// table gives several, and the checks that watch the whole run add the
+// failures they found during other specs): see merged.
 func combine(parts []ScenarioResult) ScenarioResult {
-	if len(parts) == 1 {
-		return parts[0]
-	}
-	out := parts[0]
-	out.State, out.Message, out.Location, out.Measured, out.Journal, out.Duration, out.FailsRun = Skipped, "", "", nil, "", 0, false
-	var failed, skipped []string
-	var d time.Duration
-	anyPassed := false
+	var m merged
 	for _, p := range parts {
-		d += p.Duration
-		out.Measured = append(out.Measured, p.Measured...)
-		out.Journal += p.Journal
-		out.FailsRun = out.FailsRun || p.FailsRun
-		switch p.State {
-		case Failed:
-			failed = append(failed, p.Message)
-			if out.Location == "" {
-				out.Location = p.Location
-			}
-		case Passed:
-			anyPassed = true
-		default:
-			skipped = append(skipped, p.Message)
-		}
+		m.add(p)
 	}
-	out.Duration = d
-	switch {
-	case len(failed) > 0:
-		out.State, out.Message = Failed, strings.Join(failed, "\n")
-	case anyPassed:
-		out.State = Passed
-	default:
-		out.Message = strings.Join(skipped, "\n")
-	}
-	return out
+	return m.result()
 }

@@ -175,6 +175,47 @@ func TestFailureFoundDuringAnotherSpecIsItsScenarios(t *testing.T) {
 	}
 }
 
+// TestRepeatedFindingsAreReportedOnce: the checks that watch the whole run
+// find one defect after every spec that meets it, in the same words. The
+// scenario's message gives each line once, says during which spec each new
+// line was found, and names the specs that found only the same again.
+func TestRepeatedFindingsAreReportedOnce(t *testing.T) {
+	const rule = "P1.2 (MUST): every Set-Cookie that carries the session must be HttpOnly; during this spec:"
+	profile := harness.AlsoFailed{ID: "P1.2", Message: rule + "\n  GET /profile → 200: lacks HttpOnly"}
+	me := harness.AlsoFailed{ID: "P1.2", Message: rule + "\n  GET /api/me → 200: lacks HttpOnly"}
+	found := func(name string, f harness.AlsoFailed) types.SpecReport {
+		return itReport(name, types.SpecStateFailed, f.Message, entry(harness.AlsoFailedEntry, f))
+	}
+	report := types.Report{SpecReports: []types.SpecReport{
+		itReport("P1.2 session cookie attributes", types.SpecStateFailed, "P1.2 (MUST): the login's Set-Cookie lacks HttpOnly"),
+		found("P2.1 page request refreshes once and retries", profile),
+		found("P2.2 api request refreshes once and retries", me),
+		found("P2.3 retried PATCH keeps method, body and Content-Type", profile),
+		found("P2.4 retry presents the new access token", me),
+		found("P3.1 no retry loop when the resource keeps answering 401", profile),
+	}}
+	m := byID(fromReport(report, lookupAll(t, "P1.2", "P2.1", "P2.2", "P2.3", "P2.4", "P3.1"), "P", false))
+	want := strings.Join([]string{
+		"P1.2 (MUST): the login's Set-Cookie lacks HttpOnly",
+		"found during P2.1: " + rule,
+		"  GET /profile → 200: lacks HttpOnly",
+		"found during P2.2:",
+		"  GET /api/me → 200: lacks HttpOnly",
+		"the same was found again during P2.3, P2.4 and P3.1",
+	}, "\n")
+	if got := m["P1.2"].Message; got != want {
+		t.Errorf("P1.2 message =\n%s\nwant\n%s", got, want)
+	}
+	if got := strings.Count(m["P1.2"].Journal, "journal of "); got != 3 {
+		t.Errorf("P1.2's journal holds %d specs' journals, want 3 (its own, P2.1's and P2.2's, which added to it):\n%s", got, m["P1.2"].Journal)
+	}
+	for _, id := range []string{"P2.1", "P2.2", "P2.3", "P2.4", "P3.1"} {
+		if r := m[id]; r.State != Passed {
+			t.Errorf("%s = %s, want passed: its only failure was P1.2's", id, r.State)
+		}
+	}
+}
+
 func TestAcceptedFailuresDoNotFailTheRun(t *testing.T) {
 	report := types.Report{SpecReports: []types.SpecReport{
 		itReport("P8.3 key rotation", types.SpecStateFailed, "P8.3 (SHOULD): session lost"),

@@ -42,6 +42,16 @@ type ScenarioResult struct {
 	// the scenario failed and its failure is accepted; such a failure does
 	// not fail the run.
 	Accepted string
+
+	// finding is set on a failure of this scenario that the spec of
+	// another found (harness.FailFor).
+	finding *finding
+}
+
+// finding is a failure of a scenario found during another's spec.
+type finding struct {
+	during  string // the ID of the scenario whose spec found it
+	message string // the failure as harness.FailFor reported it
 }
 
 // accept marks a failure the baseline accepts.

@@ -40,6 +40,15 @@ type Options struct {
 	// its specs have run, in the order they run, so a console can show
 	// progress; Result has them all again, in catalogue order.
 	Progress func(ScenarioResult)
+	// Update, when set, is called when a scenario that Progress reported
+	// gets more of its result later: the spec of another scenario found a
+	// failure of it (harness.FailFor: a token leak is P8.4's, a bad
+	// Set-Cookie P1.2's). r is the scenario's result now, but its Message
+	// and Journal hold only what is new; was is the state reported before.
+	// A finding that repeats what was reported is not passed on: Result
+	// names the specs that found it again. It is called after the finding
+	// spec's own scenario is given to Progress.
+	Update func(r ScenarioResult, was State)
 	// Accept maps scenario IDs to the reason their failure is accepted (the
 	// --accept baseline): such a failure is reported as accepted and does
 	// not fail the run.
@@ -127,19 +136,25 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 }
 
 // progress calls Options.Progress with each scenario's result once its
-// specs have run (a table's entries run one after another), and again for
-// a scenario already reported when a later spec found a failure of it
-// (harness.FailFor).
+// specs have run (a table's entries run one after another), and
+// Options.Update when a later spec adds to a scenario already reported.
 type progress struct {
 	opts       Options
 	isSelected map[string]bool
-	pending    string                      // the scenario whose specs are running
-	parts      map[string][]ScenarioResult // every part of every scenario so far
-	reported   map[string]bool
+	pending    string             // the scenario whose specs are running
+	merged     map[string]*merged // every part of every scenario so far
+	reported   map[string]State   // the state last reported, by scenario
+	updates    []update           // to report after pending
+}
+
+// update is a call of Options.Update waiting for its turn.
+type update struct {
+	r   ScenarioResult
+	was State
 }
 
 func newProgress(opts Options, isSelected map[string]bool) *progress {
-	return &progress{opts: opts, isSelected: isSelected, parts: map[string][]ScenarioResult{}, reported: map[string]bool{}}
+	return &progress{opts: opts, isSelected: isSelected, merged: map[string]*merged{}, reported: map[string]State{}}
 }
 
 // spec takes the report of a spec that ran.
@@ -153,13 +168,30 @@ func (p *progress) spec(sr types.SpecReport) {
 	}
 	p.pending = id
 	own, found := fromSpec(sr, p.opts.Strict, p.isSelected)
-	p.parts[id] = append(p.parts[id], own)
+	p.add(own)
 	for _, f := range found {
-		p.parts[f.ID] = append(p.parts[f.ID], f)
-		if p.reported[f.ID] {
-			p.report(f.ID)
-		}
+		p.add(f)
 	}
+}
+
+// add gives a part to its scenario; for a scenario already reported, what
+// it adds waits in updates.
+func (p *progress) add(part ScenarioResult) {
+	m := p.merged[part.ID]
+	if m == nil {
+		m = &merged{}
+		p.merged[part.ID] = m
+	}
+	news := m.add(part)
+	was, reported := p.reported[part.ID]
+	if !reported || news == "" {
+		return
+	}
+	r := m.result()
+	r.Message, r.Journal, r.Location, r.Measured = news, part.Journal, part.Location, nil
+	r.accept(p.opts.Accept)
+	p.reported[part.ID] = r.State
+	p.updates = append(p.updates, update{r: r, was: was})
 }
 
 // starting takes the report of a spec about to run: when it is another
@@ -171,22 +203,32 @@ func (p *progress) starting(sr types.SpecReport) {
 	}
 }
 
-// flush reports the scenario whose specs ran last.
+// flush reports the scenario whose specs ran last, then what they added
+// to scenarios reported before.
 func (p *progress) flush() {
 	if p.pending != "" {
 		p.report(p.pending)
 	}
 	p.pending = ""
+	updates := p.updates
+	p.updates = nil
+	for _, u := range updates {
+		if p.opts.Update != nil {
+			p.opts.Update(u.r, u.was)
+		}
+	}
 }
 
 func (p *progress) report(id string) {
-	p.reported[id] = true
-	if p.opts.Progress == nil {
-		return
+	if _, done := p.reported[id]; done {
+		return // its later parts went to updates
 	}
-	r := combine(p.parts[id])
+	r := p.merged[id].result()
 	r.accept(p.opts.Accept)
-	p.opts.Progress(r)
+	p.reported[id] = r.State
+	if p.opts.Progress != nil {
+		p.opts.Progress(r)
+	}
 }
 
 // timeout is the suite's timeout: opts.Timeout, shortened to ctx's deadline.

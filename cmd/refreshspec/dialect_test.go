@@ -63,8 +63,9 @@ func keycloakMapping(t *testing.T) dialect.Mapping {
 // `refreshspec proxy` starts the fake backend in the profile's dialect,
 // local and in its container: a proxy that logs in with an OAuth 2.0
 // password grant passes P1 against it. The same proxy against a profile
-// that says the backend speaks contract.md §1 cannot log in, so P1 fails:
-// the dialect is what made the difference.
+// that says the backend speaks contract.md §1 cannot log in: the
+// pre-flight stops the run with one diagnosis at backend.dialect, the
+// dialect being what made the difference.
 func TestProxyRunsTheFakeBackendInTheProfilesDialect(t *testing.T) {
 	prof := probeProfile(t, keycloakMapping(t), keycloak)
 	for _, backend := range []string{"local", "container"} {
@@ -80,8 +81,9 @@ func TestProxyRunsTheFakeBackendInTheProfilesDialect(t *testing.T) {
 	}
 	mismatch := probeProfile(t, keycloakMapping(t), " {}\n")
 	r := runCLI(t, nil, "proxy", "--backend", "local", "--profile", mismatch, "--focus", "P1.1")
-	if r.code != 1 || !strings.Contains(r.stdout, "logging in through the target with the profile's credentials should succeed") {
-		t.Fatalf("a probe speaking oauth2 to a json-dialect backend: exit %d, want 1\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	if r.code != 2 || !strings.Contains(r.stderr, "check backend.dialect and backend.login.path: the target called POST /realms/") ||
+		!strings.Contains(r.stderr, "(grant_type=password), as the oauth2 dialect does, but backend.dialect is json") {
+		t.Fatalf("a probe speaking oauth2 to a json-dialect backend: exit %d, want 2 and the pre-flight's diagnosis\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 }
 

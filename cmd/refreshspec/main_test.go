@@ -276,6 +276,13 @@ func TestP74NeedsASharedStore(t *testing.T) {
 // brokenProxy builds the reference with its no-retry mutant: P2.2 fails.
 func brokenProxy(t *testing.T) string {
 	t.Helper()
+	return mutantProxy(t, "no-retry")
+}
+
+// mutantProxy builds the reference with the named mutant of
+// reference/mutants applied and returns the binary.
+func mutantProxy(t *testing.T, name string) string {
+	t.Helper()
 	root, err := filepath.Abs(repoRoot)
 	if err != nil {
 		t.Fatal(err)
@@ -284,7 +291,7 @@ func brokenProxy(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := mutant.Find(ms, "no-retry")
+	m, err := mutant.Find(ms, name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -371,21 +378,36 @@ func TestInterruptedRunSaysSo(t *testing.T) {
 // the step, the status and the profile key to check.
 func TestPreflightGivesOneDiagnosis(t *testing.T) {
 	dir := t.TempDir()
-	prof := filepath.Join(dir, "p.yaml")
-	if err := os.WriteFile(prof, []byte("proxy:\n  login_fields: {email: user}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	r := runCLI(t, nil, "proxy", "--backend", "local", "--target-cmd", binary(t, "reference", "./cmd/reference"), "--profile", prof)
-	if r.code != 2 {
-		t.Fatalf("exit %d, want 2\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
-	}
-	for _, want := range []string{"pre-flight", "POST /login", "answered 400", "the fake backend saw: no POST /auth/login", "check proxy.login_fields.email"} {
-		if !strings.Contains(r.stderr, want) {
-			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+	ref := binary(t, "reference", "./cmd/reference")
+	for _, c := range []struct {
+		name, profile string
+		want          []string
+	}{
+		{"login fields", "proxy:\n  login_fields: {email: user}\n",
+			[]string{"pre-flight", "POST /login", "answered 400", "the fake backend saw: no POST /auth/login", "check proxy.login_fields.email"}},
+		// The reference speaks the json dialect: its login goes where the
+		// profile's oauth2 mapping serves nothing, and it answers 502.
+		{"backend dialect", "backend:\n  dialect: oauth2\n",
+			[]string{"pre-flight", "POST /login", "answered 502", "the fake backend saw: POST /auth/login, which the profile's mapping does not serve",
+				"check backend.dialect and backend.login: the target called POST /auth/login", "which the profile maps to POST /oauth/token"}},
+	} {
+		prof := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".yaml")
+		if err := os.WriteFile(prof, []byte(c.profile), 0o644); err != nil {
+			t.Fatal(err)
 		}
-	}
-	if strings.Contains(r.stdout, "FAIL") {
-		t.Errorf("scenarios ran after the pre-flight failed:\n%s", r.stdout)
+		r := runCLI(t, nil, "proxy", "--backend", "local", "--target-cmd", ref, "--profile", prof)
+		if r.code != 2 {
+			t.Errorf("%s: exit %d, want 2\nstdout:\n%s\nstderr:\n%s", c.name, r.code, r.stdout, r.stderr)
+			continue
+		}
+		for _, want := range c.want {
+			if !strings.Contains(r.stderr, want) {
+				t.Errorf("%s: stderr lacks %q:\n%s", c.name, want, r.stderr)
+			}
+		}
+		if strings.Contains(r.stdout, "FAIL") {
+			t.Errorf("%s: scenarios ran after the pre-flight failed:\n%s", c.name, r.stdout)
+		}
 	}
 }
 
@@ -486,7 +508,7 @@ func TestBadInputExits2(t *testing.T) {
 		// user never passed.
 		{[]string{"proxy", "--backend", "local", "--profile", failing}, "target.command in " + failing + ": the target never became ready"},
 		{[]string{"proxy", "--profile", badReady}, "target.ready_path in " + badReady + `: "healthz" must start with /`},
-		{[]string{"proxy", "--target-cmd", "true", "--accept", badAccept}, `--accept: accept file ` + badAccept + `: entry[0].reason: empty`},
+		{[]string{"proxy", "--target-cmd", "true", "--accept", badAccept}, `--accept: accept file ` + badAccept + `: accept[0].reason: empty`},
 	} {
 		r := runCLI(t, nil, c.args...)
 		if r.code != 2 || !strings.Contains(r.stderr, c.want) {

@@ -33,7 +33,7 @@ func FailFor(id string, strict bool, message string) {
 	s := catalogue.MustLookup(id)
 	full := fmt.Sprintf("%s (%s): %s", s.ID, s.Level, message)
 	ginkgo.AddReportEntry(AlsoFailedEntry, AlsoFailed{ID: s.ID, Message: full})
-	fmt.Fprintf(ginkgo.GinkgoWriter, "%s\n", full)
+	ginkgo.GinkgoWriter.Print(alsoFailedEcho(full))
 	if s.Level.FailsRun(strict) {
 		ginkgo.Fail(full, 1)
 	}
@@ -62,10 +62,12 @@ func resetNotes() {
 	notes.list = nil
 }
 
-// withNotes is message with the running scenario's notes after it.
+// withNotes is message with the running scenario's notes after it, and
+// without the newline Gomega ends a description with.
 func withNotes(message string) string {
 	notes.mu.Lock()
 	defer notes.mu.Unlock()
+	message = strings.TrimRight(message, "\n")
 	if len(notes.list) == 0 {
 		return message
 	}

@@ -104,7 +104,7 @@ func run(s catalogue.Scenario, strict bool, body func()) {
 	if err := gomega.InterceptGomegaFailure(body); err != nil {
 		v := Verdict{Level: s.Level, Failed: true, Message: withNotes(prefix + err.Error())}
 		ginkgo.AddReportEntry(VerdictEntry, v)
-		fmt.Fprintf(ginkgo.GinkgoWriter, "%s %s: %s\n", s.ID, v, s.Requirement)
+		ginkgo.GinkgoWriter.Print(verdictEcho(s, v))
 	}
 }
 
@@ -150,7 +150,7 @@ func HasVerdict(r ginkgo.SpecReport) bool {
 func Explain(details string) {
 	var b strings.Builder
 	if s, ok := catalogue.Lookup(ID()); ok {
-		fmt.Fprintf(&b, "%s (%s) requirement: %s\n", s.ID, s.Level, s.Requirement)
+		b.WriteString(requirementHeader(s))
 	}
 	b.WriteString(details)
 	ginkgo.GinkgoWriter.Print(b.String())

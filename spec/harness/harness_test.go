@@ -67,6 +67,7 @@ func TestLevelsPrefixesAndLocations(t *testing.T) {
 			gomega.Expect(1).To(gomega.Equal(2), "a MUST check")
 		})
 		It("P1.4", lax, func() {
+			Explain("what the fake backend journaled: #1 POST /auth/login 200\n")
 			gomega.Expect("5000 bytes").To(gomega.BeEmpty(), "a SHOULD check outside strict mode")
 		})
 		It("P6.4", strict, func() {
@@ -80,6 +81,7 @@ func TestLevelsPrefixesAndLocations(t *testing.T) {
 		It("P9.2", lax, func() {
 			seenIDs = append(seenIDs, ID())
 			Measured("median %d ms", 3)
+			FailFor("P6.1", false, "a refresh answered 500 ended the session")
 		})
 		Table("P3.2", lax, func(status int) {
 			seenIDs = append(seenIDs, ID())
@@ -179,6 +181,22 @@ func TestLevelsPrefixesAndLocations(t *testing.T) {
 	}
 	if !slices.Equal(seenIDs, []string{"P9.2", "P3.2", "P3.2"}) {
 		t.Errorf("ID() in the bodies: %q", seenIDs)
+	}
+
+	// Ginkgo's own output shows the verdicts and the failures found for
+	// another scenario; Journal, what a report prints under the failure,
+	// leaves them and the requirement out, as the report prints them.
+	for name, want := range map[string]struct{ journal, echoed string }{
+		"P1.4 session cookie under 4096 bytes":            {"what the fake backend journaled: #1 POST /auth/login 200\n", "P1.4 (SHOULD): a SHOULD check outside strict mode"},
+		"P9.2 added latency over the direct backend call": {"", "P6.1 (SHOULD): a refresh answered 500 ended the session"},
+	} {
+		r := specs[name]
+		if got := Journal(r); got != want.journal {
+			t.Errorf("%s: Journal = %q, want %q", name, got, want.journal)
+		}
+		if !strings.Contains(r.CapturedGinkgoWriterOutput, want.echoed) {
+			t.Errorf("%s: GinkgoWriter got %q, want it to show %q", name, r.CapturedGinkgoWriterOutput, want.echoed)
+		}
 	}
 
 	for _, name := range []string{"P3.2 resource answers 403", "P1.1 login response carries no token"} {

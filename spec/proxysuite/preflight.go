@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/refreshspec/refreshspec/dialect"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
 )
 
@@ -130,6 +133,13 @@ func (c *Config) runPreflight(ctx context.Context) error {
 	logins := onRoutes(seen, control.RouteLogin)
 	diag := &PreflightError{Step: step, Status: resp.Status, Answer: answerOf(resp), Cookies: describeCookies(resp.Cookies), Backend: backendSaw(logins)}
 	if resp.Status < 200 || resp.Status >= 400 {
+		if unserved := onRoutes(seen, control.RouteOther); len(unserved) > 0 {
+			// The target called the backend where the profile's mapping
+			// serves nothing: every scenario would fail at its login
+			// with a 502 that says nothing of why.
+			diag.Backend, diag.Key, diag.Hint = unservedDiagnosis(unserved, c.backendMapping())
+			return diag
+		}
 		if !mappingAtFault(resp.Status, seen) {
 			// The target reached the backend and failed all the same: its
 			// login is wrong, not the mapping, which the scenarios say.
@@ -185,6 +195,126 @@ func loginDiagnosis(status int, logins []control.Entry, csrf bool) (key, hint st
 		return "proxy.login_fields.email and proxy.login_fields.password", "the target refused the login before calling the backend: the body's fields (or proxy.login.body, json or form) are not what it reads"
 	}
 	return "proxy.login", "the target refused the login before calling the backend"
+}
+
+// unservedDiagnosis explains the target's backend calls that the fake
+// backend does not serve (control.RouteOther): the target speaks another
+// dialect, or calls other routes, than the profile's backend section maps.
+// It names what the target called, what the profile maps instead and the
+// keys to check: a call that is another dialect's route, or sends another
+// dialect's body, points at backend.dialect; one on a mapped path with
+// another method at that role's method; any other at the login's path, the
+// only role a pre-flight calls.
+func unservedDiagnosis(unserved []control.Entry, m dialect.Mapping) (backend, key, hint string) {
+	var calls, keys, notes []string
+	addKey := func(k string) {
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	for _, e := range unserved {
+		call := e.Method + " " + e.Path
+		if slices.Contains(calls, call) {
+			continue
+		}
+		calls = append(calls, call)
+		if role, other, found := dialectRole(e, m.Dialect); found {
+			addKey("backend.dialect")
+			addKey("backend." + role)
+			notes = append(notes, fmt.Sprintf("%s is the %s dialect's %s, which the profile maps to %s (backend.%s, backend.dialect: %s)",
+				call, other, role, mappedRoles(m)[role], role, m.Dialect))
+			continue
+		}
+		if kind, other := bodyDialect(e, m); other != "" {
+			addKey("backend.dialect")
+			addKey("backend.login.path")
+			notes = append(notes, fmt.Sprintf("%s sends %s, as the %s dialect does, but backend.dialect is %s and maps the login to %s",
+				call, kind, other, m.Dialect, m.Login))
+			continue
+		}
+		if role, e2, ok := roleOnPath(m, e.Path); ok {
+			addKey("backend." + role + ".method")
+			notes = append(notes, fmt.Sprintf("the profile maps %s to %s (backend.%s)", e.Path, e2, role))
+			continue
+		}
+		// The pre-flight only logs in: the call was the login's.
+		addKey("backend.login.path")
+		notes = append(notes, fmt.Sprintf("no role of the profile's mapping is at %s; it maps %s", call, describeMapping(m)))
+	}
+	backend = fmt.Sprintf("%s, which the profile's mapping does not serve (answered %d)", strings.Join(calls, ", "), unserved[0].Status)
+	hint = fmt.Sprintf("the target called %s, but the fake backend serves the profile's backend mapping: %s", strings.Join(calls, " and "), strings.Join(notes, "; "))
+	return backend, listOf(keys, "and"), hint
+}
+
+// listOf joins items as a sentence does: "a", "a and b", "a, b and c"
+// (with "or" for conjunction: "502, 503 or 504").
+func listOf(items []string, conjunction string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " " + conjunction + " " + items[len(items)-1]
+}
+
+// bodyDialect tells a login call of another dialect than m's by its body:
+// a password grant (grant_type=password, form-encoded) is the oauth2
+// dialect's, a JSON object where m wants a password grant the json
+// dialect's. kind says what the body is; other is "" when it fits m.
+func bodyDialect(e control.Entry, m dialect.Mapping) (kind string, other dialect.Name) {
+	form, err := url.ParseQuery(e.Body)
+	switch {
+	case !m.IsOAuth2() && err == nil && form.Get("grant_type") != "":
+		return "an OAuth 2.0 token request (grant_type=" + form.Get("grant_type") + ")", dialect.OAuth2
+	case m.PasswordGrant() && strings.HasPrefix(strings.TrimSpace(e.Body), "{"):
+		return "a JSON object", dialect.JSON
+	}
+	return "", ""
+}
+
+// roleNames are the roles of a backend mapping, in the order of contract.md §1.
+var roleNames = []string{"login", "refresh", "logout", "me", "profile"}
+
+// mappedRoles maps each role of m to its route.
+func mappedRoles(m dialect.Mapping) map[string]dialect.Endpoint {
+	return map[string]dialect.Endpoint{"login": m.Login, "refresh": m.Refresh, "logout": m.Logout, "me": m.Me, "profile": m.Profile}
+}
+
+// dialectRole finds the role whose route e is in a dialect other than own's
+// defaults.
+func dialectRole(e control.Entry, own dialect.Name) (role string, d dialect.Name, found bool) {
+	for _, d := range []dialect.Name{dialect.JSON, dialect.OAuth2} {
+		if d == own {
+			continue
+		}
+		routes := mappedRoles(dialect.ForDialect(d))
+		for _, r := range roleNames {
+			if routes[r].Method == e.Method && routes[r].Path == e.Path {
+				return r, d, true
+			}
+		}
+	}
+	return "", "", false
+}
+
+// roleOnPath finds the role m maps to path, whatever its method.
+func roleOnPath(m dialect.Mapping, path string) (string, dialect.Endpoint, bool) {
+	routes := mappedRoles(m)
+	for _, r := range roleNames {
+		if routes[r].Path == path {
+			return r, routes[r], true
+		}
+	}
+	return "", dialect.Endpoint{}, false
+}
+
+// describeMapping lists m's roles and routes: "login at POST /oauth/token,
+// refresh at POST /oauth/token, ...".
+func describeMapping(m dialect.Mapping) string {
+	routes := mappedRoles(m)
+	parts := make([]string, len(roleNames))
+	for i, r := range roleNames {
+		parts[i] = fmt.Sprintf("%s at %s", r, routes[r])
+	}
+	return strings.Join(parts, ", ")
 }
 
 // backendSaw says what the backend saw of a login.

@@ -3,10 +3,14 @@ package proxysuite
 import (
 	"fmt"
 	"net/http"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/types"
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
 	"github.com/refreshspec/refreshspec/spec/harness"
@@ -115,19 +119,22 @@ func (s *suite) expectSurvives(what string, statuses []int, fault control.Fault)
 	// A request that never reached the target (its CSRF token could not be
 	// fetched, say) is the failure to report, not the refresh it never made.
 	for _, v := range all {
-		Expect(v.failed.err).NotTo(HaveOccurred(), "%s: the suite could not send its request to the %s", what, v.rt.Name)
+		Expect(v.failed.err == nil).To(holds(), "%s: the suite could not send its request to the %s: %v", what, v.rt.Name, v.failed.err)
 	}
 	// A delayed or dropped request may be journaled a moment after the
 	// target gave up on it.
 	var es []control.Entry
-	Eventually(func(g Gomega) {
-		var err error
-		es, err = s.backend().Journal(s.ctx, mark)
-		g.Expect(err).NotTo(HaveOccurred())
-		g.Expect(len(onRoutes(es, control.RouteRefresh))).To(BeNumerically(">=", len(all)))
-	}).WithTimeout(time.Second).WithPolling(20*time.Millisecond).Should(Succeed(),
+	var journalErr error
+	Eventually(func() bool {
+		es, journalErr = s.backend().Journal(s.ctx, mark)
+		return journalErr == nil && len(onRoutes(es, control.RouteRefresh)) >= len(all)
+	}).WithTimeout(time.Second).WithPolling(20*time.Millisecond).Should(holds(),
 		func() string {
-			return fmt.Sprintf("%s: each of the %d routes should try the refresh; the backend saw:\n%s", what, len(all), s.journalText(es))
+			if journalErr != nil {
+				return fmt.Sprintf("%s: reading the backend's journal failed: %v", what, journalErr)
+			}
+			return fmt.Sprintf("%s: each of the %d routes should try the refresh, but the backend saw %d refreshes:\n%s",
+				what, len(all), len(onRoutes(es, control.RouteRefresh)), s.journalText(es))
 		})
 	for _, v := range all {
 		s.expectFailureKeptSession(what, statuses, v, ofFamily(es, v.login.Family))
@@ -140,18 +147,21 @@ func (s *suite) expectSurvives(what string, statuses []int, fault control.Fault)
 // expectFailureKeptSession judges one route's answer to the failed refresh.
 func (s *suite) expectFailureKeptSession(what string, statuses []int, v *survivor, es []control.Entry) {
 	GinkgoHelper()
-	Expect(onRoutes(es, control.RouteRefresh)).To(HaveLen(1),
-		"%s on the %s: the target should try the refresh once; the backend saw:\n%s", what, v.rt.Name, s.journalText(es))
-	Expect(v.failed.err).NotTo(HaveOccurred(), "%s: the target should answer the %s", what, v.rt.Name)
+	refreshes := len(onRoutes(es, control.RouteRefresh))
+	Expect(refreshes == 1).To(holds(),
+		"%s on the %s: the target should try the refresh once, but it tried %d times; the backend saw:\n%s", what, v.rt.Name, refreshes, s.journalText(es))
+	Expect(v.failed.err == nil).To(holds(), "%s: the target should answer the %s, but the request failed: %v", what, v.rt.Name, v.failed.err)
 	failed := v.failed.resp
-	Expect(s.endsSession(v.rt, failed)).To(BeFalse(),
-		"after %s the session must survive, but the %s answered as if it had ended; %s, Location %q", what, v.rt.Name, failed, failed.Header.Get("Location"))
+	Expect(!s.endsSession(v.rt, failed)).To(holds(),
+		"after %s the session must survive, but the %s answered as if it had ended: %s", what, v.rt.Name, describeResponse(failed))
 	if statuses != nil {
-		Expect(failed.Status).To(BeElementOf(statuses), "after %s the %s should answer one of %v; %s", what, v.rt.Name, statuses, failed)
+		Expect(slices.Contains(statuses, failed.Status)).To(holds(),
+			"after %s the %s should answer %s, but it answered %s", what, v.rt.Name, statusList(statuses), describeResponse(failed))
 	}
 	name := s.sessionCookieName()
-	Expect(failed.clearsCookie(name)).To(BeFalse(), "after %s the session must survive, but the %s's answer clears the cookie", what, v.rt.Name)
-	Expect(v.ss.cookie()).NotTo(BeEmpty(), "after %s the client should still hold the session cookie", what)
+	Expect(!failed.clearsCookie(name)).To(holds(),
+		"after %s the session must survive, but the %s's answer clears the cookie: %s", what, v.rt.Name, describeResponse(failed))
+	Expect(v.ss.cookie() != "").To(holds(), "after %s the client should still hold the session cookie, but it holds none", what)
 	if c := failed.setsCookie(name); c != nil && c.Value != v.before {
 		By("the " + v.rt.Name + "'s failed answer rewrote the session cookie; the next request shows whether the tokens survived")
 	}
@@ -165,12 +175,67 @@ func (s *suite) expectRecovers(what string, v *survivor) {
 	mark := s.mark()
 	next := v.rt.do(v.ss)
 	es := s.journal(mark)
-	Expect(next.Status).To(Equal(http.StatusOK),
-		"once the backend recovers from %s, the next request to the %s should succeed without a new login; %s", what, v.rt.Name, next)
+	Expect(next.Status == http.StatusOK).To(holds(),
+		"once the backend recovers from %s, the next request to the %s should succeed without a new login, but it answered %s", what, v.rt.Name, describeResponse(next))
 	refreshes := onRoutes(es, control.RouteRefresh)
-	Expect(refreshes).NotTo(BeEmpty(), "the next request to the %s should refresh the still-expired token; the backend saw:\n%s", v.rt.Name, s.journalText(es))
-	Expect(refreshes[0].Token == v.login.Refresh).To(BeTrue(),
+	Expect(len(refreshes) > 0).To(holds(),
+		"the next request to the %s should refresh the still-expired token, but it called no refresh; the backend saw:\n%s", v.rt.Name, s.journalText(es))
+	Expect(refreshes[0].Token == v.login.Refresh).To(holds(),
 		"the stored refresh token must not be overwritten by %s: the %s's next refresh should present %s, not %s; the backend saw:\n%s",
 		what, v.rt.Name, control.Fingerprint(v.login.Refresh), control.Fingerprint(refreshes[0].Token), s.journalText(es))
-	Expect(onRoutes(es, control.RouteLogin)).To(BeEmpty(), "no new login after %s", what)
+	Expect(len(onRoutes(es, control.RouteLogin)) == 0).To(holds(),
+		"after %s the %s should recover without a new login, but the backend saw one:\n%s", what, v.rt.Name, s.journalText(es))
 }
+
+// describeResponse is a response as one clause of a message: the request, the
+// status, the content type, the start of the body on one line, and where
+// it redirects: GET /profile → 303 (text/html, body "See Other", Location
+// "/login").
+func describeResponse(r *response) string {
+	var parts []string
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		parts = append(parts, ct)
+	}
+	if body := strings.Join(strings.Fields(string(r.Body)), " "); body != "" {
+		const limit = 120
+		if len([]rune(body)) > limit {
+			body = string([]rune(body)[:limit]) + "…"
+		}
+		parts = append(parts, fmt.Sprintf("body %q", body))
+	}
+	if loc := r.Header.Get("Location"); loc != "" {
+		parts = append(parts, fmt.Sprintf("Location %q", loc))
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("%s → %d", r.Request, r.Status)
+	}
+	return fmt.Sprintf("%s → %d (%s)", r.Request, r.Status, strings.Join(parts, ", "))
+}
+
+// statusList lists statuses as a message says them: "502, 503 or 504".
+func statusList(statuses []int) string {
+	s := make([]string, len(statuses))
+	for i, st := range statuses {
+		s[i] = strconv.Itoa(st)
+	}
+	return listOf(s, "or")
+}
+
+// holds is a Gomega matcher for a check whose description says it all:
+// its failure is the description alone, where Gomega's own matchers add
+// "Expected <bool>: true to be false". It goes through Gomega all the same,
+// so a SHOULD's failure is recorded as its verdict.
+func holds() types.GomegaMatcher { return holdsMatcher{} }
+
+type holdsMatcher struct{}
+
+func (holdsMatcher) Match(actual any) (bool, error) {
+	ok, isBool := actual.(bool)
+	if !isBool {
+		return false, fmt.Errorf("holds wants a bool, got %T", actual)
+	}
+	return ok, nil
+}
+
+func (holdsMatcher) FailureMessage(any) string        { return "" }
+func (holdsMatcher) NegatedFailureMessage(any) string { return "" }

@@ -160,12 +160,14 @@ func (c *Container) startLocked(ctx context.Context) error {
 	if c.opts.Output != nil {
 		opts = append(opts, testcontainers.WithLogConsumers(logWriter{c.opts.Output}))
 	}
+	began := time.Now()
 	ctr, err := testcontainers.Run(ctx, c.opts.Image, opts...)
 	if err != nil {
 		if ctr != nil {
 			_ = testcontainers.TerminateContainer(ctr)
 		}
-		return fmt.Errorf("target image %s: did not answer %s below 500 within %s: %w", c.opts.Image, c.opts.ReadyPath, c.opts.StartTimeout, err)
+		return newNotReady(ctx, c.opts.StartTimeout, began, fmt.Sprintf("target image %s: did not answer %s below 500 %s: %v",
+			c.opts.Image, c.opts.ReadyPath, ReadyBound(ctx, c.opts.StartTimeout), err), err)
 	}
 	c.ctr = ctr
 	return nil

@@ -213,8 +213,9 @@ func (p *Process) startLocked(ctx context.Context) error {
 
 // waitReady polls ReadyPath until it answers below 500, the process exits,
 // or StartTimeout passes.
-func (p *Process) waitReady(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, p.opts.StartTimeout)
+func (p *Process) waitReady(parent context.Context) error {
+	began := time.Now()
+	ctx, cancel := context.WithTimeout(parent, p.opts.StartTimeout)
 	defer cancel()
 	url := "http://127.0.0.1:" + p.env[EnvPort] + p.opts.ReadyPath
 	client := &http.Client{
@@ -245,8 +246,8 @@ func (p *Process) waitReady(ctx context.Context) error {
 			return fmt.Errorf("target process: %q exited before it answered GET %s (%v); its last output:\n%s",
 				p.opts.Command, p.opts.ReadyPath, p.err, indentedLines(p.out, outputLines))
 		case <-ctx.Done():
-			return fmt.Errorf("target process: %q did not answer GET %s within %s (last: %v); its last output:\n%s",
-				p.opts.Command, p.opts.ReadyPath, p.opts.StartTimeout, last, indentedLines(p.out, outputLines))
+			return newNotReady(parent, p.opts.StartTimeout, began, fmt.Sprintf("target process: %q did not answer GET %s %s (last: %v); its last output:\n%s",
+				p.opts.Command, p.opts.ReadyPath, ReadyBound(parent, p.opts.StartTimeout), last, indentedLines(p.out, outputLines)), nil)
 		case <-tick.C:
 		}
 	}

@@ -122,11 +122,29 @@ func TestProcessThatNeverAnswersTimesOut(t *testing.T) {
 		Command:      "echo waiting; exec sleep 30",
 		StartTimeout: 300 * time.Millisecond,
 	})
-	if err == nil || !strings.Contains(err.Error(), "did not answer") || !strings.Contains(err.Error(), "waiting") {
+	if err == nil || !strings.Contains(err.Error(), "did not answer GET / within its start timeout of 300ms") || !strings.Contains(err.Error(), "waiting") {
 		t.Fatalf("want a timeout error with the output, got %v", err)
+	}
+	if !errors.Is(err, ErrStartTimeout) {
+		t.Errorf("%v is not ErrStartTimeout", err)
 	}
 	if took := time.Since(start); took > 10*time.Second {
 		t.Errorf("the timeout took %s", took)
+	}
+}
+
+// When the caller's context ends before the start timeout (a run's
+// --timeout), the error says so, with the context's cause, instead of
+// naming a start timeout that never elapsed.
+func TestProcessWhoseRunEndsFirstSaysSo(t *testing.T) {
+	ctx, cancel := context.WithTimeoutCause(context.Background(), 300*time.Millisecond, errors.New("--timeout 300ms elapsed"))
+	defer cancel()
+	_, err := StartProcess(ctx, ProcessOptions{Command: "exec sleep 30", StartTimeout: time.Minute})
+	if err == nil || !strings.Contains(err.Error(), "did not answer GET / before the run's context ended (--timeout 300ms elapsed), earlier than its start timeout of 1m0s") {
+		t.Fatalf("want the run's end named as what ended the wait, got %v", err)
+	}
+	if errors.Is(err, ErrStartTimeout) {
+		t.Errorf("%v is ErrStartTimeout, though the start timeout never elapsed", err)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -221,6 +222,33 @@ func TestTargetEnvWritesTheTimeoutInTheProfilesFormat(t *testing.T) {
 		r := &proxyRun{profile: prof, target: targetSpec{kind: targetCommand}}
 		if got := r.targetEnv(&fake{URL: "http://127.0.0.1:1"})["BACKEND_TIMEOUT"]; got != want {
 			t.Errorf("backend_timeout_format %s: BACKEND_TIMEOUT=%q, want %q", format, got, want)
+		}
+	}
+}
+
+// A target that never answers is reported with the bound that ended the
+// wait: --timeout, when the run's time ran out first, not the start timeout
+// it never reached; the start timeout with the flag or key that set it.
+func TestTargetThatNeverAnswersNamesTheBoundThatApplied(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	ln.Close() // nothing answers there now
+	backend := []string{"--backend", "local", "--backend-addr", "127.0.0.1:0", "--backend-control-addr", "127.0.0.1:0"}
+	for _, c := range []struct {
+		args      []string
+		want, not string
+	}{
+		{[]string{"--timeout", "1s", "--target-url", closed}, "before the run's context ended (--timeout 1s elapsed), earlier than its start timeout of 1m0s", "set by"},
+		{[]string{"--start-timeout", "500ms", "--target-url", closed}, "within its start timeout of 500ms, set by --start-timeout", "--timeout"},
+		{[]string{"--timeout", "1s", "--target-cmd", "exec sleep 30"}, "before the run's context ended (--timeout 1s elapsed), earlier than its start timeout of 1m0s", "set by"},
+		{[]string{"--start-timeout", "500ms", "--target-cmd", "exec sleep 30"}, "(its start timeout is set by --start-timeout)", "--timeout"},
+	} {
+		code, _, stderr := run(t, append(append([]string{"proxy"}, backend...), c.args...)...)
+		if code != ExitUsage || !strings.Contains(stderr, c.want) || strings.Contains(stderr, c.not) {
+			t.Errorf("refreshspec proxy %s: exit %d, stderr %q; want exit 2 with %q and without %q", strings.Join(c.args, " "), code, stderr, c.want, c.not)
 		}
 	}
 }

@@ -14,7 +14,7 @@ import (
 
 // A profile whose backend mapping contradicts itself, or names what the fake
 // backend cannot serve, is refused with exit 2 naming the key, by every
-// command that reads it, before anything starts.
+// command that reads it, before anything starts or says it does.
 func TestBadBackendMappingsNameTheKey(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, yaml string) string {
@@ -43,6 +43,9 @@ func TestBadBackendMappingsNameTheKey(t *testing.T) {
 		code, _, stderr := run(t, c.args...)
 		if code != ExitUsage || !strings.Contains(stderr, c.want) {
 			t.Errorf("refreshspec %s: exit %d, stderr %q; want exit 2 and %q", strings.Join(c.args, " "), code, stderr, c.want)
+		}
+		if strings.Contains(stderr, "starting") {
+			t.Errorf("refreshspec %s said it was starting something before it refused the input:\n%s", strings.Join(c.args, " "), stderr)
 		}
 	}
 }

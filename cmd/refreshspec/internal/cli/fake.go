@@ -119,10 +119,18 @@ func fakeUsers(c profile.Credentials) []fakebackend.User {
 	})
 }
 
-func startFake(ctx context.Context, o fakeOptions) (*fake, error) {
-	if err := fakebackend.CheckMapping(o.mapping); err != nil {
-		return nil, usagef("--profile: the fake backend cannot speak the profile's backend dialect: %v", dialect.Under("backend", err))
+// checkFakeMapping refuses a profile's backend mapping that the fake
+// backend cannot serve. Commands call it while they check their input, so
+// that the refusal comes before anything starts or says it does.
+func checkFakeMapping(m dialect.Mapping) error {
+	if err := fakebackend.CheckMapping(m); err != nil {
+		return usagef("--profile: the fake backend cannot speak the profile's backend dialect: %v", dialect.Under("backend", err))
 	}
+	return nil
+}
+
+// startFake starts the fake backend; o.mapping has passed checkFakeMapping.
+func startFake(ctx context.Context, o fakeOptions) (*fake, error) {
 	if o.log == nil {
 		// testcontainers logs every step by default; -v shows it.
 		tclog.SetDefault(tclog.NewNoopLogger())

@@ -54,6 +54,9 @@ func runFakeBackend(ctx context.Context, args []string, e env) error {
 			return err
 		}
 		o.users, o.mapping = fakeUsers(prof.Credentials), prof.Backend.Mapping
+		if err := checkFakeMapping(o.mapping); err != nil {
+			return err
+		}
 	}
 	if verbose {
 		o.log = e.stderr

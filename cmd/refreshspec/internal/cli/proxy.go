@@ -103,6 +103,9 @@ func parseProxyRun(args []string, stderr io.Writer) (*proxyRun, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkFakeMapping(prof.Backend.Mapping); err != nil {
+		return nil, err
+	}
 	set := setFlags(fs)
 	if err := f.applyCredentials(prof, set); err != nil {
 		return nil, err

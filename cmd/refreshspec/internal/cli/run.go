@@ -22,6 +22,7 @@ func runSuite(ctx context.Context, e env, f commonFlags, opts runner.Options) er
 		printed[r.ID] = true
 		console.Scenario(r)
 	}
+	opts.Update = console.Update
 	if deadline, ok := ctx.Deadline(); ok {
 		opts.Timeout = time.Until(deadline)
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -186,7 +187,7 @@ func (t targetSpec) start(ctx context.Context, env map[string]string, prof *prof
 	if t.kind == targetURL {
 		var st startedTarget
 		for _, u := range t.urls {
-			if err := waitReady(ctx, u+t.readyPath, t.startTimeout); err != nil {
+			if err := waitReady(ctx, u+t.readyPath, t.startTimeout, t.timeoutOrigin); err != nil {
 				return startedTarget{}, setupf("%s: %v (it should run with %s=%s)", t.origin, err, prof.Target.EnvNames.BackendURL, fb.URL)
 			}
 			st.instances = append(st.instances, target.URL(u))
@@ -216,7 +217,7 @@ func (t targetSpec) startOne(ctx context.Context, env map[string]string, prof *p
 			ReadyPath: t.readyPath, StartTimeout: t.startTimeout, Output: out,
 		})
 		if err != nil {
-			return nil, setupf("%s: %v", t.origin, err)
+			return nil, setupf("%s%s: %v", t.origin, t.startTimeoutNote(err), err)
 		}
 		return c, nil
 	}
@@ -225,13 +226,25 @@ func (t targetSpec) startOne(ctx context.Context, env map[string]string, prof *p
 		ReadyPath: t.readyPath, StartTimeout: t.startTimeout, Output: out,
 	})
 	if err != nil {
-		return nil, setupf("%s: the target never became ready: %v", t.origin, err)
+		return nil, setupf("%s: the target never became ready%s: %v", t.origin, t.startTimeoutNote(err), err)
 	}
 	return p, nil
 }
 
-// waitReady requests url until it answers below 500 or timeout passes.
-func waitReady(ctx context.Context, url string, timeout time.Duration) error {
+// startTimeoutNote names where the start timeout came from when it is
+// what err ran into; the run's --timeout, when it came first, names itself.
+func (t targetSpec) startTimeoutNote(err error) string {
+	if !errors.Is(err, target.ErrStartTimeout) {
+		return ""
+	}
+	return " (its start timeout is set by " + t.timeoutOrigin + ")"
+}
+
+// waitReady requests url until it answers below 500, timeout (set by
+// origin) passes, or ctx ends, and says in its error which of them ended
+// the wait.
+func waitReady(ctx context.Context, url string, timeout time.Duration, origin string) error {
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	client := &http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -254,7 +267,11 @@ func waitReady(ctx context.Context, url string, timeout time.Duration) error {
 		last = err
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("GET %s did not answer below 500 within %s: %v", url, timeout, last)
+			bound := target.ReadyBound(parent, timeout)
+			if parent.Err() == nil {
+				bound += ", set by " + origin
+			}
+			return fmt.Errorf("GET %s did not answer below 500 %s: %v", url, bound, last)
 		case <-tick.C:
 		}
 	}
