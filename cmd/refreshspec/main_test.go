@@ -503,6 +503,8 @@ func TestBadInputExits2(t *testing.T) {
 		{[]string{"proxy", "--profile", bad}, `unknown key "proxy.cookie"`},
 		{[]string{"proxy", "--profile", filepath.Join(dir, "nope.yaml")}, "nope.yaml"},
 		{[]string{"proxy", "--backend", "bogus", "--target-cmd", "true"}, `--backend: "bogus"`},
+		{[]string{"proxy", "--backend", "local", "--backend-image", "refreshspec/fakebackend:dev", "--target-cmd", "true"}, "--backend-image refreshspec/fakebackend:dev needs --backend container"},
+		{[]string{"fakebackend", "--backend-image", "refreshspec/fakebackend:dev"}, "--backend-image refreshspec/fakebackend:dev needs --backend container"},
 		{[]string{"proxy", "--backend", "local", "--target-cmd", "echo starting; exit 3", "--start-timeout", "20s"}, "never became ready"},
 		// A value from the profile is named by its key, not by a flag the
 		// user never passed.

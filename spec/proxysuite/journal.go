@@ -81,7 +81,13 @@ func (s *suite) journalText(es []control.Entry) string {
 	s.mu.Unlock()
 	var b strings.Builder
 	for _, e := range es {
-		fmt.Fprintf(&b, "  #%d %s %d %s", e.Seq, e.Route, e.Status, e.Outcome)
+		route := string(e.Route)
+		if e.Route == control.RouteOther {
+			// A call the profile's backend mapping does not serve: the
+			// method and path say what the target expected of its backend.
+			route = fmt.Sprintf("%s (%s %s)", e.Route, e.Method, e.Path)
+		}
+		fmt.Fprintf(&b, "  #%d %s %d %s", e.Seq, route, e.Status, e.Outcome)
 		if e.Fault != "" {
 			fmt.Fprintf(&b, " (fault %s)", e.Fault)
 		}

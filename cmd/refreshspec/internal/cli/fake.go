@@ -69,9 +69,16 @@ type fake struct {
 // Close stops the backend (and removes its network).
 func (f *fake) Close(ctx context.Context) error { return f.close(ctx) }
 
-func checkBackendKind(kind string) error {
+// checkBackendKind checks --backend, and that --backend-image (image) is
+// given only where it is used: a local backend runs in this process, and an
+// image the user named but the run ignored would test something else than
+// they think.
+func checkBackendKind(kind, image string) error {
 	if kind != backendContainer && kind != backendLocal {
 		return usagef("--backend: %q is not one of container, local", kind)
+	}
+	if image != "" && kind != backendContainer {
+		return usagef("--backend-image %s needs --backend container: a --backend %s fake backend runs in this process", image, kind)
 	}
 	return nil
 }

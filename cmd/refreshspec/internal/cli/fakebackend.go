@@ -33,12 +33,12 @@ func runFakeBackend(ctx context.Context, args []string, e env) error {
 	fs.StringVar(&addr, "addr", "127.0.0.1:9090", "loopback address of the API")
 	fs.StringVar(&controlAddr, "control-addr", "127.0.0.1:9091", "loopback address of the control API")
 	fs.StringVar(&profilePath, "profile", "", "speak this profile's backend dialect (docs/dialects.md) and know its credentials' user")
-	fs.BoolVar(&verbose, "v", false, "log every request to stderr")
+	fs.BoolVar(&verbose, "v", false, "log to stderr: a line per refresh attempt with its outcome (the fake backend's info level)")
 	fs.Usage = usageFunc(fs, "refreshspec fakebackend [--backend local|container] [--addr HOST:PORT] [--control-addr HOST:PORT] [--profile FILE]\n  refreshspec fakebackend serve [cmd/fakebackend flags]")
 	if err := parse(fs, args, e.stderr); err != nil {
 		return err
 	}
-	if err := checkBackendKind(kind); err != nil {
+	if err := checkBackendKind(kind, image); err != nil {
 		return err
 	}
 	if err := checkLoopbackAddr("addr", addr); err != nil {

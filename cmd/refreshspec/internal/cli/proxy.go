@@ -96,7 +96,7 @@ func parseProxyRun(args []string, stderr io.Writer) (*proxyRun, error) {
 	if err := f.check(); err != nil {
 		return nil, err
 	}
-	if err := checkBackendKind(f.backend); err != nil {
+	if err := checkBackendKind(f.backend, f.backendImage); err != nil {
 		return nil, err
 	}
 	prof, dir, err := f.loadProfile()
