@@ -3,7 +3,11 @@ package reference
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,14 +30,46 @@ type sharedSetup struct {
 
 func startShared(t *testing.T) *sharedSetup {
 	t.Helper()
+	sh, _ := startSharedRelayed(t)
+	return sh
+}
+
+// startSharedRelayed is startShared with the instances reaching the
+// backend through a relay that closes refreshed when the first refresh
+// call arrives: how a test knows the lock holder is inside its refresh,
+// past every Redis command that comes before it, without guessing a delay.
+func startSharedRelayed(t *testing.T) (*sharedSetup, <-chan struct{}) {
+	t.Helper()
 	rs := redisserver.Require(t)
 	be, ctl := startBackend(t, fakebackend.Config{})
 	setGrace(t, ctl, 0)
+	backendURL, refreshed := refreshRelay(t, be.URL)
 	withRedis := func(c *Config) { c.RedisURL = rs.URL() }
 	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr})
 	t.Cleanup(func() { _ = rdb.Close() })
 	return &sharedSetup{ctl: ctl, redis: rs, rdb: rdb,
-		instances: []*proxy{startProxy(t, be.URL, withRedis), startProxy(t, be.URL, withRedis)}}
+		instances: []*proxy{startProxy(t, backendURL, withRedis), startProxy(t, backendURL, withRedis)}}, refreshed
+}
+
+// refreshRelay is the backend at backendURL behind a loopback relay, and a
+// channel closed when the first POST /auth/refresh reaches the relay.
+func refreshRelay(t testing.TB, backendURL string) (string, <-chan struct{}) {
+	t.Helper()
+	target, err := url.Parse(backendURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forward := httputil.NewSingleHostReverseProxy(target)
+	refreshed := make(chan struct{})
+	var once sync.Once
+	relay := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/auth/refresh" {
+			once.Do(func() { close(refreshed) })
+		}
+		forward.ServeHTTP(w, r)
+	}))
+	t.Cleanup(relay.Close)
+	return relay.URL, refreshed
 }
 
 func setGrace(t testing.TB, ctl *control.Client, d time.Duration) {
@@ -183,7 +219,7 @@ func TestRedisDownAnswers503AndKeepsTheSession(t *testing.T) {
 // session; the other instance answers 503 instead of refreshing a second
 // time, and the family lives.
 func TestRedisKilledMidRefresh(t *testing.T) {
-	sh := startShared(t)
+	sh, refreshed := startSharedRelayed(t)
 	cookie := sh.instances[0].login()
 	keys := keysFor(sessionRefreshToken(t, sh.instances[0], cookie))
 	expireAccess(t, sh.ctl)
@@ -193,6 +229,15 @@ func TestRedisKilledMidRefresh(t *testing.T) {
 	holder := make(chan *answer, 1)
 	go func() { holder <- sh.instances[0].get("/api/me", cookie) }()
 	waitForKey(t, sh.rdb, keys.lock)
+	// Killed once the holder's refresh is at the backend (held there by the
+	// delay): killed between its lock and its look for a result published
+	// meanwhile, the holder would answer 503 without refreshing, which is
+	// right too, but not the case under test.
+	select {
+	case <-refreshed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the lock holder's refresh never reached the backend")
+	}
 	if err := sh.redis.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +268,9 @@ func TestLockOfADeadHolderIsFreedByItsTTL(t *testing.T) {
 	// A live holder's lock has a TTL, at most lockTTL.
 	keys := keysFor(sessionRefreshToken(t, sh.instances[0], cookie))
 	expireAccess(t, sh.ctl)
-	queueFault(t, sh.ctl, control.Fault{Route: control.RouteRefresh, Count: 1, Kind: control.FaultDelay, Delay: control.Duration(300 * time.Millisecond)})
+	// The backend holds the refresh a second, the lock with it: time enough
+	// to read the lock's TTL on a loaded machine.
+	queueFault(t, sh.ctl, control.Fault{Route: control.RouteRefresh, Count: 1, Kind: control.FaultDelay, Delay: control.Duration(time.Second)})
 	holder := make(chan *answer, 1)
 	go func() { holder <- sh.instances[0].get("/api/me", cookie) }()
 	waitForKey(t, sh.rdb, keys.lock)

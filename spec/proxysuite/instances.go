@@ -54,21 +54,39 @@ func (s *suite) instancesShareRefresh() {
 // returns a cookie of the rotated session for the next round.
 func (s *suite) instancesRound(instances []Target, family, cookie string, round int, blip bool) string {
 	GinkgoHelper()
-	n := len(instances)
 	s.expire(family)
 	mark := s.mark()
 	note := ""
 	if blip {
-		s.queue(control.Fault{Route: control.RouteRefresh, Count: 1, Kind: control.FaultStatus, Status: http.StatusServiceUnavailable})
-		first, err := s.sessionWithCookie(instances[round%n], cookie).sendAPI()
-		Expect(err).NotTo(HaveOccurred(), "round %d: the request that meets the backend's 503", round)
-		note = fmt.Sprintf("; %s (it answered %d)", blipNote, first.Status)
+		note = s.refreshMeetsABlip(instances, cookie, round)
 	}
-	s.queue(control.Fault{Route: control.RouteRefresh, Count: 1, Kind: control.FaultDelay, Delay: control.Duration(raceWindow)})
+	wave, es := s.spreadOverInstances(instances, cookie, round, mark, note)
+	newAccess := s.expectOneRefreshAcross(len(instances), round, note, es)
+	return s.expectEveryInstanceRotated(instances, cookie, round, newAccess, wave)
+}
 
-	// Half leave together, half staggered over 0-50 ms; request i goes to
-	// instance i mod N. Each has a session of its own, so that every one
-	// carries the cookie from before the rotation whatever the others get.
+// refreshMeetsABlip sends one request of the session whose refresh the
+// backend answers 503, and returns the note that failure messages of the
+// round carry about it.
+func (s *suite) refreshMeetsABlip(instances []Target, cookie string, round int) string {
+	GinkgoHelper()
+	s.queue(control.Fault{Route: control.RouteRefresh, Count: 1, Kind: control.FaultStatus, Status: http.StatusServiceUnavailable})
+	first, err := s.sessionWithCookie(instances[round%len(instances)], cookie).sendAPI()
+	Expect(err).NotTo(HaveOccurred(), "round %d: the request that meets the backend's 503", round)
+	return fmt.Sprintf("; %s (it answered %d)", blipNote, first.Status)
+}
+
+// spreadOverInstances sends the round's requests, each with the cookie from
+// before the rotation: half together and half staggered over 0-50 ms,
+// request i to instance i mod N, then a late one per instance once the
+// refresh has finished. Every one must be a 200 and no refresh reuse. It
+// returns the first wave's answers and the round's journal.
+func (s *suite) spreadOverInstances(instances []Target, cookie string, round, mark int, note string) ([]attempt, []control.Entry) {
+	GinkgoHelper()
+	n := len(instances)
+	s.queue(control.Fault{Route: control.RouteRefresh, Count: 1, Kind: control.FaultDelay, Delay: control.Duration(raceWindow)})
+	// Each request has a session of its own, so that every one carries the
+	// cookie from before the rotation whatever the others get.
 	clients := make([]*session, concurrentRequests)
 	for i := range clients {
 		clients[i] = s.sessionWithCookie(instances[i%n], cookie)
@@ -82,16 +100,21 @@ func (s *suite) instancesRound(instances []Target, family, cookie string, round 
 	})
 	s.expectAnswered(round, n, mark, note, wave, func(i int) string { return fmt.Sprintf("request %d (instance %d)", i+1, i%n+1) })
 
-	// Stragglers: the cookie from before the rotation, once the refresh has
-	// finished, on every instance.
 	stragglers := make([]*session, n)
 	for i, inst := range instances {
 		stragglers[i] = s.sessionWithCookie(inst, cookie)
 	}
 	late := atOnce(n, func(i int) (*response, error) { return stragglers[i].sendAPI() })
 	es := s.expectAnswered(round, n, mark, note, late, func(i int) string { return fmt.Sprintf("the late request to instance %d", i+1) })
+	return wave, es
+}
 
-	// The refresh that met the queued 503 rotated nothing: not counted.
+// expectOneRefreshAcross checks the round's journal for exactly one
+// refresh across the n instances (the one a queued 503 met rotated
+// nothing and does not count), which rotated, and a family still alive;
+// it returns the rotated access token.
+func (s *suite) expectOneRefreshAcross(n, round int, note string, es []control.Entry) string {
+	GinkgoHelper()
 	var refreshes []control.Entry
 	for _, e := range onRoutes(es, control.RouteRefresh) {
 		if e.Outcome != control.OutcomeFault {
@@ -103,10 +126,16 @@ func (s *suite) instancesRound(instances []Target, family, cookie string, round 
 	Expect(refreshes[0].Outcome).To(Equal(control.OutcomeOK), "round %d: the refresh should rotate the tokens; the backend saw:\n%s", round, s.journalText(es))
 	newAccess, newRefresh := issuedTokens(refreshes[0])
 	s.expectFamilyAlive(fmt.Sprintf("round %d", round), newRefresh)
+	return newAccess
+}
 
-	// Every instance ends on the rotated session: what each handed out
-	// (or, for a target that keeps its cookie, the cookie itself) presents
-	// the rotated access token on every instance, with no refresh.
+// expectEveryInstanceRotated checks that every instance ends on the rotated
+// session: what each handed out in the wave (or, for a target that keeps
+// its cookie, the cookie itself) presents the rotated access token on every
+// instance, with no refresh. It returns instance 1's cookie.
+func (s *suite) expectEveryInstanceRotated(instances []Target, cookie string, round int, newAccess string, wave []attempt) string {
+	GinkgoHelper()
+	n := len(instances)
 	name := s.sessionCookieName()
 	next := make([]string, n)
 	for i, a := range wave {

@@ -95,7 +95,6 @@ func (c *Config) runPreflight(ctx context.Context) error {
 			ss.close()
 		}
 	}()
-	p := s.profile()
 	if err := c.Backend.Reset(ctx); err != nil {
 		return &PreflightError{Step: "resetting the fake backend", Err: err}
 	}
@@ -103,18 +102,35 @@ func (c *Config) runPreflight(ctx context.Context) error {
 	if err != nil {
 		return &PreflightError{Step: "opening a client", Err: err}
 	}
-
-	if p.Proxy.CSRF.Enabled() {
-		e := p.Proxy.LoginPage
-		if _, err := ss.csrfToken(); err != nil {
-			key, hint := "proxy.login_page.path", "the login page is where the suite fetches the CSRF token"
-			if errors.Is(err, errNoCSRFToken) {
-				key, hint = "proxy.csrf.source", "cookie:NAME, input:NAME (a hidden input of the login form) or meta:NAME"
-			}
-			return &PreflightError{Step: e.Method + " " + e.Path + " (the CSRF token)", Err: err, Key: key, Hint: hint}
-		}
+	if err := s.preflightCSRF(ss); err != nil {
+		return err
 	}
+	return s.preflightLogin(ctx, ss)
+}
 
+// preflightCSRF fetches the login page's CSRF token, when the profile
+// asks for one, and names the key to check when it cannot.
+func (s *suite) preflightCSRF(ss *session) error {
+	p := s.profile()
+	if !p.Proxy.CSRF.Enabled() {
+		return nil
+	}
+	if _, err := ss.csrfToken(); err != nil {
+		e := p.Proxy.LoginPage
+		key, hint := "proxy.login_page.path", "the login page is where the suite fetches the CSRF token"
+		if errors.Is(err, errNoCSRFToken) {
+			key, hint = "proxy.csrf.source", "cookie:NAME, input:NAME (a hidden input of the login form) or meta:NAME"
+		}
+		return &PreflightError{Step: e.Method + " " + e.Path + " (the CSRF token)", Err: err, Key: key, Hint: hint}
+	}
+	return nil
+}
+
+// preflightLogin logs in once with the profile's credentials and judges
+// the answer: nil when it worked, or when it failed for a reason the
+// scenarios judge; one diagnosis when the mapping is at fault.
+func (s *suite) preflightLogin(ctx context.Context, ss *session) error {
+	c, p := s.cfg, s.profile()
 	e := p.Proxy.Login
 	step := e.Method + " " + e.Path
 	since, err := lastSeq(ctx, c.Backend)
