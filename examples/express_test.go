@@ -2,7 +2,6 @@ package examples
 
 import (
 	"context"
-	"slices"
 	"testing"
 	"time"
 )
@@ -92,15 +91,5 @@ func checkNodeApp(ctx context.Context, t *testing.T, bin string, app nodeApp) {
 	expectOnly(t, "the correct app", rep, code, app.allowed)
 	expectSkipped(t, "the correct app", rep, app.skipped)
 
-	for _, bug := range app.bugs {
-		rep, code := suiteRun{
-			dir:     app.dir,
-			profile: app.profile,
-			env:     []string{"PLANTED_BUG=" + bug.name},
-			flags:   []string{"--backend", "local", "--strict", "--focus", bug.id},
-		}.run(ctx, t, bin)
-		if code != 1 || !slices.Contains(rep.failed(), bug.id) {
-			t.Errorf("PLANTED_BUG=%s should fail %s (exit 1); exit %d, failed: %v", bug.name, bug.id, code, rep.failed())
-		}
-	}
+	expectPlantedBugsCaught(ctx, t, bin, app.dir, app.profile, app.bugs, false)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"testing"
 	"time"
 )
@@ -67,15 +66,5 @@ func TestGoSCSExample(t *testing.T) {
 	expectOnly(t, "the correct app", rep, code, nil)
 	expectSkipped(t, "the correct app", rep, goSCSSkipped)
 
-	for _, bug := range goSCSBugs {
-		rep, code := suiteRun{
-			dir:     goSCSDir,
-			profile: "refreshspec.yaml",
-			env:     []string{"PLANTED_BUG=" + bug.name},
-			flags:   []string{"--backend", "local", "--strict", "--focus", bug.id},
-		}.run(ctx, t, bin)
-		if code != 1 || !slices.Contains(rep.failed(), bug.id) {
-			t.Errorf("PLANTED_BUG=%s should fail %s (exit 1); exit %d, failed: %v", bug.name, bug.id, code, rep.failed())
-		}
-	}
+	expectPlantedBugsCaught(ctx, t, bin, goSCSDir, "refreshspec.yaml", goSCSBugs, false)
 }

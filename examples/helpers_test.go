@@ -231,3 +231,26 @@ func skipOrFail(t *testing.T, reason string) {
 	}
 	t.Skip(reason)
 }
+
+// expectPlantedBugsCaught runs the app in dir once per planted bug
+// (PLANTED_BUG=name), with the in-process fake backend, strict and focused
+// on the bug's scenario, and checks the run fails that scenario (exit 1);
+// with alone, that scenario and no other.
+func expectPlantedBugsCaught(ctx context.Context, t *testing.T, bin, dir, profile string, bugs []plantedBug, alone bool) {
+	t.Helper()
+	for _, bug := range bugs {
+		rep, code := suiteRun{
+			dir:     dir,
+			profile: profile,
+			env:     []string{"PLANTED_BUG=" + bug.name},
+			flags:   []string{"--backend", "local", "--strict", "--focus", bug.id},
+		}.run(ctx, t, bin)
+		failed := rep.failed()
+		switch {
+		case alone && (code != 1 || !slices.Equal(failed, []string{bug.id})):
+			t.Errorf("PLANTED_BUG=%s should fail %s alone (exit 1); exit %d, failed: %v", bug.name, bug.id, code, failed)
+		case !alone && (code != 1 || !slices.Contains(failed, bug.id)):
+			t.Errorf("PLANTED_BUG=%s should fail %s (exit 1); exit %d, failed: %v", bug.name, bug.id, code, failed)
+		}
+	}
+}

@@ -61,15 +61,5 @@ func TestNextJSIronSession(t *testing.T) {
 		}
 	}
 
-	for _, bug := range nextPlantedBugs {
-		rep, code := suiteRun{
-			dir:     nextDir,
-			profile: "refreshspec.yaml",
-			env:     []string{"PLANTED_BUG=" + bug.name},
-			flags:   []string{"--backend", "local", "--strict", "--focus", bug.id},
-		}.run(ctx, t, bin)
-		if failed := rep.failed(); code != 1 || !slices.Equal(failed, []string{bug.id}) {
-			t.Errorf("PLANTED_BUG=%s should fail %s alone (exit 1); exit %d, failed: %v", bug.name, bug.id, code, failed)
-		}
-	}
+	expectPlantedBugsCaught(ctx, t, bin, nextDir, "refreshspec.yaml", nextPlantedBugs, true)
 }

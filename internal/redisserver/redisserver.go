@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/refreshspec/refreshspec/internal/freeport"
 	"github.com/refreshspec/refreshspec/internal/tail"
 )
 
@@ -73,7 +74,7 @@ func Start(ctx context.Context) (*Server, error) {
 	// Another process may take the free port between the probe and
 	// redis-server's bind: try a few ports before giving up.
 	for attempt := 0; ; attempt++ {
-		port, err := freePort()
+		port, err := freeport.Loopback()
 		if err == nil {
 			s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 			err = s.start(ctx)
@@ -234,13 +235,4 @@ func ping(ctx context.Context, addr string) error {
 		return fmt.Errorf("PING answered %q", got)
 	}
 	return nil
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("redisserver: finding a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"net/netip"
 	"strconv"
 	"sync"
@@ -19,6 +18,7 @@ import (
 	tcnetwork "github.com/testcontainers/testcontainers-go/network"
 	"github.com/testcontainers/testcontainers-go/wait"
 
+	"github.com/refreshspec/refreshspec/internal/freeport"
 	"github.com/refreshspec/refreshspec/profile"
 	"github.com/refreshspec/refreshspec/spec/proxysuite"
 )
@@ -80,7 +80,7 @@ func StartContainer(ctx context.Context, opts ContainerOptions) (*Container, err
 	if opts.StartTimeout <= 0 {
 		opts.StartTimeout = 60 * time.Second
 	}
-	port, err := freeLoopbackPort()
+	port, err := freeport.Loopback()
 	if err != nil {
 		return nil, fmt.Errorf("target container: %w", err)
 	}
@@ -205,15 +205,6 @@ func LocalImage(ctx context.Context, image string) error {
 		return fmt.Errorf("image %s: %w", image, err)
 	}
 	return nil
-}
-
-func freeLoopbackPort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // logWriter copies a container's log lines to a writer.

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -18,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/refreshspec/refreshspec/internal/freeport"
 	"github.com/refreshspec/refreshspec/internal/tail"
 	"github.com/refreshspec/refreshspec/profile"
 	"github.com/refreshspec/refreshspec/spec/proxysuite"
@@ -101,7 +101,7 @@ func StartProcess(ctx context.Context, opts ProcessOptions) (*Process, error) {
 		env = map[string]string{}
 	}
 	if env[EnvPort] == "" {
-		port, err := freeProcessPort()
+		port, err := freeport.Loopback()
 		if err != nil {
 			return nil, fmt.Errorf("target process: %w", err)
 		}
@@ -277,16 +277,6 @@ func (p *Process) stopLocked() error {
 	case <-time.After(stopGrace):
 		return fmt.Errorf("target process: %q (pid %d) did not exit after SIGKILL", p.opts.Command, pgid)
 	}
-}
-
-// freeProcessPort asks the kernel for a loopback port that is free now.
-func freeProcessPort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // indentedLines is the end of a target's output, indented for an error message.
