@@ -8,7 +8,7 @@ export TESTCONTAINERS_RYUK_DISABLED ?= true
 export TESTCONTAINERS_HOST_OVERRIDE ?= 127.0.0.1
 
 GO ?= go
-# PKGS narrows test and lint, e.g. make test PKGS=./fakebackend/...
+# PKGS narrows test and lint, e.g. make test PKGS=./internal/fakebackend/...
 PKGS ?= ./...
 # Images are FROM scratch with one static Linux binary: nothing is pulled.
 IMAGE_TAG ?= dev
@@ -31,7 +31,7 @@ images:
 	CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -o $(IMAGE_BIN)/fakebackend/ ./cmd/fakebackend
 	CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -o $(IMAGE_BIN)/reference/ ./cmd/reference
 	docker build -t refreshspec/fakebackend:$(IMAGE_TAG) -f fakebackend/Dockerfile $(IMAGE_BIN)/fakebackend
-	docker build -t refreshspec/reference:$(IMAGE_TAG) -f reference/Dockerfile $(IMAGE_BIN)/reference
+	docker build -t refreshspec/reference:$(IMAGE_TAG) -f internal/reference/Dockerfile $(IMAGE_BIN)/reference
 
 ## test: the project's own tests (the README's test command)
 test:
@@ -45,7 +45,7 @@ lint:
 
 ## fuzz: each fuzz target for FUZZTIME, one after another (crashers land in testdata/fuzz/: keep them)
 FUZZTIME ?= 10s
-FUZZ_TARGETS := FuzzAPI:./fakebackend/ FuzzUnsealCookie:./reference/ FuzzHandler:./reference/ FuzzParse:./profile/
+FUZZ_TARGETS := FuzzAPI:./internal/fakebackend/ FuzzUnsealCookie:./internal/reference/ FuzzHandler:./internal/reference/ FuzzParse:./profile/
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "== $${t%%:*} ($(FUZZTIME))"; \
@@ -57,11 +57,11 @@ SOAK_DURATION ?= 60s
 soak:
 	$(GO) run ./cmd/refreshsoak -duration $(SOAK_DURATION) $(SOAK_FLAGS)
 
-## bench: the performance table (reference vs bare proxy vs direct, refresh storm, memory, suite wall time, the storm across two instances on Redis), bounded to 3 minutes (Go benchmarks: go test -run NONE -bench . -benchmem ./reference/ ./fakebackend/)
+## bench: the performance table (reference vs bare proxy vs direct, refresh storm, memory, suite wall time, the storm across two instances on Redis), bounded to 3 minutes (Go benchmarks: go test -run NONE -bench . -benchmem ./internal/reference/ ./internal/fakebackend/)
 bench: build
 	bin/refreshbench -bin-dir bin
 
-## docs: regenerate docs/scenarios.md from the catalogue in spec/catalogue (a test checks it is up to date)
+## docs: regenerate docs/scenarios.md from the catalogue in catalogue/ (a test checks it is up to date)
 docs:
 	$(GO) run ./cmd/refreshspec list --markdown > docs/scenarios.md.tmp || { rm -f docs/scenarios.md.tmp; exit 1; }
 	mv docs/scenarios.md.tmp docs/scenarios.md
@@ -70,5 +70,22 @@ docs:
 run:
 	CGO_ENABLED=0 bash scripts/with-redis $(GO) run ./cmd/refreshspec proxy --browser --instances 2 --target-cmd '$(GO) run ./cmd/reference'
 
+## dist: release archives of refreshspec into DIST_DIR (default dist/), one per platform of PLATFORMS (default all six): static, -trimpath, VERSION and commit stamped; a .tar.gz (.zip for windows) holding the binary, LICENSE and README.md, and refreshspec_VERSION_checksums.txt (sha256sum); scripts/dist does the work
+DIST_DIR ?= dist
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
+DIST = GO='$(GO)' DIST_DIR='$(DIST_DIR)' VERSION='$(VERSION)' PLATFORMS='$(PLATFORMS)' IMAGE_TAG='$(IMAGE_TAG)' bash scripts/dist
+.PHONY: dist npm image
+dist:
+	$(DIST) archives
+
+## npm: the npm packages from make dist's binaries into DIST_DIR/npm (npm pack): refreshspec, a launcher, and @refreshspec/cli-<os>-<cpu> for each of PLATFORMS (sources in npm/)
+npm:
+	$(DIST) npm
+
+## image: refreshspec/refreshspec:IMAGE_TAG, FROM scratch: the CLI (/refreshspec, the entrypoint) and the fake backend (/fakebackend); cmd/refreshspec/Dockerfile
+image:
+	$(DIST) image
+
 clean:
-	rm -rf bin
+	rm -rf bin dist

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/refreshspec/refreshspec/spec/catalogue"
+	"github.com/refreshspec/refreshspec/catalogue"
 )
 
 // The keys that say how the suite talks to a target built on another stack

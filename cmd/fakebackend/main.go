@@ -20,7 +20,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/refreshspec/refreshspec/fakebackend"
+	"github.com/refreshspec/refreshspec/internal/fakebackend"
 )
 
 func main() {

@@ -10,7 +10,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/refreshspec/refreshspec/reference"
+	"github.com/refreshspec/refreshspec/internal/reference"
 )
 
 func main() {

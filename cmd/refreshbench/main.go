@@ -16,7 +16,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/refreshspec/refreshspec/bench"
+	"github.com/refreshspec/refreshspec/internal/bench"
 )
 
 func main() {

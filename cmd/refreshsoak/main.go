@@ -16,7 +16,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/refreshspec/refreshspec/soak"
+	"github.com/refreshspec/refreshspec/internal/soak"
 )
 
 func main() {

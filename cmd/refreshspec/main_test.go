@@ -2,7 +2,7 @@ package main
 
 // These tests build refreshspec as users install it (CGO_ENABLED=0) and run
 // the binary: against the reference proxy (conformant), against one of its
-// mutants (reference/mutants: not conformant), with bad input, and its list
+// mutants (internal/reference/mutants: not conformant), with bad input, and its list
 // and fakebackend/backend commands. The proxy runs use the containerized
 // fake backend, as the CLI does by default; they skip without a Docker
 // engine unless REFRESHSPEC_REQUIRE_DOCKER=1.
@@ -26,16 +26,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/refreshspec/refreshspec/catalogue"
 	fbcontainer "github.com/refreshspec/refreshspec/fakebackend/container"
 	"github.com/refreshspec/refreshspec/internal/mutant"
 	"github.com/refreshspec/refreshspec/internal/redisserver"
-	"github.com/refreshspec/refreshspec/spec/catalogue"
 )
 
 var (
 	binDir   string
 	builds   sync.Map // name -> *build
-	buildMu  sync.Mutex
 	repoRoot = filepath.Join("..", "..")
 )
 
@@ -280,7 +279,7 @@ func brokenProxy(t *testing.T) string {
 }
 
 // mutantProxy builds the reference with the named mutant of
-// reference/mutants applied and returns the binary.
+// internal/reference/mutants applied and returns the binary.
 func mutantProxy(t *testing.T, name string) string {
 	t.Helper()
 	root, err := filepath.Abs(repoRoot)

@@ -89,5 +89,26 @@ func ExampleWithStaticBinary() {
 	}()
 	if err != nil {
 		log.Printf("start the fake backend: %v", err)
+		return
 	}
+	backendURL, err := ctr.URL(ctx)
+	if err != nil {
+		log.Printf("backend URL: %v", err)
+		return
+	}
+	fmt.Println("BACKEND_URL=" + backendURL)
+}
+
+// URL and ControlURL refuse a Docker host off loopback: testcontainers may
+// pick a gateway address when it believes it runs in a container, and the
+// suite's tokens and control commands must not leave this machine.
+func ExampleCheckLoopback() {
+	for _, host := range []string{"localhost", "127.0.0.1", "::1", "172.17.0.1"} {
+		fmt.Println(host, container.CheckLoopback(host) == nil)
+	}
+	// Output:
+	// localhost true
+	// 127.0.0.1 true
+	// ::1 true
+	// 172.17.0.1 false
 }

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/refreshspec/refreshspec/fakebackend"
+	"github.com/refreshspec/refreshspec/internal/fakebackend"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
 )
 

@@ -9,8 +9,8 @@ import (
 	"log"
 	"net/http"
 
-	"github.com/refreshspec/refreshspec/fakebackend"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
+	"github.com/refreshspec/refreshspec/internal/fakebackend"
 )
 
 // A test starts a fake backend, puts the app under test in front of it, and
@@ -166,6 +166,19 @@ func ExampleError() {
 	// Output:
 	// 404 unknown_family
 	// control: POST /control/revoke: 404 unknown_family: no family f-42
+}
+
+// Fingerprint is how a token may appear in a failure message or a log: the
+// first eight hex digits of its SHA-256, as the fake backend's log lines and
+// the journal's Authorization header show it, and nothing of the token itself.
+func ExampleFingerprint() {
+	fmt.Println(control.Fingerprint("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl"))
+	fmt.Println(control.Fingerprint("rt-1a2b3c"))
+	fmt.Printf("%q\n", control.Fingerprint(""))
+	// Output:
+	// 626ba527
+	// 0857f2c2
+	// ""
 }
 
 // startFakeBackend starts an in-process fake backend on free loopback ports.

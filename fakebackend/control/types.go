@@ -112,41 +112,12 @@ type RateLimit struct {
 	Window     Duration `json:"window"`
 }
 
-// Break names a deliberate defect the fake backend can be switched into, the
-// way real backends are broken; the backend suite's mutation self-test uses
-// them. A correct run sets none.
-type Break string
-
-// The defects of the backend suite's mutation self-test: each must fail a B scenario.
-const (
-	BreakNoRotation         Break = "no-rotation"          // refresh returns the same refresh token
-	BreakNoInvalidation     Break = "no-invalidation"      // the presented refresh token keeps working
-	BreakNoFamilyRevocation Break = "no-family-revocation" // reuse is rejected but the family lives on
-	BreakMalformedJSON500   Break = "malformed-json-500"   // a malformed body gets a 500
-	BreakNoCacheControl     Break = "no-cache-control"     // token responses lack Cache-Control: no-store
-	BreakNoWWWAuthenticate  Break = "no-www-authenticate"  // a rejected access token gets no WWW-Authenticate
-	BreakNoRateLimit        Break = "no-rate-limit"        // refresh is never rate-limited
-	BreakWrongEnvelope      Break = "wrong-envelope"       // tokens at data.access_token, not data.authorization
-	BreakLogoutKeepsFamily  Break = "logout-keeps-family"  // logout answers 200 but revokes nothing
-	BreakUnknownTokenIs500  Break = "unknown-refresh-500"  // an unknown refresh token gets a 500
-	BreakRefreshSameAccess  Break = "refresh-same-access"  // refresh returns the same access token
-	BreakBadCredentials200  Break = "bad-credentials-200"  // bad credentials log in anyway
-)
-
-// AllBreaks lists every defect, in a stable order.
-var AllBreaks = []Break{
-	BreakNoRotation, BreakNoInvalidation, BreakNoFamilyRevocation, BreakMalformedJSON500,
-	BreakNoCacheControl, BreakNoWWWAuthenticate, BreakNoRateLimit, BreakWrongEnvelope,
-	BreakLogoutKeepsFamily, BreakUnknownTokenIs500, BreakRefreshSameAccess, BreakBadCredentials200,
-}
-
 // Settings are the run-time settings of the fake backend.
 type Settings struct {
 	AccessTTL   Duration  `json:"access_ttl"`
 	RefreshTTL  Duration  `json:"refresh_ttl"`
 	GraceWindow Duration  `json:"grace_window"`
 	RateLimit   RateLimit `json:"rate_limit"`
-	Breaks      []Break   `json:"breaks,omitempty"`
 }
 
 // SettingsPatch changes some settings; nil fields stay as they are.
@@ -155,7 +126,6 @@ type SettingsPatch struct {
 	RefreshTTL  *Duration  `json:"refresh_ttl,omitempty"`
 	GraceWindow *Duration  `json:"grace_window,omitempty"`
 	RateLimit   *RateLimit `json:"rate_limit,omitempty"`
-	Breaks      *[]Break   `json:"breaks,omitempty"`
 }
 
 // ExpireRequest expires tokens now: the access (or refresh) tokens of one

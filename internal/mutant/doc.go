@@ -1,7 +1,7 @@
 // Package mutant turns the reference proxy's deliberate defects into
 // binaries for the mutation self-tests. The reference itself is only the
 // correct pattern; each defect lives apart, as a small unified-diff patch in
-// reference/mutants (see its README), whose header names the defect, the
+// internal/reference/mutants (see its README), whose header names the defect, the
 // scenario that must catch it and why it is a realistic bug.
 //
 // Load reads the patches, Patch.Apply applies one to the files of the tree

@@ -15,13 +15,13 @@ import (
 
 // Dir is where the patches live, relative to the module root: one
 // <name>.patch per mutant.
-const Dir = "reference/mutants"
+const Dir = "internal/reference/mutants"
 
 // VariantsDir is where the correct variants live: patches that write a part
 // of the reference another correct way, as real stacks do, which the
 // scenario they name must pass. A check stricter than its requirement text
 // fails one of them.
-const VariantsDir = "reference/variants"
+const VariantsDir = "internal/reference/variants"
 
 // Mutant is one deliberate defect of the reference proxy: a patch against
 // its sources, and the scenario that must catch it. A correct variant

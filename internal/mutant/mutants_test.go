@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/refreshspec/refreshspec/spec/catalogue"
+	"github.com/refreshspec/refreshspec/catalogue"
 )
 
 // load reads the module's mutants.

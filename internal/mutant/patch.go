@@ -162,7 +162,7 @@ func diffPath(field, prefix string) (string, error) {
 	}
 	p = strings.TrimPrefix(p, prefix)
 	if p == "" || path.IsAbs(p) || p != path.Clean(p) || p == ".." || strings.HasPrefix(p, "../") {
-		return "", fmt.Errorf("path %q: want a clean relative path such as %sreference/fetch.go", field, prefix)
+		return "", fmt.Errorf("path %q: want a clean relative path such as %sinternal/reference/fetch.go", field, prefix)
 	}
 	return p, nil
 }

@@ -10,8 +10,8 @@ import (
 // Config configures the backend specs. It is read when the specs run, so a
 // suite may fill it in BeforeSuite.
 type Config struct {
-	// URL is the backend's base URL.
-	URL string
+	// BackendURL is the backend's base BackendURL.
+	BackendURL string
 	// Profile gives the dialect, paths, field names, credentials and the
 	// rate-limit burst (B2.8 runs only when it is above 0); nil means
 	// profile.Default().

@@ -11,7 +11,7 @@
 // becomes of a revoked family's access token is measured, not failed.
 //
 // A team's own Ginkgo suite registers the specs with Register (see the
-// example); `refreshspec backend` and spec.TestBackend do the same.
+// example); `refreshspec backend` and Test do the same.
 //
 // suite.go registers the specs, one a line, in catalogue order; one file
 // holds each theme: login.go (B1), rotation.go (B2.1 to B2.4), rejection.go

@@ -3,7 +3,7 @@ package backendsuite
 import (
 	"testing"
 
-	"github.com/refreshspec/refreshspec/spec/internal/suitetest"
+	"github.com/refreshspec/refreshspec/internal/suitetest"
 )
 
 var _ = Register(&Config{})

@@ -3,7 +3,7 @@ package backendsuite
 import (
 	. "github.com/onsi/gomega"
 
-	"github.com/refreshspec/refreshspec/spec/harness"
+	"github.com/refreshspec/refreshspec/internal/harness"
 )
 
 // B2.10: logout (RFC 7009 revocation of the refresh token, in the oauth2

@@ -9,7 +9,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/refreshspec/refreshspec/dialect"
-	"github.com/refreshspec/refreshspec/spec/harness"
+	"github.com/refreshspec/refreshspec/internal/harness"
 )
 
 // B2.11 to B2.13: INFO scenarios, measured and reported: what reuse of the

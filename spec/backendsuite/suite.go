@@ -13,7 +13,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
-	"github.com/refreshspec/refreshspec/spec/harness"
+	"github.com/refreshspec/refreshspec/internal/harness"
 )
 
 // SuiteName is the text of the one container that holds every backend spec.
@@ -89,7 +89,7 @@ type suite struct {
 // client builds the client for one spec from the config as it is now.
 func (s *suite) client() *client {
 	prof := s.cfg.profile()
-	base := s.cfg.URL
+	base := s.cfg.BackendURL
 	if base == "" {
 		base = prof.Backend.URL
 	}

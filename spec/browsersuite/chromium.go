@@ -19,7 +19,7 @@ const EnvChromium = "REFRESHSPEC_CHROMIUM"
 
 // ErrChromiumNotFound says that no browser was named and none is on PATH; the
 // W specs are then skipped with this text as the reason.
-var ErrChromiumNotFound = errors.New("Chromium not found: install Debian's chromium package or set " + EnvChromium)
+var ErrChromiumNotFound = errors.New("no Chromium found: install Debian's chromium package or set " + EnvChromium)
 
 // chromiumNames are looked up on PATH, in order, when no browser is named.
 var chromiumNames = []string{"chromium", "chromium-browser", "google-chrome"}

@@ -3,7 +3,8 @@ package browsersuite
 import (
 	"time"
 
-	"github.com/refreshspec/refreshspec/spec/harness"
+	"github.com/refreshspec/refreshspec/internal/harness"
+	"github.com/refreshspec/refreshspec/profile"
 	"github.com/refreshspec/refreshspec/spec/proxysuite"
 )
 
@@ -18,11 +19,20 @@ type Config struct {
 	// else chromium, chromium-browser or google-chrome on PATH; when none is
 	// found the W specs are skipped with that reason.
 	ChromiumPath string
-	// Timeout bounds each browser step (a navigation, a wait for the page to
+	// StepTimeout bounds each browser step (a navigation, a wait for the page to
 	// show something); default 15 s. Starting Chromium has its own bound.
-	Timeout time.Duration
+	StepTimeout time.Duration
 }
 
 func (c *Config) strict() bool { return c.Proxy != nil && c.Proxy.Strict }
 
-func (c *Config) timeout() time.Duration { return harness.OrDefault(c.Timeout, 15*time.Second) }
+func (c *Config) timeout() time.Duration { return harness.OrDefault(c.StepTimeout, 15*time.Second) }
+
+// profileOf is the proxy config's profile, or the default one when it
+// names none.
+func profileOf(c *proxysuite.Config) *profile.Profile {
+	if c.Profile == nil {
+		return profile.Default()
+	}
+	return c.Profile
+}

@@ -3,7 +3,7 @@ package browsersuite
 import (
 	"testing"
 
-	"github.com/refreshspec/refreshspec/spec/internal/suitetest"
+	"github.com/refreshspec/refreshspec/internal/suitetest"
 	"github.com/refreshspec/refreshspec/spec/proxysuite"
 )
 

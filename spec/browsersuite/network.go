@@ -13,7 +13,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"github.com/refreshspec/refreshspec/spec/leak"
+	"github.com/refreshspec/refreshspec/internal/leak"
 )
 
 // bodyWait bounds the wait for the bodies of what the page loaded, at the

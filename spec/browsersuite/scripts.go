@@ -9,7 +9,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
-	"github.com/refreshspec/refreshspec/spec/leak"
+	"github.com/refreshspec/refreshspec/internal/leak"
 )
 
 // scriptView is everything a script in the page can read of the session.
@@ -36,7 +36,7 @@ func (s *session) scriptView() scriptView {
 func (s *session) expectNoTokenInScriptStorage() {
 	ctx, cancel := s.stepContext()
 	defer cancel()
-	tokens, err := s.cfg.Proxy.Backend.Tokens(ctx)
+	tokens, err := s.cfg.Proxy.Control.Tokens(ctx)
 	Expect(err).NotTo(HaveOccurred(), "reading the issued tokens from the fake backend")
 	Expect(tokens).NotTo(BeEmpty(), "the fake backend issued no token, so there is nothing to look for")
 

@@ -14,8 +14,9 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
+	"github.com/refreshspec/refreshspec/internal/harness"
+	"github.com/refreshspec/refreshspec/internal/sessioncookie"
 	"github.com/refreshspec/refreshspec/profile"
-	"github.com/refreshspec/refreshspec/spec/harness"
 )
 
 // pollInterval is how often a wait asks the page where it is.
@@ -56,7 +57,7 @@ func (b *browser) newSession(cfg *Config) *session {
 	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
 	return &session{
 		cfg:     cfg,
-		prof:    cfg.Proxy.ProfileOrDefault(),
+		prof:    profileOf(cfg.Proxy),
 		base:    strings.TrimRight(cfg.Proxy.Target.URL(), "/"),
 		timeout: cfg.timeout(),
 		ctx:     ctx,
@@ -82,7 +83,7 @@ func (s *session) open() {
 	}
 	s.traffic = newTraffic()
 	Expect(s.traffic.listen(s.ctx)).To(Succeed(), "watching the tab's network events")
-	if h := s.cfg.Proxy.ForwardedHeaders(); h != nil {
+	if h := sessioncookie.ForwardedHeaders(s.cfg.Proxy.Target.Env(), s.prof); h != nil {
 		headers := network.Headers{}
 		for k, vs := range h {
 			headers[k] = strings.Join(vs, ", ")
@@ -181,7 +182,7 @@ func (s *session) login() loginResult {
 	l := loginResult{cookies: s.cookies()}
 	l.sessionCookies = sessionCookies(s.prof.Proxy.CookieName, before, l.cookies)
 	s.sessionNames = l.sessionCookies
-	if s.cfg.Proxy.Backend != nil {
+	if s.cfg.Proxy.Control != nil {
 		journal := s.journalSince(0)
 		for _, e := range journal {
 			if e.Route == control.RouteLogin && e.Status == 200 && len(e.Issued) > 0 {
@@ -235,7 +236,7 @@ func (s *session) cookies() []*network.Cookie {
 // needControl skips a spec that needs the fake backend's control API when the
 // suite has none.
 func (s *session) needControl() {
-	if s.cfg.Proxy.Backend == nil {
+	if s.cfg.Proxy.Control == nil {
 		Skip("needs the fake backend's control API (browsersuite.Config.Proxy.Backend) to read, expire or revoke tokens")
 	}
 }
@@ -243,7 +244,7 @@ func (s *session) needControl() {
 func (s *session) journalSince(seq int) []control.Entry {
 	ctx, cancel := s.stepContext()
 	defer cancel()
-	es, err := s.cfg.Proxy.Backend.Journal(ctx, seq)
+	es, err := s.cfg.Proxy.Control.Journal(ctx, seq)
 	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "reading the fake backend's journal")
 	return es
 }
@@ -261,7 +262,7 @@ func (s *session) explain() {
 	if text, err := chromedp.Run(tctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`)); err == nil {
 		fmt.Fprintf(&b, "page text:\n%.2000s\n", text)
 	}
-	if backend := s.cfg.Proxy.Backend; backend != nil {
+	if backend := s.cfg.Proxy.Control; backend != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if es, err := backend.Journal(ctx, 0); err == nil {

@@ -9,7 +9,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
-	"github.com/refreshspec/refreshspec/spec/harness"
+	"github.com/refreshspec/refreshspec/internal/harness"
 )
 
 // SuiteName is the text of the one container that holds every browser
@@ -42,7 +42,7 @@ func Register(cfg *Config) bool {
 		})
 
 		BeforeEach(func() {
-			if b := cfg.Proxy.Backend; b != nil {
+			if b := cfg.Proxy.Control; b != nil {
 				ctx, cancel := context.WithTimeout(context.Background(), cfg.timeout())
 				defer cancel()
 				Expect(b.Reset(ctx)).To(Succeed(), "resetting the fake backend")
@@ -93,7 +93,7 @@ func (s *session) nothingVisibleToScripts() {
 func (s *session) expireAccess(l loginResult) {
 	ctx, cancel := s.stepContext()
 	defer cancel()
-	n, err := s.cfg.Proxy.Backend.Expire(ctx, l.family, control.Access)
+	n, err := s.cfg.Proxy.Control.Expire(ctx, l.family, control.Access)
 	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "expiring the access tokens of family %s", l.family)
 	ExpectWithOffset(1, n).To(BeNumerically(">", 0), "the fake backend expired no access token of family %s", l.family)
 }
@@ -120,7 +120,7 @@ func (s *session) revokedRefreshEndsOnLogin() {
 	l := s.login()
 	ctx, cancel := s.stepContext()
 	defer cancel()
-	_, err := s.cfg.Proxy.Backend.Revoke(ctx, l.family)
+	_, err := s.cfg.Proxy.Control.Revoke(ctx, l.family)
 	Expect(err).NotTo(HaveOccurred(), "revoking family %s", l.family)
 
 	s.click(s.prof.Proxy.Selectors.Reload)

@@ -6,11 +6,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/refreshspec/refreshspec/catalogue"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
-	"github.com/refreshspec/refreshspec/spec/catalogue"
-	"github.com/refreshspec/refreshspec/spec/harness"
-	"github.com/refreshspec/refreshspec/spec/leak"
-	"github.com/refreshspec/refreshspec/spec/proxysuite"
+	"github.com/refreshspec/refreshspec/internal/harness"
+	"github.com/refreshspec/refreshspec/internal/leak"
+	"github.com/refreshspec/refreshspec/internal/sessioncookie"
 )
 
 // After every W spec the suite looks at everything the tab loaded, as the
@@ -39,7 +39,7 @@ func (s *session) checkTraffic() {
 
 // leaks scans what the tab loaded for every token the backend issued.
 func (s *session) leaks(responses []leak.Response) []string {
-	backend := s.cfg.Proxy.Backend
+	backend := s.cfg.Proxy.Control
 	if backend == nil || len(responses) == 0 {
 		return nil
 	}
@@ -54,14 +54,14 @@ func (s *session) leaks(responses []leak.Response) []string {
 
 // cookieProblems judges the Set-Cookies of the session the tab got.
 func (s *session) cookieProblems(cookies []setCookie) []string {
-	secure := s.cfg.Proxy.TargetSecure() || strings.HasPrefix(s.base, "https://")
+	secure := sessioncookie.Secure(s.cfg.Proxy.Target.Env()) || strings.HasPrefix(s.base, "https://")
 	var out []string
 	for _, c := range cookies {
 		if !s.isSessionCookie(c.cookie.Name) || c.cookie.Value == "" || c.cookie.MaxAge < 0 ||
 			(!c.cookie.Expires.IsZero() && c.cookie.Expires.Before(time.Now())) {
 			continue // no session: a clearing Set-Cookie
 		}
-		if missing := proxysuite.CookieProblems(c.cookie, secure); len(missing) > 0 {
+		if missing := sessioncookie.Problems(c.cookie, secure); len(missing) > 0 {
 			out = append(out, fmt.Sprintf("%s: Set-Cookie %s lacks %s", c.where, c.cookie.Name, strings.Join(missing, ", ")))
 		}
 	}

@@ -8,7 +8,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
-	"github.com/refreshspec/refreshspec/spec/harness"
+	"github.com/refreshspec/refreshspec/internal/harness"
+	"github.com/refreshspec/refreshspec/spec/target"
 )
 
 // What the specs do to the fake backend (expire, revoke, queue a fault)
@@ -31,13 +32,13 @@ func (s *suite) queue(f control.Fault) {
 // which, for messages ("COOKIE_SECURE=true", "SESSION_SECRET=new,old"),
 // since a secret's value says nothing. Every failure the spec reports after
 // it names the restart (harness.Note), and an error of the restart itself
-// does too. It returns ErrNotRestartable as is, so that the spec can skip.
+// does too. It returns target.ErrNotRestartable as is, so that the spec can skip.
 func (s *suite) restart(what string, env map[string]string) error {
 	for _, ss := range s.sessions {
 		ss.close()
 	}
 	err := s.cfg.Target.Restart(s.ctx, env)
-	if errors.Is(err, ErrNotRestartable) {
+	if errors.Is(err, target.ErrNotRestartable) {
 		return err
 	}
 	s.restarts++

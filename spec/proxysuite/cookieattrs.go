@@ -5,7 +5,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/refreshspec/refreshspec/spec/harness"
+	"github.com/refreshspec/refreshspec/internal/harness"
+	"github.com/refreshspec/refreshspec/internal/sessioncookie"
 )
 
 // P1.2 holds for every Set-Cookie that carries the session, over the whole
@@ -57,32 +58,11 @@ func (s *suite) sessionCookieProblems() (problems []string, checked int) {
 			continue
 		}
 		checked++
-		if missing := CookieProblems(seen.cookie, seen.secure); len(missing) > 0 {
+		if missing := sessioncookie.Problems(seen.cookie, seen.secure); len(missing) > 0 {
 			problems = append(problems, fmt.Sprintf("%s: Set-Cookie %s lacks %s", seen.where, describeCookie(seen.cookie), strings.Join(missing, ", ")))
 		}
 	}
 	return problems, checked
-}
-
-// CookieProblems are the attributes P1.2 wants of a Set-Cookie that
-// carries the session and that c lacks: HttpOnly, Path=/, SameSite=Lax or
-// Strict, and Secure when secure (the target runs with COOKIE_SECURE on).
-// The browser suite judges the Set-Cookies the page got with it.
-func CookieProblems(c *http.Cookie, secure bool) []string {
-	var out []string
-	if !c.HttpOnly {
-		out = append(out, "HttpOnly")
-	}
-	if c.Path != "/" {
-		out = append(out, fmt.Sprintf("Path=/ (it has %q)", c.Path))
-	}
-	if c.SameSite != http.SameSiteLaxMode && c.SameSite != http.SameSiteStrictMode {
-		out = append(out, "SameSite=Lax or Strict")
-	}
-	if secure && !c.Secure {
-		out = append(out, "Secure (the target runs with COOKIE_SECURE on)")
-	}
-	return out
 }
 
 // checkSessionCookies fails the running spec, naming P1.2, when a

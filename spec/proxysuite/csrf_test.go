@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/refreshspec/refreshspec/profile"
+	"github.com/refreshspec/refreshspec/spec/target"
 )
 
 func TestTokenInPage(t *testing.T) {
@@ -69,9 +70,11 @@ type fixedTarget struct {
 	env map[string]string
 }
 
-func (f fixedTarget) URL() string                                      { return f.url }
-func (f fixedTarget) Restart(context.Context, map[string]string) error { return ErrNotRestartable }
-func (f fixedTarget) Env() map[string]string                           { return f.env }
+func (f fixedTarget) URL() string { return f.url }
+func (f fixedTarget) Restart(context.Context, map[string]string) error {
+	return target.ErrNotRestartable
+}
+func (f fixedTarget) Env() map[string]string { return f.env }
 
 // A login page that sends a signed-in user on (Laravel's guest middleware)
 // is followed within the target to the page it lands on, query and all,

@@ -7,7 +7,7 @@
 //
 // A team's own Ginkgo suite registers the specs with Register and fills the
 // Config before they run (see the example); `refreshspec proxy` and
-// spec.TestProxy do the same.
+// Test do the same.
 //
 // One file holds each group of the catalogue: login.go (P1), refresh.go (P2,
 // P3), rotation.go (P4), failure.go (P5), transient.go (P6), concurrency.go

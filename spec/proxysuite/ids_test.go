@@ -3,7 +3,7 @@ package proxysuite
 import (
 	"testing"
 
-	"github.com/refreshspec/refreshspec/spec/internal/suitetest"
+	"github.com/refreshspec/refreshspec/internal/suitetest"
 )
 
 var _ = Register(&Config{})

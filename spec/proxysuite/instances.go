@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
+	"github.com/refreshspec/refreshspec/spec/target"
 )
 
 // P7.4: several instances of the target, as every production deployment
@@ -52,7 +53,7 @@ func (s *suite) instancesShareRefresh() {
 // carrying its cookie from before the rotation, spread over the instances
 // at once, staggered and late; then the verdict from the journal. It
 // returns a cookie of the rotated session for the next round.
-func (s *suite) instancesRound(instances []Target, family, cookie string, round int, blip bool) string {
+func (s *suite) instancesRound(instances []target.Target, family, cookie string, round int, blip bool) string {
 	GinkgoHelper()
 	s.expire(family)
 	mark := s.mark()
@@ -68,7 +69,7 @@ func (s *suite) instancesRound(instances []Target, family, cookie string, round 
 // refreshMeetsABlip sends one request of the session whose refresh the
 // backend answers 503, and returns the note that failure messages of the
 // round carry about it.
-func (s *suite) refreshMeetsABlip(instances []Target, cookie string, round int) string {
+func (s *suite) refreshMeetsABlip(instances []target.Target, cookie string, round int) string {
 	GinkgoHelper()
 	s.queue(control.Fault{Route: control.RouteRefresh, Count: 1, Kind: control.FaultStatus, Status: http.StatusServiceUnavailable})
 	first, err := s.sessionWithCookie(instances[round%len(instances)], cookie).sendAPI()
@@ -81,7 +82,7 @@ func (s *suite) refreshMeetsABlip(instances []Target, cookie string, round int) 
 // request i to instance i mod N, then a late one per instance once the
 // refresh has finished. Every one must be a 200 and no refresh reuse. It
 // returns the first wave's answers and the round's journal.
-func (s *suite) spreadOverInstances(instances []Target, cookie string, round, mark int, note string) ([]attempt, []control.Entry) {
+func (s *suite) spreadOverInstances(instances []target.Target, cookie string, round, mark int, note string) ([]attempt, []control.Entry) {
 	GinkgoHelper()
 	n := len(instances)
 	s.queue(control.Fault{Route: control.RouteRefresh, Count: 1, Kind: control.FaultDelay, Delay: control.Duration(raceWindow)})
@@ -133,7 +134,7 @@ func (s *suite) expectOneRefreshAcross(n, round int, note string, es []control.E
 // session: what each handed out in the wave (or, for a target that keeps
 // its cookie, the cookie itself) presents the rotated access token on every
 // instance, with no refresh. It returns instance 1's cookie.
-func (s *suite) expectEveryInstanceRotated(instances []Target, cookie string, round int, newAccess string, wave []attempt) string {
+func (s *suite) expectEveryInstanceRotated(instances []target.Target, cookie string, round int, newAccess string, wave []attempt) string {
 	GinkgoHelper()
 	n := len(instances)
 	name := s.sessionCookieName()
@@ -203,7 +204,7 @@ func (s *suite) expectFamilyAlive(what, refresh string) {
 
 // expectSharedSecret checks, for instances the suite started, that they run
 // with one SESSION_SECRET: a cookie of one must open on the others.
-func (s *suite) expectSharedSecret(instances []Target) {
+func (s *suite) expectSharedSecret(instances []target.Target) {
 	GinkgoHelper()
 	first := instances[0].Env()["SESSION_SECRET"]
 	for i, inst := range instances[1:] {
@@ -214,7 +215,7 @@ func (s *suite) expectSharedSecret(instances []Target) {
 }
 
 // newSessionAt is a session whose requests go to one instance.
-func (s *suite) newSessionAt(t Target) *session {
+func (s *suite) newSessionAt(t target.Target) *session {
 	GinkgoHelper()
 	ss := s.newSession()
 	base, err := url.Parse(strings.TrimRight(t.URL(), "/"))
@@ -225,7 +226,7 @@ func (s *suite) newSessionAt(t Target) *session {
 
 // sessionWithCookie is a session of one instance whose jar holds the
 // session cookie value given.
-func (s *suite) sessionWithCookie(t Target, cookie string) *session {
+func (s *suite) sessionWithCookie(t target.Target, cookie string) *session {
 	GinkgoHelper()
 	ss := s.newSessionAt(t)
 	ss.setCookie(cookie)

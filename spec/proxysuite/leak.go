@@ -3,9 +3,9 @@ package proxysuite
 import (
 	. "github.com/onsi/gomega"
 
-	"github.com/refreshspec/refreshspec/spec/catalogue"
-	"github.com/refreshspec/refreshspec/spec/harness"
-	"github.com/refreshspec/refreshspec/spec/leak"
+	"github.com/refreshspec/refreshspec/catalogue"
+	"github.com/refreshspec/refreshspec/internal/harness"
+	"github.com/refreshspec/refreshspec/internal/leak"
 )
 
 // leakScenario is P8.4: no issued token in any response of the run. Its

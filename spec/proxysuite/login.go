@@ -10,8 +10,9 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
-	"github.com/refreshspec/refreshspec/spec/harness"
-	"github.com/refreshspec/refreshspec/spec/leak"
+	"github.com/refreshspec/refreshspec/internal/harness"
+	"github.com/refreshspec/refreshspec/internal/leak"
+	"github.com/refreshspec/refreshspec/spec/target"
 )
 
 // P1: login and storage (seed scenario 3).
@@ -60,7 +61,7 @@ func (s *suite) cookieAttributes() {
 	// The target was told COOKIE_SECURE=false: restart it with true to see
 	// that it then marks the cookie Secure.
 	err := s.restart("COOKIE_SECURE=true", map[string]string{"COOKIE_SECURE": "true"})
-	if errors.Is(err, ErrNotRestartable) {
+	if errors.Is(err, target.ErrNotRestartable) {
 		harness.Measured("Secure not checked: the target runs with COOKIE_SECURE=false and %v", err)
 		return
 	}

@@ -86,7 +86,7 @@ func (c *Config) preflightOnce() error {
 }
 
 func (c *Config) runPreflight(ctx context.Context) error {
-	if c.Target == nil || c.Backend == nil {
+	if c.Target == nil || c.Control == nil {
 		return errors.New("pre-flight: proxysuite.Config.Target and Backend must be set")
 	}
 	s := &suite{cfg: c, tokens: map[string]control.Token{}, ctx: ctx}
@@ -95,7 +95,7 @@ func (c *Config) runPreflight(ctx context.Context) error {
 			ss.close()
 		}
 	}()
-	if err := c.Backend.Reset(ctx); err != nil {
+	if err := c.Control.Reset(ctx); err != nil {
 		return &PreflightError{Step: "resetting the fake backend", Err: err}
 	}
 	ss, err := s.openSession()
@@ -133,7 +133,7 @@ func (s *suite) preflightLogin(ctx context.Context, ss *session) error {
 	c, p := s.cfg, s.profile()
 	e := p.Proxy.Login
 	step := e.Method + " " + e.Path
-	since, err := lastSeq(ctx, c.Backend)
+	since, err := lastSeq(ctx, c.Control)
 	if err != nil {
 		return &PreflightError{Step: "reading the fake backend's journal", Err: err}
 	}
@@ -142,7 +142,7 @@ func (s *suite) preflightLogin(ctx context.Context, ss *session) error {
 	if err != nil {
 		return &PreflightError{Step: step, Err: err, Key: "proxy.login", Hint: "the login route the profile names did not answer"}
 	}
-	seen, err := c.Backend.Journal(ctx, since)
+	seen, err := c.Control.Journal(ctx, since)
 	if err != nil {
 		return &PreflightError{Step: "reading the fake backend's journal", Err: err}
 	}

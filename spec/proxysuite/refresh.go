@@ -10,8 +10,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
-	"github.com/refreshspec/refreshspec/spec/harness"
-	"github.com/refreshspec/refreshspec/spec/htmlsel"
+	"github.com/refreshspec/refreshspec/internal/harness"
+	"github.com/refreshspec/refreshspec/internal/htmlsel"
 )
 
 // P2: refresh on 401 (seed scenarios 1 and 2), and P3: a single retry (the

@@ -6,7 +6,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
-	"github.com/refreshspec/refreshspec/spec/harness"
+	"github.com/refreshspec/refreshspec/internal/harness"
 )
 
 // P4: token rotation. Every refresh rotates the refresh token, so a target

@@ -13,8 +13,9 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
+	"github.com/refreshspec/refreshspec/internal/harness"
 	"github.com/refreshspec/refreshspec/profile"
-	"github.com/refreshspec/refreshspec/spec/harness"
+	"github.com/refreshspec/refreshspec/spec/target"
 )
 
 // tampered is one way of breaking a valid session cookie: make turns the
@@ -98,7 +99,7 @@ func (s *suite) foreignSecretIsAnonymous() {
 	orig := s.cfg.Target.Env()["SESSION_SECRET"]
 	own := s.sessionOf(s.newSession().login())
 	err := s.restart("SESSION_SECRET=<a foreign secret>", map[string]string{"SESSION_SECRET": randomHex(24)})
-	if errors.Is(err, ErrNotRestartable) {
+	if errors.Is(err, target.ErrNotRestartable) {
 		Skip("needs to restart the target with another SESSION_SECRET: " + err.Error())
 	}
 	Expect(err).NotTo(HaveOccurred())
@@ -127,7 +128,7 @@ func (s *suite) keyRotationReseals() {
 	orig := s.cfg.Target.Env()["SESSION_SECRET"]
 	oldKey, newKey := randomHex(24), randomHex(24)
 	err := s.restart("SESSION_SECRET=old", map[string]string{"SESSION_SECRET": oldKey})
-	if errors.Is(err, ErrNotRestartable) {
+	if errors.Is(err, target.ErrNotRestartable) {
 		Skip("needs to restart the target with other SESSION_SECRETs: " + err.Error())
 	}
 	Expect(err).NotTo(HaveOccurred())
@@ -175,7 +176,7 @@ func (s *suite) skipWithoutSecret() {
 // in for nothing.
 func (s *suite) skipWithoutRestart() {
 	if s.cfg.Target.Env() == nil {
-		Skip("needs to restart the target with other SESSION_SECRETs: " + ErrNotRestartable.Error())
+		Skip("needs to restart the target with other SESSION_SECRETs: " + target.ErrNotRestartable.Error())
 	}
 }
 

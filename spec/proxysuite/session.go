@@ -14,7 +14,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
-	"github.com/refreshspec/refreshspec/spec/leak"
+	"github.com/refreshspec/refreshspec/internal/leak"
 )
 
 // session is one client of the target, as a browser would be: a cookie
@@ -62,7 +62,7 @@ func (s *suite) openSession() (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	secure := s.cfg.TargetSecure()
+	secure := s.cfg.targetSecure()
 	ss := &session{s: s, base: base, jar: jar, secure: secure}
 	if secure {
 		ss.jar = httpsJar{jar}
@@ -149,7 +149,7 @@ func (ss *session) sendWith(method, path string, body []byte, contentType string
 		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("Accept", "*/*")
-	forwarded := ss.s.cfg.ForwardedHeaders()
+	forwarded := ss.s.cfg.forwardedHeaders()
 	if ss.secure {
 		for k, vs := range forwarded {
 			req.Header[k] = vs

@@ -11,9 +11,9 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
+	"github.com/refreshspec/refreshspec/internal/harness"
+	"github.com/refreshspec/refreshspec/internal/leak"
 	"github.com/refreshspec/refreshspec/profile"
-	"github.com/refreshspec/refreshspec/spec/harness"
-	"github.com/refreshspec/refreshspec/spec/leak"
 )
 
 // SuiteName is the text of the one container that holds every proxy spec,
@@ -77,12 +77,12 @@ type suite struct {
 	survives *bool
 }
 
-func (s *suite) profile() *profile.Profile { return s.cfg.ProfileOrDefault() }
+func (s *suite) profile() *profile.Profile { return s.cfg.profileOrDefault() }
 
-func (s *suite) backend() *control.Client { return s.cfg.Backend }
+func (s *suite) backend() *control.Client { return s.cfg.Control }
 
 func (s *suite) beforeEach() {
-	if s.cfg.Target == nil || s.cfg.Backend == nil {
+	if s.cfg.Target == nil || s.cfg.Control == nil {
 		Fail("refreshspec proxy suite: proxysuite.Config.Target and Backend must be set before the specs run")
 	}
 	if err := s.cfg.preflightOnce(); err != nil {
@@ -110,7 +110,7 @@ func (s *suite) beforeEach() {
 // spec, and when the spec failed (or recorded a failed verdict) explains the
 // failure with the requirement and the backend's journal.
 func (s *suite) afterEach() {
-	if s.cfg.Backend == nil {
+	if s.cfg.Control == nil {
 		return // beforeEach failed the spec already
 	}
 	// A fresh context: the spec's own may have run out, and the scan must run.

@@ -13,7 +13,7 @@ import (
 
 	"github.com/refreshspec/refreshspec/dialect"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
-	"github.com/refreshspec/refreshspec/spec/harness"
+	"github.com/refreshspec/refreshspec/internal/harness"
 )
 
 // How many requests P9.2 times: enough for a median, few enough to keep the

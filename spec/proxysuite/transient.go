@@ -13,7 +13,7 @@ import (
 	"github.com/onsi/gomega/types"
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
-	"github.com/refreshspec/refreshspec/spec/harness"
+	"github.com/refreshspec/refreshspec/internal/harness"
 )
 
 // delayGrace is how much longer than the target's backend timeout the suite

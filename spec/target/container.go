@@ -20,7 +20,6 @@ import (
 
 	"github.com/refreshspec/refreshspec/internal/freeport"
 	"github.com/refreshspec/refreshspec/profile"
-	"github.com/refreshspec/refreshspec/spec/proxysuite"
 )
 
 // ContainerPort is the port a target image listens on inside its container:
@@ -63,7 +62,7 @@ type Container struct {
 	env map[string]string
 }
 
-var _ proxysuite.Target = (*Container)(nil)
+var _ Target = (*Container)(nil)
 
 // StartContainer starts opts.Image and waits until it answers on
 // opts.ReadyPath. On error nothing is left running.
@@ -200,7 +199,7 @@ func LocalImage(ctx context.Context, image string) error {
 	defer cli.Close()
 	if _, err := cli.ImageInspect(ctx, image); err != nil {
 		if errdefs.IsNotFound(err) {
-			return fmt.Errorf("image %s is not on this machine (refreshspec never pulls images): build or load it first, e.g. docker build -t %s .", image, image)
+			return fmt.Errorf("image %s is not on this machine (refreshspec never pulls images): build or load it first, e.g. docker build -t %s", image, image)
 		}
 		return fmt.Errorf("image %s: %w", image, err)
 	}

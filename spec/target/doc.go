@@ -1,5 +1,5 @@
 // Package target starts and reaches the proxy under test for the proxy suite
-// (proxysuite.Target): a shell command the suite starts as a process
+// (Target): a shell command the suite starts as a process
 // (Process), a container image (Container), or a URL that is already
 // running (URL).
 //

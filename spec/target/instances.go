@@ -5,15 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-
-	"github.com/refreshspec/refreshspec/spec/proxysuite"
 )
 
 // Instance is one copy of a target the suite started: a Process or a
 // Container. Several of them, sharing SESSION_SECRET and whatever store the
 // target needs, are the deployment P7.4 spreads a session over.
 type Instance interface {
-	proxysuite.Target
+	Target
 	Stop(ctx context.Context) error
 }
 

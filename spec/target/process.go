@@ -20,7 +20,6 @@ import (
 	"github.com/refreshspec/refreshspec/internal/freeport"
 	"github.com/refreshspec/refreshspec/internal/tail"
 	"github.com/refreshspec/refreshspec/profile"
-	"github.com/refreshspec/refreshspec/spec/proxysuite"
 )
 
 // The contract's variable names (contract.md §2), the keys of
@@ -81,7 +80,7 @@ type Process struct {
 	err  error         // cmd's exit, once done is closed
 }
 
-var _ proxysuite.Target = (*Process)(nil)
+var _ Target = (*Process)(nil)
 
 // StartProcess starts opts.Command and waits until it answers on
 // opts.ReadyPath. On error nothing is left running, and the error carries

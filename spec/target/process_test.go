@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/refreshspec/refreshspec/profile"
-	"github.com/refreshspec/refreshspec/spec/proxysuite"
 )
 
 // helperEnv makes this test binary act as a tiny target: it serves /env
@@ -71,7 +70,7 @@ func TestProcessStartsRestartsAndStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Stop(ctx)
-	var _ proxysuite.Target = p
+	var _ Target = p
 
 	env := getEnv(t, p.URL())
 	secret := p.Env()["SESSION_SECRET"]
@@ -153,7 +152,7 @@ func TestURLTargetCannotRestart(t *testing.T) {
 	if u.URL() != "http://127.0.0.1:3000" {
 		t.Errorf("URL() = %q", u.URL())
 	}
-	if err := u.Restart(context.Background(), nil); !errors.Is(err, proxysuite.ErrNotRestartable) {
+	if err := u.Restart(context.Background(), nil); !errors.Is(err, ErrNotRestartable) {
 		t.Errorf("Restart = %v, want ErrNotRestartable", err)
 	}
 	if u.Env() != nil {

@@ -3,8 +3,6 @@ package target
 import (
 	"context"
 	"strings"
-
-	"github.com/refreshspec/refreshspec/spec/proxysuite"
 )
 
 // URL is a target that is already running at a fixed base URL, such as
@@ -12,13 +10,13 @@ import (
 // it, and it does not know the variables it runs with.
 type URL string
 
-var _ proxysuite.Target = URL("")
+var _ Target = URL("")
 
 // URL is the base URL without a trailing slash.
 func (u URL) URL() string { return strings.TrimRight(string(u), "/") }
 
-// Restart returns proxysuite.ErrNotRestartable.
-func (u URL) Restart(context.Context, map[string]string) error { return proxysuite.ErrNotRestartable }
+// Restart returns ErrNotRestartable.
+func (u URL) Restart(context.Context, map[string]string) error { return ErrNotRestartable }
 
 // Env returns nil: the suite does not know how the target was started.
 func (u URL) Env() map[string]string { return nil }

@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
-	"github.com/refreshspec/refreshspec/runner"
-	"github.com/refreshspec/refreshspec/spec"
+	"github.com/refreshspec/refreshspec/internal/runner"
+	"github.com/refreshspec/refreshspec/spec/backendsuite"
 )
 
 func runBackend(ctx context.Context, args []string, e env) error {
@@ -60,7 +60,7 @@ func runBackend(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	cfg := &spec.BackendConfig{URL: strings.TrimRight(prof.Backend.URL, "/"), Profile: prof}
+	cfg := &backendsuite.Config{BackendURL: strings.TrimRight(prof.Backend.URL, "/"), Profile: prof}
 	if prof.Backend.ControlURL != "" {
 		cfg.Control = control.New(strings.TrimRight(prof.Backend.ControlURL, "/"), nil)
 	}

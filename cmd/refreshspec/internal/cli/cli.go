@@ -63,6 +63,7 @@ func commands() []command {
 		{"backend", "run the backend suite (B) against a backend's /auth/* routes", runBackend},
 		{"fakebackend", "run the fake backend on its own, for developing against it", runFakeBackend},
 		{"list", "print the scenario catalogue", runList},
+		{"version", "print the version, the commit and the Go version", runVersion},
 	}
 }
 
@@ -78,6 +79,8 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	case "-h", "-help", "--help", "help":
 		printUsage(stdout)
 		return ExitConformant
+	case "-version", "--version":
+		args = []string{"version"}
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/refreshspec/refreshspec/catalogue"
 	"github.com/refreshspec/refreshspec/profile"
-	"github.com/refreshspec/refreshspec/spec/catalogue"
 )
 
 func TestNextJSExampleProfileLoads(t *testing.T) {

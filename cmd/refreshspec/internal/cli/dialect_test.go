@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/refreshspec/refreshspec/dialect"
-	"github.com/refreshspec/refreshspec/fakebackend"
+	"github.com/refreshspec/refreshspec/internal/fakebackend"
 	"github.com/refreshspec/refreshspec/profile"
 )
 

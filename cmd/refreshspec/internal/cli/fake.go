@@ -22,9 +22,9 @@ import (
 	tcnetwork "github.com/testcontainers/testcontainers-go/network"
 
 	"github.com/refreshspec/refreshspec/dialect"
-	"github.com/refreshspec/refreshspec/fakebackend"
 	fbcontainer "github.com/refreshspec/refreshspec/fakebackend/container"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
+	"github.com/refreshspec/refreshspec/internal/fakebackend"
 	"github.com/refreshspec/refreshspec/profile"
 	"github.com/refreshspec/refreshspec/spec/target"
 )

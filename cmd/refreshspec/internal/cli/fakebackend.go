@@ -6,7 +6,7 @@ import (
 	"flag"
 	"fmt"
 
-	"github.com/refreshspec/refreshspec/fakebackend"
+	"github.com/refreshspec/refreshspec/internal/fakebackend"
 )
 
 // runFakeBackend runs the fake backend on its own until interrupted. With

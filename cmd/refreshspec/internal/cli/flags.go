@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/refreshspec/refreshspec/catalogue"
 	"github.com/refreshspec/refreshspec/profile"
-	"github.com/refreshspec/refreshspec/spec/catalogue"
 )
 
 // listFlag is a comma-separated list that may also be repeated:

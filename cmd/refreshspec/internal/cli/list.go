@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/refreshspec/refreshspec/spec/catalogue"
+	"github.com/refreshspec/refreshspec/catalogue"
 )
 
 func runList(_ context.Context, args []string, e env) error {

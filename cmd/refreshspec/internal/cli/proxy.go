@@ -8,10 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/refreshspec/refreshspec/internal/runner"
 	"github.com/refreshspec/refreshspec/internal/tail"
 	"github.com/refreshspec/refreshspec/profile"
-	"github.com/refreshspec/refreshspec/runner"
-	"github.com/refreshspec/refreshspec/spec"
+	"github.com/refreshspec/refreshspec/spec/browsersuite"
 	"github.com/refreshspec/refreshspec/spec/proxysuite"
 	"github.com/refreshspec/refreshspec/spec/target"
 )
@@ -227,13 +227,13 @@ func (r *proxyRun) targetEnv(fb *fake) map[string]string {
 // runnerOptions say what runSuite runs: the proxy suite against the started
 // target and fb, and the browser suite with --browser.
 func (r *proxyRun) runnerOptions(fb *fake, started startedTarget) runner.Options {
-	cfg := &spec.ProxyConfig{
-		Target: started.target, Instances: started.instances, Backend: fb.Control,
+	cfg := &proxysuite.Config{
+		Target: started.target, Instances: started.instances, Control: fb.Control,
 		BackendURL: fb.URL, BackendMapping: r.profile.Backend.Mapping, Profile: r.profile, Repeat: r.profile.Repeat,
 	}
 	opts := runner.Options{Suite: "P", Proxy: cfg, Accept: r.accept}
 	if r.flags.browser {
-		opts.Browser = &spec.BrowserConfig{ChromiumPath: r.flags.chromium}
+		opts.Browser = &browsersuite.Config{ChromiumPath: r.flags.chromium}
 	}
 	return opts
 }

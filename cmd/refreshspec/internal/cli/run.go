@@ -5,8 +5,8 @@ import (
 	"io"
 	"time"
 
-	"github.com/refreshspec/refreshspec/report"
-	"github.com/refreshspec/refreshspec/runner"
+	"github.com/refreshspec/refreshspec/internal/report"
+	"github.com/refreshspec/refreshspec/internal/runner"
 )
 
 // runSuite runs one suite with the common flags, prints the console report

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/refreshspec/refreshspec/profile"
-	"github.com/refreshspec/refreshspec/spec"
 	"github.com/refreshspec/refreshspec/spec/target"
 )
 
@@ -176,8 +175,8 @@ func (f *proxyFlags) profileKey(key string) string {
 
 // startedTarget is a target the suite can talk to, and how to stop it.
 type startedTarget struct {
-	target    spec.Target   // the first instance, which every scenario but P7.4 uses
-	instances []spec.Target // all of them, target first
+	target    target.Target   // the first instance, which every scenario but P7.4 uses
+	instances []target.Target // all of them, target first
 	stop      func(context.Context) error
 }
 

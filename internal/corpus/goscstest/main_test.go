@@ -1,0 +1,9 @@
+package goscstest
+
+import (
+	"testing"
+
+	"github.com/refreshspec/refreshspec/internal/corpus"
+)
+
+func TestMain(m *testing.M) { corpus.Main(m) }
