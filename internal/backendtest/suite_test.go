@@ -226,9 +226,11 @@ func startBackend(ctx context.Context, name string) (*suitetest.Backend, string,
 	return b, "", err
 }
 
-// TestMain stops the shared fake backend after every test has run.
+// TestMain stops the shared fake backend after every test has run, and
+// removes the binaries the tests built (oauthserver_process_test.go).
 func TestMain(m *testing.M) {
 	code := m.Run()
+	removeBuiltBinaries()
 	for name, e := range shared.byDialect {
 		if e.b == nil {
 			continue
