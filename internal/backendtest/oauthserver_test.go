@@ -80,6 +80,9 @@ func writeOAuthProfile(t *testing.T, url, clientAuth string) string {
 // fosite server as a team would: every B scenario passes but what fosite
 // really lacks (fositeLacks), each of those fails, and nothing is skipped.
 func TestFositeBackendStrict(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds and runs the fosite server")
+	}
 	t.Parallel()
 	url := startOAuthServer(t)
 	bin := refreshspecCLI(t)
@@ -124,6 +127,9 @@ func TestFositeBackendStrict(t *testing.T) {
 // TestFositeClientSecretPost: the same server takes the client's credentials
 // in the form (client_secret_post) at its token and revocation endpoints.
 func TestFositeClientSecretPost(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds and runs the fosite server")
+	}
 	t.Parallel()
 	url := startOAuthServer(t)
 	bin := refreshspecCLI(t)

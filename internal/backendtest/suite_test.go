@@ -80,6 +80,9 @@ var _ = backendsuite.Register(cfg)
 // backend (or, in a child of TestBackendMutants, a broken one): every MUST
 // and SHOULD must pass.
 func TestBackendSuite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the backend suite against a container")
+	}
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "Backend suite")
 }
