@@ -130,7 +130,7 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	case "":
 	case "wait":
 		cfg.Control = nil
-		prof.Backend.ShortAccessTTL = profile.Duration(shortAccessTTL)
+		prof.Backend.ShortAccessTTL = dialect.Duration(shortAccessTTL)
 	case "none":
 		cfg.Control = nil
 		prof.Backend.RateLimitBurst = 0
