@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/refreshspec/refreshspec/internal/freeport"
@@ -189,7 +188,7 @@ func (p *Process) startLocked(ctx context.Context) error {
 		w = io.MultiWriter(p.out, p.opts.Output)
 	}
 	cmd.Stdout, cmd.Stderr = w, w
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	inOwnGroup(cmd)
 	// Output copying must not outlive the process by much, even when a
 	// grandchild keeps the pipe open.
 	cmd.WaitDelay = stopGrace
@@ -263,18 +262,18 @@ func (p *Process) stopLocked() error {
 	default:
 	}
 	pgid := p.cmd.Process.Pid
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	terminateGroup(p.cmd)
 	select {
 	case <-p.done:
 		return nil
 	case <-time.After(stopGrace):
 	}
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	killGroup(p.cmd)
 	select {
 	case <-p.done:
 		return nil
 	case <-time.After(stopGrace):
-		return fmt.Errorf("target process: %q (pid %d) did not exit after SIGKILL", p.opts.Command, pgid)
+		return fmt.Errorf("target process: %q (pid %d) did not exit after being killed", p.opts.Command, pgid)
 	}
 }
 

@@ -36,22 +36,22 @@ function binaryPath() {
   const platform = `${process.platform}-${process.arch}`;
   const pkg = packages[platform];
   const ownBinary =
-    "set REFRESHSPEC_BINARY to the path of a refreshspec binary: from a release archive " +
-    "(https://github.com/refreshspec/refreshspec/releases) or built with " +
-    "`CGO_ENABLED=0 go install github.com/refreshspec/refreshspec/cmd/refreshspec@latest`";
+    "set REFRESHSPEC_BINARY to the path of a refreshspec binary of your own: from a release archive\n" +
+    "  (https://github.com/refreshspec/refreshspec/releases), or built with\n" +
+    "  CGO_ENABLED=0 go install github.com/refreshspec/refreshspec/cmd/refreshspec@latest";
   if (!pkg) {
-    fail(`there is no prebuilt refreshspec for ${platform} (there is for ${Object.keys(packages).join(", ")}); ${ownBinary}`);
+    fail(`there is no prebuilt refreshspec for ${platform} (there is for ${Object.keys(packages).join(", ")});\n  ${ownBinary}`);
   }
   const exe = process.platform === "win32" ? "refreshspec.exe" : "refreshspec";
   try {
     return require.resolve(`${pkg}/bin/${exe}`);
   } catch {
     fail(
-      `the package ${pkg}, which holds the refreshspec binary for ${platform}, is not installed. ` +
-        "npm installs it along with refreshspec, as an optional dependency: it is missing when optional " +
-        "dependencies were left out (--omit=optional, --no-optional) or when the lockfile was written on " +
-        "another platform (install again without them, or delete node_modules and package-lock.json first). " +
-        `Or ${ownBinary}.`,
+      `no refreshspec binary for ${platform}: the package ${pkg} is not installed.\n` +
+        "  npm installs it along with refreshspec, as an optional dependency; it is missing when optional\n" +
+        "  dependencies were left out (--omit=optional, --no-optional), or when package-lock.json was written\n" +
+        "  on another platform (delete node_modules and package-lock.json, then install again).\n" +
+        `  Or ${ownBinary}.`,
     );
   }
 }
