@@ -17,6 +17,14 @@ type Change struct {
 
 // revisions are newest first.
 var revisions = []Revision{{
+	Date: "2026-12-07",
+	Why: "A check that failed a correct app (P3.1 ended the session where keeping the rotated one is as " +
+		"good), a timeout check blind to how long the client waited, and logout and caching, which the " +
+		"catalogue did not cover though the pattern breaks there.",
+	Changes: []Change{
+		{[]string{"P3.1"}, "the failure outcome is spelled out: the api route answers 4xx, the page redirects to `/login` or renders an error page, never a 200; the client may end without a session or keep the rotated one, never the pre-rotation tokens; the next request makes no refresh."},
+	},
+}, {
 	Date: "2026-11-29",
 	Why: "Running the suite against stacks it was not written with (server-side session stores, " +
 		"stock iron-session, logins behind CSRF protection, deployments behind a TLS-terminating " +

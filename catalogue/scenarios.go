@@ -51,7 +51,7 @@ var scenarios = []Scenario{
 	{ID: "P2.4", Level: Must, Title: "retry presents the new access token",
 		Requirement: "the retry presents the access token that the refresh returned, not the old one."},
 	{ID: "P3.1", Level: Must, Title: "no retry loop when the resource keeps answering 401",
-		Requirement: "a resource that answers 401 even after a successful refresh: exactly one refresh and two resource calls, then the failure outcome; no loop, on page and api routes alike."},
+		Requirement: "a resource that answers 401 even after a successful refresh: exactly one refresh and two resource calls, then the failure outcome; no loop, on page and api routes alike. The failure outcome: the api route answers 4xx (401 typically), the page a redirect to `/login` or an error page (4xx or 5xx), never a 200; the client ends either without a session or holding the rotated one (ending the session and keeping the rotated tokens are both correct), never the pre-rotation tokens; the next request makes no refresh for the tokens just rotated."},
 	{ID: "P3.2", Level: Must, Title: "no refresh on 403, 404, 429 or 500",
 		Requirement: "no refresh when a resource answers 403, 404, 429 or 500; the status reaches the client (or a 5xx for 5xx), on page and api routes alike: a page does not turn it into a redirect to `/login`."},
 	{ID: "P4.1", Level: Must, Title: "rotated tokens are persisted",
