@@ -27,7 +27,7 @@ type call struct {
 	r    *http.Request
 	wire *wire
 	body []byte
-	addr string           // client address without the port: the rate limit's key
+	addr string   // client address without the port: the rate limit's key
 	set  settings // settings when the handler started
 	e    control.Entry
 	// form and formErr are the body parsed as a form, once (formBody).
