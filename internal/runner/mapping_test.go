@@ -113,8 +113,9 @@ func TestShouldFailureFailsTheRunOnlyInStrictMode(t *testing.T) {
 
 func TestInfoNeverFailsTheRun(t *testing.T) {
 	res := fromReport(types.Report{SpecReports: []types.SpecReport{
+		itReport("P2.1 page request refreshes once and retries", types.SpecStatePassed, ""),
 		itReport("P9.1 proactive refresh", types.SpecStateFailed, "could not measure"),
-	}}, lookupAll(t, "P9.1"), "P", true)
+	}}, lookupAll(t, "P2.1", "P9.1"), "P", true)
 	if !res.Conformant() {
 		t.Error("an INFO failure made the run non-conformant, even in strict mode")
 	}
@@ -288,15 +289,51 @@ func TestEverySkippedIsInconclusiveNotConformant(t *testing.T) {
 		t.Errorf("all skipped: inconclusive=%v conformant=%v, want true, false", res.Inconclusive(), res.Conformant())
 	}
 	info := fromReport(types.Report{SpecReports: []types.SpecReport{
+		itReport("P2.1 page request refreshes once and retries", types.SpecStatePassed, ""),
+		itReport("P9.1 proactive refresh", types.SpecStateFailed, "could not measure"),
+	}}, lookupAll(t, "P2.1", "P9.1"), "P", false)
+	if info.Inconclusive() || !info.Conformant() {
+		t.Errorf("an INFO failure beside a pass: inconclusive=%v conformant=%v, want false, true", info.Inconclusive(), info.Conformant())
+	}
+	infoAlone := fromReport(types.Report{SpecReports: []types.SpecReport{
 		itReport("P9.1 proactive refresh", types.SpecStateFailed, "could not measure"),
 	}}, lookupAll(t, "P9.1"), "P", false)
-	if info.Inconclusive() || !info.Conformant() {
-		t.Errorf("an INFO failure: inconclusive=%v conformant=%v, want false, true", info.Inconclusive(), info.Conformant())
+	if !infoAlone.Inconclusive() || infoAlone.Conformant() {
+		t.Errorf("only an INFO that measured nothing: inconclusive=%v conformant=%v, want true, false", infoAlone.Inconclusive(), infoAlone.Conformant())
 	}
 	suite := fromReport(types.Report{SpecReports: []types.SpecReport{
 		{LeafNodeType: types.NodeTypeBeforeSuite, State: types.SpecStateFailed, Failure: types.Failure{Message: "backend unreachable"}},
 	}}, lookupAll(t, "P2.1"), "P", false)
 	if suite.Inconclusive() || suite.Conformant() {
 		t.Errorf("a suite failure with nothing run: inconclusive=%v conformant=%v, want false, false", suite.Inconclusive(), suite.Conformant())
+	}
+}
+
+// TestInfoIsNeverFailed: an INFO scenario whose spec failed (its set-up
+// assertion, a verdict, or a check after it) measured nothing; the reports
+// say skipped, with the reason, never failed.
+func TestInfoIsNeverFailed(t *testing.T) {
+	verdict := entry(harness.VerdictEntry, harness.Verdict{Level: catalogue.Info, Failed: true, Message: "P4.3 (INFO): the login failed"})
+	res := fromReport(types.Report{SpecReports: []types.SpecReport{
+		itReport("P4.3 replayed pre-rotation cookie", types.SpecStatePassed, "", verdict),
+		itReport("P8.6 cookie replayed after logout", types.SpecStateFailed, "the fake backend could not be reset"),
+		itReport("P9.2 added latency over the direct backend call", types.SpecStatePassed, "", entry(harness.MeasuredEntry, "P9.2: median 1 ms")),
+	}}, lookupAll(t, "P4.3", "P8.6", "P9.2"), "P", true)
+	want := map[string]struct {
+		state   State
+		message string
+	}{
+		"P4.3": {Skipped, "not measured: P4.3 (INFO): the login failed"},
+		"P8.6": {Skipped, "not measured: the fake backend could not be reset"},
+		"P9.2": {Passed, ""},
+	}
+	for _, r := range res.Scenarios {
+		w := want[r.ID]
+		if r.State != w.state || r.Message != w.message || r.FailsRun {
+			t.Errorf("%s: state %s, message %q, fails run %v; want %s, %q, false", r.ID, r.State, r.Message, r.FailsRun, w.state, w.message)
+		}
+	}
+	if got := res.FailedWithoutFailingRun(catalogue.Info); len(got) != 0 {
+		t.Errorf("INFO failures reported: %v, want none", got)
 	}
 }
