@@ -23,7 +23,10 @@ var revisions = []Revision{{
 		"catalogue did not cover though the pattern breaks there.",
 	Changes: []Change{
 		{[]string{"P3.1"}, "the failure outcome is spelled out: the api route answers 4xx, the page redirects to `/login` or renders an error page, never a 200; the client may end without a session or keep the rotated one, never the pre-rotation tokens; the next request makes no refresh."},
+		{[]string{"P8.7"}, "new: logout ends the session locally when the backend's logout fails (5xx, timeout, dropped connection)."},
+		{[]string{"P8.8"}, "new: a GET on the logout path (a cross-site `<img>`) does not end the session."},
 	},
+	Added: []string{"P8.7", "P8.8"},
 }, {
 	Date: "2026-11-29",
 	Why: "Running the suite against stacks it was not written with (server-side session stores, " +

@@ -46,6 +46,8 @@ func (s *suite) securitySpecs(strict func() bool) {
 	harness.It("P8.3", strict, s.keyRotationReseals)
 	harness.It("P8.5", strict, s.logoutRevokes)
 	harness.It("P8.6", strict, s.replayAfterLogout)
+	harness.It("P8.7", strict, s.logoutClearsWhateverTheBackendSaid)
+	harness.It("P8.8", strict, s.logoutNeedsUnsafeMethod)
 }
 
 // P8.1
