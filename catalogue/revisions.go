@@ -25,8 +25,9 @@ var revisions = []Revision{{
 		{[]string{"P3.1"}, "the failure outcome is spelled out: the api route answers 4xx, the page redirects to `/login` or renders an error page, never a 200; the client may end without a session or keep the rotated one, never the pre-rotation tokens; the next request makes no refresh."},
 		{[]string{"P8.7"}, "new: logout ends the session locally when the backend's logout fails (5xx, timeout, dropped connection)."},
 		{[]string{"P8.8"}, "new: a GET on the logout path (a cross-site `<img>`) does not end the session."},
+		{[]string{"P8.9"}, "new: no response that sets the session cookie or carries the user's data is storable by a shared cache (MUST); each says `private` or `no-store` (its SHOULD part, failing the run only with `--strict`)."},
 	},
-	Added: []string{"P8.7", "P8.8"},
+	Added: []string{"P8.7", "P8.8", "P8.9"},
 }, {
 	Date: "2026-11-29",
 	Why: "Running the suite against stacks it was not written with (server-side session stores, " +

@@ -100,6 +100,8 @@ var scenarios = []Scenario{
 		Requirement: "logout clears the session even when the backend's logout fails (5xx, a timeout, a dropped connection): the user is logged out locally, whatever the backend said."},
 	{ID: "P8.8", Level: Should, Title: "logout needs an unsafe method",
 		Requirement: "logout needs an unsafe method: `GET` on the logout path (what an `<img src=/logout>` on another site sends) does not end the session. Any answer will do (404, 405, a confirmation page, a redirect) so long as the backend sees no logout and the session still works afterwards."},
+	{ID: "P8.9", Level: Must, Title: "session responses are not stored by shared caches",
+		Requirement: "no response that sets the session cookie or carries the user's data (the login's answer, the page with the first name, the api route's answer, a refreshed response) is storable by a shared cache: no `public`, no `s-maxage`, no `max-age` without `private` or `no-store`. SHOULD: such responses say `private` or `no-store`. (A MUST with a SHOULD part: the SHOULD part fails the run only with `--strict`, and its failures say `(SHOULD)`.) Checked after every spec, over every such response the client got."},
 	{ID: "P9.1", Level: Info, Title: "proactive refresh before expiry",
 		Requirement: "proactive refresh: does the target refresh before a resource 401 when the access token is about to expire."},
 	{ID: "P9.2", Level: Info, Title: "added latency over the direct backend call",

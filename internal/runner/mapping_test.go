@@ -337,3 +337,37 @@ func TestInfoIsNeverFailed(t *testing.T) {
 		t.Errorf("INFO failures reported: %v, want none", got)
 	}
 }
+
+// TestShouldPartOfAMust: P8.9 is a MUST with a SHOULD part
+// (harness.FailPart). Outside strict mode a failure of that part, in its
+// own spec (a verdict) or found during another (an AlsoFailed entry with
+// its level), fails the scenario without failing the run, and the verdict
+// counts it among the SHOULD failures; a failure of the MUST part fails it.
+func TestShouldPartOfAMust(t *testing.T) {
+	should := "P8.9 (SHOULD): GET /api/me → 200 says no Cache-Control"
+	for _, c := range []struct {
+		name string
+		spec types.SpecReport
+	}{
+		{"own spec", itReport("P8.9 session responses are not stored by shared caches", types.SpecStatePassed, "",
+			entry(harness.VerdictEntry, harness.Verdict{Level: catalogue.Should, Failed: true, Message: should}))},
+		{"found during another", itReport("P2.2 api request refreshes once and retries", types.SpecStatePassed, "",
+			entry(harness.AlsoFailedEntry, harness.AlsoFailed{ID: "P8.9", Level: catalogue.Should, Message: should}))},
+	} {
+		res := fromReport(types.Report{SpecReports: []types.SpecReport{c.spec}}, lookupAll(t, "P2.2", "P8.9"), "P", false)
+		r := byID(res)["P8.9"]
+		if r.State != Failed || r.FailsRun || !strings.Contains(r.Message, should) {
+			t.Errorf("%s: P8.9 %s, fails run %v, message %q; want failed, not failing the run, with its message", c.name, r.State, r.FailsRun, r.Message)
+		}
+		if !res.Conformant() || len(res.FailedWithoutFailingRun(catalogue.Should)) != 1 {
+			t.Errorf("%s: conformant %v, SHOULD failures %v; want conformant with P8.9 among the SHOULD failures", c.name, res.Conformant(), res.FailedWithoutFailingRun(catalogue.Should))
+		}
+	}
+	must := fromReport(types.Report{SpecReports: []types.SpecReport{
+		itReport("P2.2 api request refreshes once and retries", types.SpecStateFailed, "P8.9 (MUST): public",
+			entry(harness.AlsoFailedEntry, harness.AlsoFailed{ID: "P8.9", Message: "P8.9 (MUST): public"})),
+	}}, lookupAll(t, "P2.2", "P8.9"), "P", false)
+	if r := byID(must)["P8.9"]; r.State != Failed || !r.FailsRun || must.Conformant() {
+		t.Errorf("the MUST part: P8.9 %s, fails run %v, conformant %v; want failed, failing the run", r.State, r.FailsRun, must.Conformant())
+	}
+}

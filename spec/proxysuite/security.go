@@ -48,6 +48,7 @@ func (s *suite) securitySpecs(strict func() bool) {
 	harness.It("P8.6", strict, s.replayAfterLogout)
 	harness.It("P8.7", strict, s.logoutClearsWhateverTheBackendSaid)
 	harness.It("P8.8", strict, s.logoutNeedsUnsafeMethod)
+	harness.It("P8.9", strict, s.sessionResponsesNotShared)
 }
 
 // P8.1

@@ -140,6 +140,9 @@ func (s *suite) afterEach() {
 			leakRequirement(), strings.Join(found, "\n  ")))
 	}
 	s.checkSessionCookies()
+	if harness.ID() != cachingScenario { // P8.9's own body checks what it got
+		s.checkCaching()
+	}
 }
 
 // collectTokens adds every token the backend issued since its last reset to
