@@ -23,6 +23,7 @@ var revisions = []Revision{{
 		"catalogue did not cover though the pattern breaks there.",
 	Changes: []Change{
 		{[]string{"P3.1"}, "the failure outcome is spelled out: the api route answers 4xx, the page redirects to `/login` or renders an error page, never a 200; the client may end without a session or keep the rotated one, never the pre-rotation tokens; the next request makes no refresh."},
+		{[]string{"P6.2"}, "the client's answer is due within `BACKEND_TIMEOUT` plus a slack (1 s or half the timeout, whichever is larger): a target that waits twice its timeout fails."},
 		{[]string{"P8.7"}, "new: logout ends the session locally when the backend's logout fails (5xx, timeout, dropped connection)."},
 		{[]string{"P8.8"}, "new: a GET on the logout path (a cross-site `<img>`) does not end the session."},
 		{[]string{"P8.9"}, "new: no response that sets the session cookie or carries the user's data is storable by a shared cache (MUST); each says `private` or `no-store` (its SHOULD part, failing the run only with `--strict`)."},

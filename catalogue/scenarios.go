@@ -71,7 +71,7 @@ var scenarios = []Scenario{
 	{ID: "P6.1", Level: Should, Title: "refresh 5xx keeps the session",
 		Requirement: "refresh answered 5xx: the client gets 502/503/504 (a page may render an error page with one of them), the session survives, and once the backend recovers the next request succeeds without a new login."},
 	{ID: "P6.2", Level: Should, Title: "refresh timeout or dropped connection keeps the session",
-		Requirement: "refresh times out (the backend answers after the target's own timeout, `BACKEND_TIMEOUT`, documented with its format) or the connection drops: the same."},
+		Requirement: "refresh times out (the backend answers after the target's own timeout, `BACKEND_TIMEOUT`, documented with its format) or the connection drops: the same (the client gets 502, 503 or 504, the session survives, the next request succeeds once the backend recovers), and the client gets its answer within `BACKEND_TIMEOUT` plus a small slack (1 s or half the timeout, whichever is larger): a target that waits twice its timeout fails."},
 	{ID: "P6.3", Level: Should, Title: "malformed refresh answer keeps the stored tokens",
 		Requirement: "refresh answered 200 with a malformed body (HTML, truncated JSON, no `access_token`, no `refresh_token`, empty strings, `success:false`): treated as a failure; the stored tokens are not overwritten."},
 	{ID: "P6.4", Level: Should, Title: "refresh 429 keeps the session",

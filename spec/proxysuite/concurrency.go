@@ -227,6 +227,7 @@ func (ss *session) sendAPI() (*response, error) {
 type attempt struct {
 	resp *response
 	err  error
+	took time.Duration // from the request's start to its answer (atOnce)
 }
 
 // spread runs n requests in goroutines, the first at once and the others
@@ -275,7 +276,9 @@ func atOnce(n int, req func(i int) (*response, error)) []attempt {
 			defer done.Done()
 			ready.Done()
 			<-start
+			began := time.Now()
 			out[i].resp, out[i].err = req(i)
+			out[i].took = time.Since(began)
 		}()
 	}
 	ready.Wait()
