@@ -154,6 +154,13 @@ func (s *suite) expectSurvivesWithin(what string, statuses []int, fault control.
 			return fmt.Sprintf("%s: each of the %d routes should try the refresh, but the backend saw %d refreshes:\n%s",
 				what, len(all), len(onRoutes(es, control.RouteRefresh)), s.journalText(es))
 		})
+	if bound > 0 {
+		var slowest time.Duration
+		for _, v := range all {
+			slowest = max(slowest, v.failed.took)
+		}
+		harness.Measured("after %s the slowest answer came in %s (due within %s)", what, slowest.Round(time.Millisecond), bound)
+	}
 	for _, v := range all {
 		s.expectFailureKeptSession(what, statuses, v, ofFamily(es, v.login.Family))
 		if bound > 0 {
