@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/refreshspec/refreshspec/internal/fakebackend"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
+	"github.com/refreshspec/refreshspec/internal/fakebackend"
 )
 
 func startBackend(t *testing.T) *fakebackend.Running {
