@@ -25,6 +25,11 @@ import (
 // backend it uses.
 const envMutantParallel = "REFRESHSPEC_MUTANT_PARALLEL"
 
+// envMutantOnly names the mutants to run (commas or spaces between), all
+// of them when it is not set: REFRESHSPEC_MUTANT_ONLY=no-retry,retry-loop
+// go test -run '^TestMutants$' ./internal/proxytest/.
+const envMutantOnly = "REFRESHSPEC_MUTANT_ONLY"
+
 // mutantTimeout bounds one child run of the P suite.
 const mutantTimeout = 3 * time.Minute
 
@@ -80,6 +85,15 @@ func TestMutants(t *testing.T) {
 	root, mutants, err := suitetest.Mutants(ctx, "P")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if only := os.Getenv(envMutantOnly); only != "" {
+		names := strings.FieldsFunc(only, func(r rune) bool { return r == ',' || r == ' ' })
+		for _, n := range names {
+			if !slices.ContainsFunc(mutants, func(m *mutant.Mutant) bool { return m.Name == n }) {
+				t.Fatalf("%s=%q: no P mutant is named %q", envMutantOnly, only, n)
+			}
+		}
+		mutants = slices.DeleteFunc(mutants, func(m *mutant.Mutant) bool { return !slices.Contains(names, m.Name) })
 	}
 	builds := mutant.Prebuild(ctx, root, mutant.ReferenceCommand, mutants, t.TempDir(), buildsAhead)
 	parallel := 1

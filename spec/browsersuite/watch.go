@@ -64,7 +64,7 @@ func (s *session) cookieProblems(cookies []setCookie) []string {
 			continue // no session: a clearing Set-Cookie
 		}
 		if missing := sessioncookie.Problems(c.cookie, secure); len(missing) > 0 {
-			out = append(out, fmt.Sprintf("%s: Set-Cookie %s lacks %s", c.where, c.cookie.Name, strings.Join(missing, ", ")))
+			out = append(out, fmt.Sprintf("%s: Set-Cookie %s wants %s", c.where, c.cookie.Name, strings.Join(missing, ", ")))
 		}
 	}
 	return out

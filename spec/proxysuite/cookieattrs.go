@@ -70,7 +70,7 @@ func (s *suite) sessionCookieProblems() (problems []string, checked int) {
 		}
 		checked++
 		if missing := sessioncookie.Problems(seen.cookie, seen.secure); len(missing) > 0 {
-			problems = append(problems, fmt.Sprintf("%s: Set-Cookie %s lacks %s", seen.where, describeCookie(seen.cookie), strings.Join(missing, ", ")))
+			problems = append(problems, fmt.Sprintf("%s: Set-Cookie %s wants %s", seen.where, describeCookie(seen.cookie), strings.Join(missing, ", ")))
 		}
 	}
 	return problems, checked

@@ -1,6 +1,7 @@
 package proxysuite
 
 import (
+	"fmt"
 	"net/http"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -40,7 +41,7 @@ func (s *suite) expectHoldsRotated(ss *session, resp *response, before, newAcces
 	}
 	held := ss.cookie()
 	Expect(held).NotTo(BeEmpty(), "after the refresh the client should still hold the session cookie %q; the response set %s", name, describeCookies(resp.Cookies))
-	s.expectCarriesRotated(held, newAccess, "the session cookie the client holds after the refresh")
+	s.expectCarriesRotated(held, newAccess, fmt.Sprintf("the session the client holds after the refresh (cookies %s)", setNames(held)))
 }
 
 // expectResponsesCarryRotated is the judgement for several responses of one
