@@ -29,7 +29,7 @@ const VariantsDir = "internal/reference/variants"
 // reference without breaking it, and the scenario that must pass it, what
 // mutation testing calls an equivalent mutant.
 type Mutant struct {
-	Name     string // "retry-loop": the patch's file name without .patch
+	Name string // "retry-loop": the patch's file name without .patch
 	// Scenario is the scenario ID that must catch it (pass it, for a
 	// variant), such as "P3.1"; a variant may name several, separated by
 	// spaces ("P1.2 P2.1"), each of which must pass it (Scenarios).
