@@ -167,7 +167,7 @@ func (ss *session) sendWith(method, path string, body []byte, contentType string
 	// Shown with -v (Ginkgo's verbose output): which cookies each request
 	// sent, the session's set among them (names only, never values).
 	if _, rc := GinkgoConfiguration(); rc.Verbose || rc.VeryVerbose {
-		GinkgoWriter.Printf("request %s, cookies sent: %s\n", what, cookieNames(ss.jar.Cookies(u)))
+		GinkgoWriter.Printf("request %s, cookies sent: %s\n", what, cookieNames(ss.jar.Cookies(req.URL)))
 	}
 	resp, err := ss.client.Do(req)
 	if err != nil {
