@@ -77,12 +77,15 @@ func (s *suite) sessionCookieProblems() (problems []string, checked int) {
 }
 
 // sessionDuplicates are the cookies of the session that one response of
-// this spec set twice or more, "where: name (n times)".
+// this spec set twice or more, "where: name (n times)", since the last
+// call: each is reported once.
 func (s *suite) sessionDuplicates() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []string
-	for _, d := range s.duplicates {
+	dups := s.duplicates
+	s.duplicates = nil
+	for _, d := range dups {
 		name, _, _ := strings.Cut(d.what, " ")
 		if s.isSessionCookie(name) {
 			out = append(out, d.where+": "+d.what)
