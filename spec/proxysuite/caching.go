@@ -10,6 +10,7 @@ import (
 
 	"github.com/refreshspec/refreshspec/catalogue"
 	"github.com/refreshspec/refreshspec/internal/harness"
+	"github.com/refreshspec/refreshspec/internal/sessioncookie"
 )
 
 // P8.9 holds for every response that sets the session cookie or carries
@@ -36,19 +37,17 @@ type cacheable struct {
 // that set the session cookie (with a value) or whose body carries the
 // user's first name.
 func (s *suite) cacheableResponses() []cacheable {
-	name := s.sessionCookieName()
+	patterns := s.sessionPatterns()
 	firstName := []byte(s.profile().Credentials.FirstName)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []cacheable
 	for _, r := range s.responses {
 		var why []string
-		if name != "" {
-			for _, c := range (&http.Response{Header: r.Header}).Cookies() {
-				if c.Name == name && c.Value != "" && !isClearing(c) {
-					why = append(why, "sets the session cookie")
-					break
-				}
+		for _, c := range (&http.Response{Header: r.Header}).Cookies() {
+			if sessioncookie.Matches(patterns, c.Name) && c.Value != "" && !isClearing(c) {
+				why = append(why, "sets the session cookie")
+				break
 			}
 		}
 		if len(firstName) > 0 && bytes.Contains(r.Body, firstName) {

@@ -51,6 +51,7 @@ type raceRound struct {
 	// clients hold the cookie from before the rotation, one per request:
 	// the concurrentRequests first ones, then one per straggler.
 	clients    []*session
+	before     string // the session the clients hold before the rotation
 	first      []attempt
 	stragglers []attempt
 }
@@ -94,6 +95,7 @@ func (s *suite) newRaceRound(name string, staggered bool) *raceRound {
 	ss := s.newSession()
 	r := &raceRound{name: name, staggered: staggered, login: ss.login()}
 	cookie := ss.cookie()
+	r.before = cookie
 	for range concurrentRequests + len(stragglerDelays) {
 		r.clients = append(r.clients, s.sessionWithCookie(s.cfg.Target, cookie))
 	}
@@ -155,7 +157,7 @@ func (s *suite) judgeRaceRound(r *raceRound, es []control.Entry) {
 		Expect(a.resp.Status).To(Equal(http.StatusOK), "%s: every request should succeed; %s got %s", r.name, what, a.resp)
 		resps = append(resps, a.resp)
 	}
-	s.expectResponsesCarryRotated(r.name, r.clients[0].cookie(), resps, newAccess)
+	s.expectResponsesCarryRotated(r.name, r.before, r.clients[0].cookie(), resps, newAccess)
 }
 
 // P7.2

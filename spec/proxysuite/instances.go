@@ -137,11 +137,10 @@ func (s *suite) expectOneRefreshAcross(n, round int, note string, es []control.E
 func (s *suite) expectEveryInstanceRotated(instances []target.Target, cookie string, round int, newAccess string, wave []attempt) string {
 	GinkgoHelper()
 	n := len(instances)
-	name := s.sessionCookieName()
 	next := make([]string, n)
 	for i, a := range wave {
-		if c := a.resp.setCookie(name); c != nil && !isClearing(c) && next[i%n] == "" {
-			next[i%n] = c.Value
+		if s.setsSession(a.resp) && next[i%n] == "" {
+			next[i%n] = s.sessionAfter(cookie, a.resp)
 		}
 	}
 	for i := range next {

@@ -80,7 +80,7 @@ func (s *suite) logoutNeedsUnsafeMethod() {
 	what := fmt.Sprintf("GET %s (what an <img src=%q> on another site sends)", e.Path, e.Path)
 	Expect(len(onRoutes(es, control.RouteLogout)) == 0).To(holds(),
 		"%s should not log out, but the backend saw a logout; the backend saw:\n%s", what, s.journalText(es))
-	Expect(!resp.clearsCookie(s.sessionCookieName())).To(holds(),
+	Expect(!s.clearsSession(resp)).To(holds(),
 		"%s should not end the session, but its answer clears the session cookie: %s", what, describeResponse(resp))
 
 	mark = s.mark()

@@ -64,13 +64,18 @@ type suite struct {
 	mu          sync.Mutex // guards responses, cookiesSeen, sessions and tokens, which goroutines of P7 reach
 	responses   []leak.Response
 	cookiesSeen []seenCookie
+	duplicates  []seenDuplicate
 	sessions    []*session
 	restarts    int // how many times the spec restarted the target
 
 	// across the run
 	tokens     map[string]control.Token // every token the backend issued
 	leaks      []string                 // where a token reached the client, "spec: where"
-	cookieName string                   // the session cookie's name once learned
+	cookieName string                   // the session's base name once learned
+	mainName   string                   // the name of the main cookie the last login set ("__Host-session")
+	// loginOthers are the cookies the last login set outside the
+	// session's set, for a hint when a replayed session does not open.
+	loginOthers []string
 	// survives is what the run learned of whether a session survives a
 	// restart of the target with the same settings (P8.2, P8.3); nil
 	// until a spec found out.
@@ -94,6 +99,7 @@ func (s *suite) beforeEach() {
 	s.mu.Lock()
 	s.responses = nil
 	s.cookiesSeen = nil
+	s.duplicates = nil
 	s.sessions = nil
 	s.restarts = 0
 	s.mu.Unlock()

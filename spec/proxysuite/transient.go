@@ -188,11 +188,10 @@ func (s *suite) expectFailureKeptSession(what string, statuses []int, v *survivo
 		Expect(slices.Contains(statuses, failed.Status)).To(holds(),
 			"after %s the %s should answer %s, but it answered %s", what, v.rt.Name, statusList(statuses), describeResponse(failed))
 	}
-	name := s.sessionCookieName()
-	Expect(!failed.clearsCookie(name)).To(holds(),
+	Expect(!s.clearsSession(failed)).To(holds(),
 		"after %s the session must survive, but the %s's answer clears the cookie: %s", what, v.rt.Name, describeResponse(failed))
 	Expect(v.ss.cookie() != "").To(holds(), "after %s the client should still hold the session cookie, but it holds none", what)
-	if c := failed.setsCookie(name); c != nil && c.Value != v.before {
+	if s.setsSession(failed) && s.sessionAfter(v.before, failed) != v.before {
 		By("the " + v.rt.Name + "'s failed answer rewrote the session cookie; the next request shows whether the tokens survived")
 	}
 }
