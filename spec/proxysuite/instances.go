@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
+	"github.com/refreshspec/refreshspec/internal/harness"
 	"github.com/refreshspec/refreshspec/spec/target"
 )
 
@@ -37,9 +38,17 @@ func (s *suite) instancesShareRefresh() {
 			"run with --instances N (N >= 2) or the profile's target.instances, or give --target-url a comma-separated list of URLs", len(instances)))
 	}
 	s.expectSharedSecret(instances)
-	noGrace := control.Duration(0)
-	_, err := s.backend().UpdateSettings(s.ctx, control.SettingsPatch{GraceWindow: &noGrace})
-	Expect(err).NotTo(HaveOccurred(), "turning the backend's grace window off: every second use of a refresh token is then reuse")
+	if rules, own := s.rotation(); own {
+		// The backend serves a provider's rotation (--backend-rotation):
+		// the round runs under its rules, and every failure names them.
+		harness.Note("under the backend's rotation " + rules.String())
+		harness.Measured("ran under the backend's rotation %s", rules)
+	} else {
+		noGrace := control.Duration(0)
+		_, err := s.backend().UpdateSettings(s.ctx, control.SettingsPatch{GraceWindow: &noGrace})
+		Expect(err).NotTo(HaveOccurred(), "turning the backend's grace window off: every second use of a refresh token is then reuse")
+		harness.Measured("ran under the contract's rotation with the grace window off: every second use of a refresh token is reuse")
+	}
 
 	login := s.newSessionAt(instances[0]).login()
 	cookie := s.sessionOf(login)
