@@ -17,6 +17,17 @@ type Change struct {
 
 // revisions are newest first.
 var revisions = []Revision{{
+	Date: "2026-12-07",
+	Why: "Identity providers answer the reuse of a rotated refresh token differently (Auth0's reuse " +
+		"interval, Okta's grace period, Keycloak's max reuse, Ory Hydra's grace period and reuse count, " +
+		"Cognito's retry grace period), and the difference decides whether an app's race logs users out. " +
+		"The backend suite now measures a server's rotation semantics and names the provider they match; " +
+		"a profile may declare the semantics it expects (`backend.rotation`).",
+	Changes: []Change{
+		{[]string{"P4.3", "P7.3", "P7.4"}, "the measurement names the rotation the backend serves; under a provider's rotation (`--backend-rotation`) P7.3 and P7.4 run under its rules instead of setting the grace window themselves."},
+	},
+	Added: []string{"B2.14"},
+}, {
 	Date: "2026-11-29",
 	Why: "Running the suite against stacks it was not written with (server-side session stores, " +
 		"stock iron-session, logins behind CSRF protection, deployments behind a TLS-terminating " +

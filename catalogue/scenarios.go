@@ -140,4 +140,6 @@ var scenarios = []Scenario{
 		Requirement: "does the old access token keep working after a refresh until it expires."},
 	{ID: "B2.13", Level: Info, Title: "token lifetimes against the seed's advice",
 		Requirement: "token lifetimes against the seed's advice: the access token's `expires_in` between 15 and 30 minutes, the refresh token's life (where the backend reveals it) between 7 and 30 days."},
+	{ID: "B2.14", Level: Info, Title: "rotation semantics against the known identity providers",
+		Requirement: "the server's rotation semantics, measured: how long a used refresh token stays usable (grace window), how many reuses it allows, whether only the immediately previous token is reusable, whether a reuse outside the window revokes the family and its access tokens; and which known identity provider's semantics that matches (Auth0's reuse interval with only the previous token, Okta's 30 s grace period, Keycloak's max reuse count, Ory Hydra's grace period and reuse count, Cognito's grace period). With the profile's `backend.rotation` declaring the expected semantics, a mismatch fails B2.14 (as a MUST)."},
 }

@@ -192,6 +192,13 @@ func PresetRules(name string) (RotationRules, bool) {
 	return RotationRules{}, false
 }
 
+// MaxGrace is the longest grace period preset's provider accepts (Ory
+// Hydra's depends on whether a reuse count is set), and false when it
+// sets no bound.
+func MaxGrace(preset string, reuseCount int) (time.Duration, bool) {
+	return graceBound(preset, RotationRules{ReuseCount: reuseCount})
+}
+
 // graceBound is the longest grace period a preset's provider accepts.
 func graceBound(preset string, r RotationRules) (time.Duration, bool) {
 	switch preset {
