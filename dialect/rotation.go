@@ -366,7 +366,7 @@ func (r RotationRules) String() string {
 		} else {
 			b.WriteString(", any used token")
 		}
-		fmt.Fprintf(&b, ", answering the %s pair", map[string]string{GraceSame: "same", GraceNew: "a new"}[r.GraceAnswer])
+		fmt.Fprintf(&b, ", answering %s pair", map[string]string{GraceSame: "the same", GraceNew: "a new"}[r.GraceAnswer])
 	}
 	switch {
 	case r.RevokeFamily && r.RevokeAccess:
