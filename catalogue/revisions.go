@@ -24,7 +24,7 @@ var revisions = []Revision{{
 		"The backend suite now measures a server's rotation semantics and names the provider they match; " +
 		"a profile may declare the semantics it expects (`backend.rotation`).",
 	Changes: []Change{
-		{[]string{"P4.3", "P7.3", "P7.4"}, "the measurement names the rotation the backend serves; under a provider's rotation (`--backend-rotation`) P7.3 and P7.4 run under its rules instead of setting the grace window themselves."},
+		{[]string{"P4.3", "P7.3", "P7.4"}, "the measurement names the rotation the backend serves; under a provider's rotation (`--backend-rotation`) P7.3 and P7.4 run under its rules instead of setting the grace window themselves, and P7.3 also measures a straggler with the pre-rotation cookie."},
 	},
 	Added: []string{"B2.14"},
 }, {

@@ -1,6 +1,7 @@
 package dialect_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -91,5 +92,29 @@ func TestRotationRulesString(t *testing.T) {
 	r, _ := dialect.PresetRules("okta")
 	if s := r.String(); !strings.HasPrefix(s, "okta (grace period 30s") || !strings.Contains(s, "revokes the family and its access tokens") {
 		t.Error(s)
+	}
+}
+
+// A mapping with a rotation survives being written as JSON and read again,
+// as the fake backend's container gets it (--mapping-json).
+func TestRotationRoundTrip(t *testing.T) {
+	for _, spec := range []string{"okta,grace_period=10s", "keycloak", "keycloak,revoke_refresh_token=true,max_reuse=2", "grace_period=unlimited,previous_only=false"} {
+		r, err := dialect.ParseRotation(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := dialect.Default()
+		m.Rotation = r
+		raw, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := dialect.ParseJSON(raw)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", spec, err, raw)
+		}
+		if back.Rules() != m.Rules() {
+			t.Errorf("%s: %+v after the round trip, want %+v", spec, back.Rules(), m.Rules())
+		}
 	}
 }
