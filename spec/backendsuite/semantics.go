@@ -44,6 +44,9 @@ type rotationMeasured struct {
 	// found" (unlimited when the longest clock probe was accepted).
 	graceLo, graceHi time.Duration
 	unlimited        bool
+	// acceptedAtOnce: the used token was accepted right after its use, so
+	// there is a grace period, however short.
+	acceptedAtOnce bool
 	// reuses is how many reuses of one used token were allowed; reusesCapped
 	// says the probe stopped at maxReuseProbe without a refusal.
 	reuses       int
@@ -129,6 +132,7 @@ func (c *client) measureFirstReuse(m *rotationMeasured) {
 	case a.Status == http.StatusOK:
 		again, err := c.tokens(a)
 		Expect(err).NotTo(HaveOccurred(), "the reuse answered 200")
+		m.acceptedAtOnce = true
 		m.answer = dialect.GraceNew
 		if again.Refresh == t1.Refresh {
 			m.answer = dialect.GraceSame
@@ -308,6 +312,8 @@ func (m *rotationMeasured) grace() string {
 		return "none (refused at once)"
 	case m.unlimited:
 		return fmt.Sprintf("unlimited (still usable %s after its use)", m.graceLo)
+	case m.graceHi == 0 && m.graceLo == 0 && m.acceptedAtOnce:
+		return "more than 0s (usable at once; not measured further)"
 	case m.graceHi == 0 && m.graceLo == 0:
 		return "not measured"
 	case m.graceHi == 0:
@@ -364,7 +370,14 @@ func (m *rotationMeasured) differences(r dialect.RotationRules, knobs ...string)
 	knob := func(k string) bool { return slices.Contains(knobs, k) }
 	g := r.GracePeriod
 	noGrace := m.graceHi == time.Nanosecond
+	measuredGrace := noGrace || m.unlimited || m.graceLo > 0 || m.graceHi > 0
 	switch {
+	case !measuredGrace && !m.acceptedAtOnce:
+		// Nothing measured (the rate limit stopped it): nothing to compare.
+	case !measuredGrace:
+		if g == 0 && !knob("grace_period") {
+			diffs = append(diffs, fmt.Sprintf("grace period %s, want none", m.grace()))
+		}
 	case knob("grace_period"):
 		bound, bounded := dialect.MaxGrace(r.Preset, r.ReuseCount)
 		if bounded && (m.unlimited || (m.graceLo > bound)) {
@@ -383,7 +396,7 @@ func (m *rotationMeasured) differences(r dialect.RotationRules, knobs ...string)
 		switch {
 		case r.ReuseCount == 0 && !m.reusesCapped && m.stopped == "":
 			diffs = append(diffs, fmt.Sprintf("%d reuse(s) allowed, want no limit within the grace period", m.reuses))
-		case r.ReuseCount > 0 && (m.reusesCapped || m.reuses != r.ReuseCount):
+		case r.ReuseCount > 0 && m.stopped == "" && (m.reusesCapped || m.reuses != r.ReuseCount):
 			diffs = append(diffs, fmt.Sprintf("%d reuse(s) allowed (probed up to %d), want %d", m.reuses, maxReuseProbe, r.ReuseCount))
 		}
 	}
