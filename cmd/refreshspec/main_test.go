@@ -288,6 +288,14 @@ func TestBackendRotationFlag(t *testing.T) {
 	if r.code != 0 || t.Failed() {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
+	// Two instances without a shared store: Okta's grace period forgives
+	// the second instance's refresh (no user is logged out), and P7.4, a
+	// MUST of one refresh across the instances, still fails, saying so.
+	r = runCLI(t, nil, "proxy", "--backend", "local", "--backend-rotation", "okta", "--instances", "2", "--focus", "P7.4", "--target-cmd", ref)
+	if r.code != 1 || !strings.Contains(r.stdout, "P7.4: round 1 under the rotation okta: the backend answered the refreshes of the 2 instances map[grace:") ||
+		!strings.Contains(r.stdout, "(under the backend's rotation okta (grace period 30s") {
+		t.Fatalf("exit %d, want 1 with P7.4 naming okta and its grace answers\nstdout:\n%s", r.code, r.stdout)
+	}
 }
 
 // brokenProxy builds the reference with its no-retry mutant: P2.2 fails.

@@ -66,6 +66,9 @@ type suite struct {
 	cookiesSeen []seenCookie
 	sessions    []*session
 	restarts    int // how many times the spec restarted the target
+	// providerRotation names the provider's rotation P7.4 runs under
+	// (--backend-rotation), "" under the contract's.
+	providerRotation string
 
 	// across the run
 	tokens     map[string]control.Token // every token the backend issued
