@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -69,8 +70,9 @@ const (
 	GraceNew  = "new"
 )
 
-// Unlimited is the grace period of a used token that works until it expires.
-const Unlimited Grace = -1
+// Unlimited is the grace period of a used token that works until it
+// expires ("unlimited"; no duration a user writes reaches it).
+const Unlimited Grace = math.MinInt64
 
 // Grace is a grace period: a duration ("30s") or "unlimited".
 type Grace time.Duration
