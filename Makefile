@@ -15,7 +15,7 @@ IMAGE_TAG ?= dev
 IMAGE_BIN := bin/image
 
 .DEFAULT_GOAL := build
-.PHONY: setup build images test lint bench docs run clean fuzz soak
+.PHONY: setup build images test test-short lint apicheck bench docs run clean fuzz soak
 
 ## setup: install and start what the tests and the main job need (Docker, make, gcc, Chromium, npm, redis-server); idempotent
 setup:
@@ -33,15 +33,32 @@ images:
 	docker build -t refreshspec/fakebackend:$(IMAGE_TAG) -f fakebackend/Dockerfile $(IMAGE_BIN)/fakebackend
 	docker build -t refreshspec/reference:$(IMAGE_TAG) -f internal/reference/Dockerfile $(IMAGE_BIN)/reference
 
-## test: the project's own tests (the README's test command)
+## test: the project's own tests (the README's test command), each package within TEST_TIMEOUT
+# The budget of one test package: the slowest (the proxy suite's mutation
+# self-test, the corpus apps) take about 2 minutes on two busy cores, so a
+# package near it has a problem worth failing on rather than a slow day.
+TEST_TIMEOUT ?= 8m
 test:
-	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
 
-## lint: gofmt must list nothing, go vet must pass
+## test-short: the fast tests, for everyday work (no race detector, no mutation self-tests, corpus apps, soak or containers)
+test-short:
+	$(GO) test -short -count=1 -timeout 2m $(PKGS)
+
+## lint: gofmt must list nothing, go vet and staticcheck (pinned in tools/go.mod, configured by staticcheck.conf) must pass, here and in each nested module with Go code (examples/go-scs, internal/backendtest/oauthserver)
 lint:
 	@unformatted="$$(gofmt -l .)"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt -l: run gofmt -w on:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(GO) tool -modfile=tools/go.mod staticcheck $(PKGS)
+	@for mod in $$(find . -mindepth 2 -name go.mod -not -path '*/node_modules/*' -not -path '*/testdata/*' | sort); do \
+		dir=$${mod%/go.mod}; find "$$dir" -name '*.go' | grep -q . || continue; \
+		echo "cd $$dir && $(GO) vet ./..."; (cd "$$dir" && GOWORK=off $(GO) vet ./...) || exit 1; \
+	done
+
+## apicheck: the public packages against the last release tag (apidiff, pinned in tools/go.mod); nothing to do before the first tag
+apicheck:
+	bash scripts/apicheck
 
 ## fuzz: each fuzz target for FUZZTIME, one after another (crashers land in testdata/fuzz/: keep them)
 FUZZTIME ?= 10s

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/refreshspec/refreshspec/dialect"
 )
 
 // checkShape walks v, decoded YAML, along t, the type it decodes into (key
@@ -32,8 +34,11 @@ func checkShape(v any, t reflect.Type, key string) error {
 		}
 		return fmt.Errorf("%s: want %s, got %s", key, describe(t), describeValue(v))
 	}
+	if _, ok := v.(string); ok && t == reflect.TypeFor[dialect.Rotation]() {
+		return nil // a preset's name alone: "rotation: okta"
+	}
 	switch {
-	case t == reflect.TypeFor[Duration](), t.Kind() == reflect.String:
+	case t == reflect.TypeFor[dialect.Duration](), t.Kind() == reflect.String:
 		switch v.(type) {
 		case map[string]any, []any:
 			return wrong()
@@ -84,7 +89,7 @@ func checkShape(v any, t reflect.Type, key string) error {
 // describe says what a value of type t is written as, in a profile's terms.
 func describe(t reflect.Type) string {
 	switch {
-	case t == reflect.TypeFor[Duration]():
+	case t == reflect.TypeFor[dialect.Duration]():
 		return `a duration such as "30s"`
 	case t.Kind() == reflect.String:
 		return "a string"

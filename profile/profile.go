@@ -64,10 +64,10 @@ type Target struct {
 	// target serves without a session.
 	ReadyPath string `json:"ready_path,omitempty"`
 	// StartTimeout bounds the wait for ReadyPath.
-	StartTimeout Duration `json:"start_timeout,omitempty"`
+	StartTimeout dialect.Duration `json:"start_timeout,omitempty"`
 	// BackendTimeout is how long the target waits for the backend before it
 	// gives up; the suite's timeout scenario (P6.2) waits a little longer.
-	BackendTimeout Duration `json:"backend_timeout,omitempty"`
+	BackendTimeout dialect.Duration `json:"backend_timeout,omitempty"`
 	// Instances is how many copies of Command or Image the suite starts,
 	// each on its own port with the same SESSION_SECRET and Env (a shared
 	// store's URL goes in Env): P7.4 spreads a session over them, the other
@@ -123,9 +123,6 @@ type Credentials struct {
 	FirstName string `json:"first_name,omitempty"`
 }
 
-// Endpoint is one route of a target: the proxy's and the backend's alike.
-type Endpoint = dialect.Endpoint
-
 // Proxy maps the routes of contract.md §2.
 type Proxy struct {
 	// Session says what the session cookie holds: SessionSealed (the
@@ -142,22 +139,19 @@ type Proxy struct {
 	// CSRF says where the login page carries a CSRF token and how the
 	// login, logout and update_profile requests send it back; empty for a
 	// target without CSRF protection.
-	CSRF      CSRF     `json:"csrf,omitempty"`
-	LoginPage Endpoint `json:"login_page,omitempty"`
-	Login     Endpoint `json:"login,omitempty"`
+	CSRF      CSRF             `json:"csrf,omitempty"`
+	LoginPage dialect.Endpoint `json:"login_page,omitempty"`
+	Login     dialect.Endpoint `json:"login,omitempty"`
 	// LoginFields name the login body's fields.
-	LoginFields LoginFields `json:"login_fields,omitempty"`
-	ProfilePage Endpoint    `json:"profile_page,omitempty"`
-	Me          Endpoint    `json:"me,omitempty"`
+	LoginFields dialect.LoginFields `json:"login_fields,omitempty"`
+	ProfilePage dialect.Endpoint    `json:"profile_page,omitempty"`
+	Me          dialect.Endpoint    `json:"me,omitempty"`
 	// UpdateProfile forwards its JSON body to the backend's profile route.
-	UpdateProfile Endpoint `json:"update_profile,omitempty"`
-	Logout        Endpoint `json:"logout,omitempty"`
+	UpdateProfile dialect.Endpoint `json:"update_profile,omitempty"`
+	Logout        dialect.Endpoint `json:"logout,omitempty"`
 	// Selectors are the page elements the browser scenarios (W) use.
 	Selectors Selectors `json:"selectors,omitempty"`
 }
-
-// LoginFields name the fields of a login body.
-type LoginFields = dialect.LoginFields
 
 // Selectors are CSS selectors of the page elements of contract.md §2.
 type Selectors struct {
@@ -168,19 +162,6 @@ type Selectors struct {
 	Password  string `json:"password,omitempty"`
 	Submit    string `json:"submit,omitempty"`
 }
-
-// Dialect is the refresh protocol a backend speaks (see package dialect).
-type Dialect = dialect.Name
-
-// The two dialects.
-const (
-	// DialectJSON is the seed's contract: JSON {"refresh_token": ...} to
-	// /auth/refresh, tokens under data.authorization.
-	DialectJSON = dialect.JSON
-	// DialectOAuth2 is RFC 6749 §6: grant_type=refresh_token form-encoded to
-	// a token endpoint, tokens at the top level, invalid_grant errors.
-	DialectOAuth2 = dialect.OAuth2
-)
 
 // Backend is the backend's section: where the backend suite finds the
 // backend under test, and the Mapping of contract.md §1's routes, fields and
@@ -194,19 +175,10 @@ type Backend struct {
 	dialect.Mapping
 	// ShortAccessTTL says the backend issues access tokens that expire within
 	// this duration, so the suite may wait for expiry instead of skipping.
-	ShortAccessTTL Duration `json:"short_access_ttl,omitempty"`
+	ShortAccessTTL dialect.Duration `json:"short_access_ttl,omitempty"`
 	// RateLimitBurst enables B2.8 with this many invalid refresh attempts; 0 skips it.
 	RateLimitBurst int `json:"rate_limit_burst,omitempty"`
 }
-
-// TokenFields name request fields of the refresh and logout bodies.
-type TokenFields = dialect.TokenFields
-
-// TokenPaths are dotted JSON paths of the values in token responses.
-type TokenPaths = dialect.TokenPaths
-
-// Duration is a time.Duration written as "2s" in profiles.
-type Duration = dialect.Duration
 
 // Default is the profile of contract.md as written: the reference proxy's.
 func Default() *Profile {
@@ -277,7 +249,7 @@ func (p *Profile) Validate() error {
 	case len(urls) > 0 && p.Target.Instances != 1 && p.Target.Instances != len(urls):
 		return fmt.Errorf("target.instances: %d, but target.url lists %d URLs (the suite starts no instance of a running target: list each one's URL)", p.Target.Instances, len(urls))
 	}
-	for name, e := range map[string]Endpoint{
+	for name, e := range map[string]dialect.Endpoint{
 		"proxy.login_page": p.Proxy.LoginPage, "proxy.login": p.Proxy.Login, "proxy.profile_page": p.Proxy.ProfilePage,
 		"proxy.me": p.Proxy.Me, "proxy.update_profile": p.Proxy.UpdateProfile, "proxy.logout": p.Proxy.Logout,
 	} {
@@ -313,10 +285,10 @@ func (p *Profile) applyDefaults() {
 		}
 	}
 	if p.Target.StartTimeout == 0 {
-		p.Target.StartTimeout = Duration(60 * time.Second)
+		p.Target.StartTimeout = dialect.Duration(60 * time.Second)
 	}
 	if p.Target.BackendTimeout == 0 {
-		p.Target.BackendTimeout = Duration(2 * time.Second)
+		p.Target.BackendTimeout = dialect.Duration(2 * time.Second)
 	}
 	if p.Target.Instances == 0 {
 		p.Target.Instances = 1
@@ -375,9 +347,9 @@ func checkWrittenZeros(raw []byte) error {
 	var written struct {
 		Repeat *int `json:"repeat"`
 		Target *struct {
-			Instances      *int      `json:"instances"`
-			StartTimeout   *Duration `json:"start_timeout"`
-			BackendTimeout *Duration `json:"backend_timeout"`
+			Instances      *int              `json:"instances"`
+			StartTimeout   *dialect.Duration `json:"start_timeout"`
+			BackendTimeout *dialect.Duration `json:"backend_timeout"`
 		} `json:"target"`
 	}
 	if err := yaml.Unmarshal(raw, &written); err != nil {

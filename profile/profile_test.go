@@ -206,7 +206,7 @@ func numericKeys(t reflect.Type, prefix string) []string {
 	for name, ft := range jsonFields(t) {
 		key := join(prefix, name)
 		switch {
-		case ft == reflect.TypeFor[Duration](), ft.Kind() == reflect.Int:
+		case ft == reflect.TypeFor[dialect.Duration](), ft.Kind() == reflect.Int:
 			out = append(out, key)
 		case ft.Kind() == reflect.Struct:
 			out = append(out, numericKeys(ft, key)...)

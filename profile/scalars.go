@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/refreshspec/refreshspec/dialect"
 	"sigs.k8s.io/yaml"
 )
 
@@ -59,7 +60,7 @@ func scalarsToStrings(v any, t reflect.Type, key string) (any, error) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if t == reflect.TypeFor[Duration]() {
+	if t == reflect.TypeFor[dialect.Duration]() {
 		s, ok := v.(string)
 		if _, err := time.ParseDuration(s); !ok || err != nil {
 			return nil, fmt.Errorf("%s: want a duration such as \"30s\", got %v", key, v)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/refreshspec/refreshspec/dialect"
 )
 
 func TestUnknownNestedKeyIsNamedInFull(t *testing.T) {
@@ -156,7 +158,7 @@ func TestTimeoutFormatsOfTheDocs(t *testing.T) {
 	for _, f := range []TimeoutFormat{TimeoutGo, TimeoutSeconds, TimeoutMillis} {
 		p := Default()
 		p.Target.BackendTimeoutFormat = f
-		p.Target.BackendTimeout = Duration(3 * time.Second)
+		p.Target.BackendTimeout = dialect.Duration(3 * time.Second)
 		if err := p.Validate(); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}

@@ -117,6 +117,9 @@ func fakeBackendBinary(t *testing.T) string {
 // defaults: the image's entrypoint must serve both listeners on the ports Run
 // publishes.
 func TestDockerfileImage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds an image")
+	}
 	RequireDocker(t)
 	ctx := context.Background()
 
@@ -162,6 +165,9 @@ func refreshBody(token string) map[string]string { return map[string]string{"ref
 // family's newest tokens refused; the control API must have journaled and
 // counted exactly that.
 func TestFakeBackendInContainer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs a container")
+	}
 	RequireDocker(t)
 	ctx := context.Background()
 
@@ -307,6 +313,9 @@ func TestWithMappingArgs(t *testing.T) {
 // OAuth 2.0 mapping: the password grant, the refresh_token grant and the
 // revocation reach it at their own paths, and the journal names the roles.
 func TestFakeBackendInContainerSpeaksTheMapping(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs a container")
+	}
 	RequireDocker(t)
 	ctx := context.Background()
 	m := dialect.Mapping{

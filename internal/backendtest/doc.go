@@ -5,8 +5,10 @@
 // the scenario written for that defect must fail. Both run in every mapping
 // of suitetest.DialectNames (REFRESHSPEC_DIALECT=json, oauth2 or custom): the
 // fake backend serves it natively, OAuth 2.0's password and refresh_token
-// grants and RFC 7009 revocation included. Package oauthserver runs the
-// suite against a real OAuth 2.0 server built on a library.
+// grants and RFC 7009 revocation included. TestFositeBackendStrict runs the
+// suite against a real OAuth 2.0 server built on a library, ory/fosite: the
+// command in oauthserver/, a module of its own so that fosite's dependencies
+// stay out of this module's, which the test builds and starts (no Docker).
 //
 // The fake backend runs as a container by default; REFRESHSPEC_BACKEND=local
 // runs it in-process, and REFRESHSPEC_BACKEND_URL with
@@ -17,4 +19,5 @@
 //	REFRESHSPEC_BACKEND=local go test ./internal/backendtest
 //	REFRESHSPEC_DIALECT=oauth2 go test -run TestBackendSuite ./internal/backendtest
 //	go test -short ./internal/backendtest               # without the mutants
+//	go test -run Fosite ./internal/backendtest          # only against fosite
 package backendtest

@@ -51,6 +51,12 @@ const (
 	// (backend.reuse_leeway) and the fake backend grants as its grace
 	// window, as a backend with Auth0's reuse interval does.
 	envLeeway = "REFRESHSPEC_LEEWAY"
+	// envRotation is a rotation (as --backend-rotation takes it: "okta",
+	// "hydra,grace_period=1m,reuse_count=2") that the fake backend serves
+	// after every reset; envDeclareRotation=1 makes the profile declare it
+	// too (backend.rotation), so B2.14 checks it as a MUST.
+	envRotation        = "REFRESHSPEC_ROTATION"
+	envDeclareRotation = "REFRESHSPEC_DECLARE_ROTATION"
 )
 
 // shortAccessTTL is the access token lifetime of a "wait" run.
@@ -80,6 +86,9 @@ var _ = backendsuite.Register(cfg)
 // backend (or, in a child of TestBackendMutants, a broken one): every MUST
 // and SHOULD must pass.
 func TestBackendSuite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the backend suite against a container")
+	}
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "Backend suite")
 }
@@ -93,6 +102,10 @@ var backendControl *control.Client
 
 // leeway is this run's reuse leeway (envLeeway), 0 for none.
 var leeway time.Duration
+
+// rotation is the rotation this run's fake backend serves (envRotation),
+// nil for the contract's.
+var rotation *dialect.RotationRules
 
 var _ = BeforeSuite(func(ctx SpecContext) {
 	name, mapping, err := suitetest.DialectFromEnv()
@@ -111,6 +124,21 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 		leeway, err = time.ParseDuration(v)
 		Expect(err).NotTo(HaveOccurred(), "%s", envLeeway)
 	}
+	if v := os.Getenv(envRotation); v != "" {
+		r, err := dialect.ParseRotation(v)
+		Expect(err).NotTo(HaveOccurred(), "%s", envRotation)
+		rules, _ := r.Rules()
+		rotation = &rules
+		if os.Getenv(envDeclareRotation) == "1" {
+			mapping.Rotation = r
+			// A test of the mismatch declares another rotation than
+			// the one served.
+			if o := os.Getenv("REFRESHSPEC_DECLARE_OVERRIDE"); o != "" {
+				mapping.Rotation, err = dialect.ParseRotation(o)
+				Expect(err).NotTo(HaveOccurred())
+			}
+		}
+	}
 	backendControl = b.Control
 	cfg.Control = b.Control
 	cfg.BackendURL = b.URL
@@ -127,7 +155,7 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	case "":
 	case "wait":
 		cfg.Control = nil
-		prof.Backend.ShortAccessTTL = profile.Duration(shortAccessTTL)
+		prof.Backend.ShortAccessTTL = dialect.Duration(shortAccessTTL)
 	case "none":
 		cfg.Control = nil
 		prof.Backend.RateLimitBurst = 0
@@ -147,6 +175,9 @@ var _ = BeforeEach(func(ctx SpecContext) {
 	rl.Enabled, rl.PerAddress = true, perAddressLimit
 	grace := control.Duration(leeway)
 	patch := control.SettingsPatch{RateLimit: &rl, GraceWindow: &grace}
+	if rotation != nil {
+		patch.GraceWindow, patch.Rotation = nil, rotation
+	}
 	if os.Getenv(envTiming) == "wait" {
 		ttl := control.Duration(shortAccessTTL)
 		patch.AccessTTL = &ttl
@@ -226,9 +257,11 @@ func startBackend(ctx context.Context, name string) (*suitetest.Backend, string,
 	return b, "", err
 }
 
-// TestMain stops the shared fake backend after every test has run.
+// TestMain stops the shared fake backend after every test has run, and
+// removes the binaries the tests built (oauthserver_process_test.go).
 func TestMain(m *testing.M) {
 	code := m.Run()
+	removeBuiltBinaries()
 	for name, e := range shared.byDialect {
 		if e.b == nil {
 			continue

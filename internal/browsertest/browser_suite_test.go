@@ -37,6 +37,9 @@ var cfg = &browsersuite.Config{Proxy: &proxysuite.Config{}}
 var _ = browsersuite.Register(cfg)
 
 func TestBrowserSuite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the browser suite runs Chromium")
+	}
 	requireChromium(t)
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "refreshspec browser suite (W) against the reference")

@@ -13,6 +13,9 @@ import (
 // answer keeps it. Every scenario must pass in each, and the same ones be
 // skipped as in contract.md §1. The children share one reference build.
 func TestBrowserSuiteInEveryDialect(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the browser suite in every dialect")
+	}
 	requireChromium(t)
 	suitetest.CheckEveryDialect(t, "TestBrowserSuite", "-test.timeout=5m")
 }

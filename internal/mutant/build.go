@@ -106,43 +106,6 @@ func buildKey(root, pkg string, files map[string][]byte) [32]byte {
 	return key
 }
 
-// Compile type-checks and compiles the packages that m's patch changes,
-// with the patch applied in an overlay, and links nothing: the quick way to
-// learn that a patch still makes sense of the current reference. The
-// compiled packages land in Go's build cache, where a later Build of the
-// same patch finds them.
-func Compile(ctx context.Context, root string, m *Mutant) error {
-	files, err := m.Patch.Apply(root)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp("", "refreshspec-compile-"+m.Name+"-")
-	if err != nil {
-		return fmt.Errorf("mutant: %s: %w", m.Name, err)
-	}
-	defer os.RemoveAll(tmp)
-	overlayFile, err := writeOverlay(root, m.Name, files, tmp)
-	if err != nil {
-		return err
-	}
-	var pkgs []string
-	for rel := range files {
-		pkg := "./" + filepath.ToSlash(filepath.Dir(filepath.FromSlash(rel)))
-		if !slices.Contains(pkgs, pkg) {
-			pkgs = append(pkgs, pkg)
-		}
-	}
-	slices.Sort(pkgs)
-	// go build of non-main packages writes no binary: it compiles them.
-	cmd := exec.CommandContext(ctx, "go", append([]string{"build", "-overlay", overlayFile}, pkgs...)...)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("mutant: compiling %s (go build -overlay %v): %w\n%s", m.Name, pkgs, err, out)
-	}
-	return nil
-}
-
 // overlayBuild runs go build with files (new contents by path relative to
 // root; nil deletes) in an overlay.
 func overlayBuild(ctx context.Context, root, pkg, name string, files map[string][]byte, dir string) (string, error) {

@@ -17,5 +17,5 @@
 //	bin, _ := mutant.Build(ctx, root, mutant.ReferenceCommand, ms[0], t.TempDir())
 //
 // go test ./internal/mutant/ checks that every patch applies to the current
-// reference and compiles, and that each names a scenario of the catalogue.
+// reference and type-checks, and that each names a scenario of the catalogue.
 package mutant

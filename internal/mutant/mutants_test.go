@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/refreshspec/refreshspec/catalogue"
@@ -42,9 +43,9 @@ func TestHeadersNameCatalogueScenarios(t *testing.T) {
 }
 
 // Every patch applies cleanly to the current reference, changes it, and
-// the result compiles. (Linking each into a binary is the mutation tests'
+// the result type-checks. (Building each into a binary is the mutation tests'
 // work, which run them; here a compile is the quick proof.)
-func TestPatchesApplyAndCompile(t *testing.T) {
+func TestPatchesApplyAndTypeCheck(t *testing.T) {
 	root, ms := load(t)
 	vs, err := LoadVariants(root)
 	if err != nil {
@@ -63,7 +64,7 @@ func TestPatchesApplyAndCompile(t *testing.T) {
 					t.Errorf("%s leaves %s as it is", m.Name, name)
 				}
 			}
-			if err := Compile(t.Context(), root, m); err != nil {
+			if err := TypeCheck(t.Context(), root, m); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -161,5 +162,19 @@ func TestVariantHeadersNameCatalogueScenarios(t *testing.T) {
 	}
 	if gos, _ := filepath.Glob(filepath.Join(root, filepath.FromSlash(VariantsDir), "*.go")); len(gos) > 0 {
 		t.Errorf("%s holds Go files %v: it is patches only", VariantsDir, gos)
+	}
+}
+
+// A patch that no longer makes sense of the reference is refused with the
+// compiler's complaint, naming the file; TypeCheck is not a formality.
+func TestTypeCheckRefusesABrokenPatch(t *testing.T) {
+	root, _ := load(t)
+	patch, _, err := ParsePatch("broken.patch", []byte("--- a/internal/reference/doc.go\n+++ b/internal/reference/doc.go\n@@ -1,1 +1,2 @@\n package reference\n+var _ int = \"not an int\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = TypeCheck(t.Context(), root, &Mutant{Name: "broken", Patch: patch})
+	if err == nil || !strings.Contains(err.Error(), "internal/reference/doc.go") || !strings.Contains(err.Error(), "cannot use") {
+		t.Errorf("TypeCheck of a patch that breaks the build = %v, want the type error in internal/reference/doc.go", err)
 	}
 }

@@ -14,5 +14,8 @@ import (
 // each, and the same ones be skipped as in contract.md §1. The children share
 // one reference build and serve the fake backend in their own process.
 func TestProxySuiteInEveryDialect(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the proxy suite in every dialect")
+	}
 	suitetest.CheckEveryDialect(t, "TestProxySuite")
 }

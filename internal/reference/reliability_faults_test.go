@@ -302,7 +302,7 @@ func TestReliabilityFaults(t *testing.T) {
 			p.srv.Close()
 			b.controlTransport.CloseIdleConnections()
 			// The backend's accept loop restarted by recover is not a leak.
-			waitForNoLeakedGoroutines(t, snapshot, goleak.IgnoreAnyFunction("github.com/refreshspec/refreshspec/reference.(*switchableBackend).serve.func2"))
+			waitForNoLeakedGoroutines(t, snapshot, goleak.IgnoreAnyFunction("github.com/refreshspec/refreshspec/internal/reference.(*switchableBackend).serve.func2"))
 		})
 	}
 }

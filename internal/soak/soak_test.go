@@ -31,6 +31,9 @@ func TestMain(m *testing.M) {
 // own process (this test binary re-executed), whose memory is reported and
 // which stops when the soak ends.
 func TestSoakSeparateProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the soak runs for seconds")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	rep, err := Run(ctx, Config{Duration: 1500 * time.Millisecond, Sessions: 10, Workers: 2, Proxy: Subprocess(os.Args[0])})
@@ -66,6 +69,9 @@ func TestMainRefusesUnboundedOrBadFlags(t *testing.T) {
 // live family refreshed exactly once per expiry. The figures must also
 // show that the chaos happened, or the pass means nothing.
 func TestSoakShort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the soak runs for seconds")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var progress strings.Builder
@@ -110,6 +116,9 @@ func TestSoakShort(t *testing.T) {
 // with its patch, serving the patched reference in a separate process as
 // Subprocess does for make soak.
 func TestSoakNoticesMutants(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the soak runs each mutant")
+	}
 	cases := []struct {
 		mutant string
 		figure func(*Report) int64

@@ -67,6 +67,9 @@ type suite struct {
 	duplicates  []seenDuplicate
 	sessions    []*session
 	restarts    int // how many times the spec restarted the target
+	// providerRotation names the provider's rotation P7.4 runs under
+	// (--backend-rotation), "" under the contract's.
+	providerRotation string
 
 	// across the run
 	tokens     map[string]control.Token // every token the backend issued
