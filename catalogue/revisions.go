@@ -17,6 +17,24 @@ type Change struct {
 
 // revisions are newest first.
 var revisions = []Revision{{
+	Date: "2026-12-07",
+	Why: "Sharpened after apps written as teams write them (sessions carried by several cookies, prefixed " +
+		"names, a retry refused with the rotated session kept) and field-style bugs the catalogue did not " +
+		"cover (logout and caching, a client left waiting past the timeout); and identity providers answer " +
+		"the reuse of a rotated refresh token differently (Auth0's reuse interval, Okta's grace period, " +
+		"Keycloak's max reuse, Ory Hydra's grace period and reuse count, Cognito's retry grace period), " +
+		"which decides whether an app's race logs users out.",
+	Changes: []Change{
+		{[]string{"P1.2"}, "the session may be carried by several cookies (a `__Secure-` or `__Host-` prefix and its rules, a `NAME.sig` companion, chunks `NAME.0`, `NAME_0`); every cookie of the set is checked and sent back, and of two Set-Cookies of one name in a response the last counts, as in a browser (the duplicate is reported)."},
+		{[]string{"P3.1"}, "the failure outcome is spelled out: the api route answers 4xx, the page redirects to `/login` or renders an error page, never a 200; the client may end without a session or keep the rotated one, never the pre-rotation tokens; the next request makes no refresh."},
+		{[]string{"P6.2"}, "the client's answer is due within `BACKEND_TIMEOUT` plus a slack (1 s or half the timeout, whichever is larger): a target that waits twice its timeout fails."},
+		{[]string{"P8.7"}, "new: logout ends the session locally when the backend's logout fails (5xx, timeout, dropped connection)."},
+		{[]string{"P8.8"}, "new: a GET on the logout path (a cross-site `<img>`) does not end the session."},
+		{[]string{"P8.9"}, "new: no response that sets the session cookie or carries the user's data is storable by a shared cache (MUST); each says `private` or `no-store` (its SHOULD part, failing the run only with `--strict`)."},
+		{[]string{"P4.3", "P7.3", "P7.4"}, "the measurement names the rotation the backend serves; under a provider's rotation (`--backend-rotation`) P7.3 and P7.4 run under its rules instead of setting the grace window themselves, and P7.3 also measures a straggler with the pre-rotation cookie."},
+	},
+	Added: []string{"P8.7", "P8.8", "P8.9", "B2.14"},
+}, {
 	Date: "2026-11-29",
 	Why: "Running the suite against stacks it was not written with (server-side session stores, " +
 		"stock iron-session, logins behind CSRF protection, deployments behind a TLS-terminating " +

@@ -156,6 +156,11 @@ type Mapping struct {
 	// it, a refresh token used once may be presented again and any successor
 	// is a correct answer. 0 is none.
 	ReuseLeeway Duration `json:"reuse_leeway,omitempty"`
+	// Rotation is how the backend answers a used refresh token presented
+	// again: a preset named after an identity provider and its knobs
+	// (docs/providers.md). Nil is the contract's rotation with ReuseLeeway
+	// as its grace period; Rules resolves either.
+	Rotation *Rotation `json:"rotation,omitempty"`
 }
 
 // Default is the mapping of contract.md §1 as written.

@@ -285,6 +285,14 @@ func (m *Mapping) checkClient() error {
 	if m.ReuseLeeway < 0 {
 		return keyErr("reuse_leeway", "%s is negative", m.ReuseLeeway.Std())
 	}
+	if m.Rotation != nil {
+		if m.ReuseLeeway != 0 {
+			return clash("reuse_leeway", "rotation", "a rotation says the grace period itself (rotation.grace_period); write one of the two")
+		}
+		if _, err := m.Rotation.Rules(); err != nil {
+			return err
+		}
+	}
 	if m.ClientSecret != "" && m.ClientID == "" {
 		return keyErr("client_secret", "a secret needs its client_id")
 	}

@@ -34,6 +34,9 @@ func checkShape(v any, t reflect.Type, key string) error {
 		}
 		return fmt.Errorf("%s: want %s, got %s", key, describe(t), describeValue(v))
 	}
+	if _, ok := v.(string); ok && t == reflect.TypeFor[dialect.Rotation]() {
+		return nil // a preset's name alone: "rotation: okta"
+	}
 	switch {
 	case t == reflect.TypeFor[dialect.Duration](), t.Kind() == reflect.String:
 		switch v.(type) {

@@ -129,8 +129,12 @@ type Proxy struct {
 	// default) or SessionServer. It decides how the suite judges that the
 	// client holds a rotated session.
 	Session SessionModel `json:"session,omitempty"`
-	// CookieName is the session cookie's name; empty means "the cookie the
-	// login response sets".
+	// CookieName names the session cookie: one name, or several, or
+	// path.Match patterns ("*.session-token"), separated by commas or
+	// spaces (CookieNames). The __Secure- and __Host- prefixes need not be
+	// spelled, and the companions of a name (NAME.sig, chunks NAME.0 and
+	// NAME_0, ...) are part of the session by themselves. Empty means "the
+	// cookie the login response sets", with its companions.
 	CookieName string `json:"cookie_name,omitempty"`
 	// CSRF says where the login page carries a CSRF token and how the
 	// login, logout and update_profile requests send it back; empty for a

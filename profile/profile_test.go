@@ -214,3 +214,42 @@ func numericKeys(t reflect.Type, prefix string) []string {
 	}
 	return out
 }
+
+// proxy.cookie_name takes one name, several (a list, or a string of them
+// separated by commas), or patterns; what is no cookie name is refused by
+// its key.
+func TestCookieName(t *testing.T) {
+	for _, c := range []struct {
+		yaml string
+		want []string
+	}{
+		{"proxy:\n  cookie_name: session\n", []string{"session"}},
+		{"proxy:\n  cookie_name: [authjs.session-token, next-auth.session-token]\n", []string{"authjs.session-token", "next-auth.session-token"}},
+		{"proxy:\n  cookie_name: \"a, b\"\n", []string{"a", "b"}},
+		{"proxy:\n  cookie_name: \"*.session-token\"\n", []string{"*.session-token"}},
+	} {
+		p, err := Parse([]byte(c.yaml))
+		if err != nil {
+			t.Errorf("%q: %v", c.yaml, err)
+			continue
+		}
+		if got := p.Proxy.CookieNames(); !slices.Equal(got, c.want) {
+			t.Errorf("%q: CookieNames = %q, want %q", c.yaml, got, c.want)
+		}
+	}
+	if got := Default().Proxy.CookieNames(); len(got) != 0 {
+		t.Errorf("default CookieNames = %q, want none (learned at login)", got)
+	}
+	for _, bad := range []string{
+		"proxy:\n  cookie_name: \"a[\"\n",
+		"proxy:\n  cookie_name: \"se;ssion\"\n",
+		"proxy:\n  cookie_name: []\n",
+		"proxy:\n  cookie_name: [a, 3]\n",
+		"proxy:\n  cookie_name: {a: b}\n",
+	} {
+		_, err := Parse([]byte(bad))
+		if err == nil || !strings.Contains(err.Error(), "proxy.cookie_name") {
+			t.Errorf("%q: error %v, want one naming proxy.cookie_name", bad, err)
+		}
+	}
+}

@@ -33,6 +33,11 @@ func decode(raw []byte, out any, root string) error {
 		return cleanYAMLError(err)
 	}
 	t := reflect.TypeOf(out).Elem()
+	if t == reflect.TypeFor[Profile]() {
+		if err := joinCookieNames(doc); err != nil {
+			return err
+		}
+	}
 	if err := checkShape(doc, t, root); err != nil {
 		return err
 	}
@@ -145,5 +150,33 @@ func fieldType(fields map[string]reflect.Type, key string) reflect.Type {
 			return ft
 		}
 	}
+	return nil
+}
+
+// joinCookieNames lets proxy.cookie_name be written as a list of names
+// (or patterns) as well as one string: a list becomes the string
+// Proxy.CookieName holds, its entries separated by commas.
+func joinCookieNames(doc any) error {
+	top, _ := doc.(map[string]any)
+	proxy, ok := top["proxy"].(map[string]any)
+	if !ok {
+		return nil
+	}
+	list, ok := proxy["cookie_name"].([]any)
+	if !ok {
+		return nil
+	}
+	names := make([]string, len(list))
+	for i, v := range list {
+		s, ok := v.(string)
+		if !ok || s == "" {
+			return fmt.Errorf("proxy.cookie_name[%d]: want a cookie name or pattern, got %v", i, v)
+		}
+		names[i] = s
+	}
+	if len(names) == 0 {
+		return fmt.Errorf("proxy.cookie_name: an empty list names no cookie (leave it out to take the cookie the login sets)")
+	}
+	proxy["cookie_name"] = strings.Join(names, ", ")
 	return nil
 }

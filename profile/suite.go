@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/refreshspec/refreshspec/catalogue"
 )
@@ -124,6 +126,9 @@ func (p *Profile) validateSuiteKeys() error {
 	if err := p.Proxy.CSRF.validate(); err != nil {
 		return err
 	}
+	if err := validateCookieNames(p.Proxy.CookieName); err != nil {
+		return err
+	}
 	switch p.Target.ForwardedProto {
 	case ForwardedHTTPS, ForwardedNone:
 	default:
@@ -225,4 +230,35 @@ func LoadAccept(path string) ([]Acceptance, error) {
 		return nil, fmt.Errorf("accept file %s: %w", path, err)
 	}
 	return list, nil
+}
+
+// CookieNames are the names, or path.Match patterns of names, that
+// proxy.cookie_name lists (separated by commas or spaces); none when it is
+// empty, which means "the cookie the login sets". Each names a session's
+// base: the __Secure- and __Host- prefixes need not be spelled, and the
+// companions NAME.sig, NAME.0, NAME.1, ... and NAME_0, NAME_1, ... belong
+// to the session too (package sessioncookie).
+func (p Proxy) CookieNames() []string { return splitCookieNames(p.CookieName) }
+
+func splitCookieNames(v string) []string {
+	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+}
+
+// validateCookieNames checks proxy.cookie_name: each entry a cookie name
+// (an HTTP token) or a pattern of one.
+func validateCookieNames(v string) error {
+	if strings.TrimSpace(v) == "" && v != "" {
+		return fmt.Errorf("proxy.cookie_name: %q names no cookie (leave it out to take the cookie the login sets)", v)
+	}
+	for _, n := range splitCookieNames(v) {
+		if _, err := path.Match(n, ""); err != nil {
+			return fmt.Errorf("proxy.cookie_name: %q is not a valid pattern (*, ? and [...] as in path.Match): %v", n, err)
+		}
+		if i := strings.IndexFunc(n, func(r rune) bool {
+			return r <= ' ' || r >= 0x7f || strings.ContainsRune("()<>@;:\\\"/{}=", r)
+		}); i >= 0 {
+			return fmt.Errorf("proxy.cookie_name: %q holds %q, which no cookie name may", n, n[i:i+1])
+		}
+	}
+	return nil
 }

@@ -272,6 +272,32 @@ func TestP74NeedsASharedStore(t *testing.T) {
 	}
 }
 
+// TestBackendRotationFlag: with --backend-rotation the fake backend serves
+// a provider's rules, and P4.3 and P7.3 report under them.
+func TestBackendRotationFlag(t *testing.T) {
+	ref := binary(t, "reference", "./cmd/reference")
+	r := runCLI(t, nil, "proxy", "--backend", "local", "--backend-rotation", "okta,grace_period=10s", "--focus", "P4.3,P7.3", "--target-cmd", ref)
+	for _, want := range []string{
+		"P4.3: under the backend's rotation okta (grace period 10s",
+		"P7.3: under the rotation okta (grace period 10s, reuses unlimited within it, only the previous token, answering a new pair; reuse outside it revokes the family and its access tokens), 10 concurrent requests caused",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("want %q in the output", want)
+		}
+	}
+	if r.code != 0 || t.Failed() {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	// Two instances without a shared store: Okta's grace period forgives
+	// the second instance's refresh (no user is logged out), and P7.4, a
+	// MUST of one refresh across the instances, still fails, saying so.
+	r = runCLI(t, nil, "proxy", "--backend", "local", "--backend-rotation", "okta", "--instances", "2", "--focus", "P7.4", "--target-cmd", ref)
+	if r.code != 1 || !strings.Contains(r.stdout, "P7.4: round 1 under the rotation okta: the backend answered the refreshes of the 2 instances map[grace:") ||
+		!strings.Contains(r.stdout, "(under the backend's rotation okta (grace period 30s") {
+		t.Fatalf("exit %d, want 1 with P7.4 naming okta and its grace answers\nstdout:\n%s", r.code, r.stdout)
+	}
+}
+
 // brokenProxy builds the reference with its no-retry mutant: P2.2 fails.
 func brokenProxy(t *testing.T) string {
 	t.Helper()
@@ -510,6 +536,8 @@ func TestBadInputExits2(t *testing.T) {
 		{[]string{"proxy", "--backend", "local", "--profile", failing}, "target.command in " + failing + ": the target never became ready"},
 		{[]string{"proxy", "--profile", badReady}, "target.ready_path in " + badReady + `: "healthz" must start with /`},
 		{[]string{"proxy", "--target-cmd", "true", "--accept", badAccept}, `--accept: accept file ` + badAccept + `: accept[0].reason: empty`},
+		{[]string{"proxy", "--target-cmd", "true", "--backend-rotation", "okta,grace_period=2m"}, "--backend-rotation: rotation.grace_period: 2m0s is longer than okta allows (1m0s)"},
+		{[]string{"proxy", "--target-cmd", "true", "--backend-rotation", "ping"}, `--backend-rotation: rotation.preset: "ping" is not one of`},
 	} {
 		r := runCLI(t, nil, c.args...)
 		if r.code != 2 || !strings.Contains(r.stderr, c.want) {

@@ -65,7 +65,7 @@ func (a *app) routes() http.Handler {
 		csrf.SameSite(csrf.SameSiteLaxMode),
 		csrf.ErrorHandler(http.HandlerFunc(a.csrfFailed)),
 	)
-	h := a.sessions.LoadAndSave(protect(mux))
+	h := a.sessions.LoadAndSave(protect(noStore(mux)))
 	if a.cfg.cookieSecure {
 		return h
 	}
@@ -74,6 +74,16 @@ func (a *app) routes() http.Handler {
 	// app is served over plain HTTP, which the library must be told.
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(w, csrf.PlaintextHTTPRequest(r))
+	})
+}
+
+// noStore marks every answer as one no cache may keep: they carry the
+// user's data, or a session cookie (which scs marks no-cache="Set-Cookie"
+// only, and which a shared cache must not store either).
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -12,6 +12,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/refreshspec/refreshspec/dialect"
 )
 
 // Route names a backend route the way the journal, the counts and the fault
@@ -118,6 +120,9 @@ type Settings struct {
 	RefreshTTL  Duration  `json:"refresh_ttl"`
 	GraceWindow Duration  `json:"grace_window"`
 	RateLimit   RateLimit `json:"rate_limit"`
+	// Rotation is the rotation semantics in force (docs/providers.md);
+	// its grace period is GraceWindow (Unlimited shows as 0 there).
+	Rotation dialect.RotationRules `json:"rotation"`
 }
 
 // SettingsPatch changes some settings; nil fields stay as they are.
@@ -126,6 +131,9 @@ type SettingsPatch struct {
 	RefreshTTL  *Duration  `json:"refresh_ttl,omitempty"`
 	GraceWindow *Duration  `json:"grace_window,omitempty"`
 	RateLimit   *RateLimit `json:"rate_limit,omitempty"`
+	// Rotation replaces the rotation semantics; a GraceWindow in the same
+	// patch then sets its grace period.
+	Rotation *dialect.RotationRules `json:"rotation,omitempty"`
 }
 
 // ExpireRequest expires tokens now: the access (or refresh) tokens of one

@@ -281,7 +281,7 @@ func withoutModeEnv(env []string) []string {
 	for _, kv := range env {
 		name, _, _ := strings.Cut(kv, "=")
 		switch name {
-		case envBackend, envBackendURL, envControlURL, envBreak, envDialect, envHostile, envTiming, envLeeway:
+		case envBackend, envBackendURL, envControlURL, envBreak, envDialect, envHostile, envTiming, envLeeway, envRotation, envDeclareRotation, "REFRESHSPEC_DECLARE_OVERRIDE":
 			continue
 		}
 		out = append(out, kv)

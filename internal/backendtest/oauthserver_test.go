@@ -118,10 +118,47 @@ func TestFositeBackendStrict(t *testing.T) {
 		}
 	}
 	tw.Flush()
+	checkFositeRotation(t, rep)
 	if n := len(rep.Scenarios); n != len(catalogue.Suite("B")) {
 		t.Errorf("the report has %d B scenarios, want %d", n, len(catalogue.Suite("B")))
 	}
 	t.Logf("refreshspec backend --strict against fosite:\n%s", table.String())
+}
+
+// fositeRotation is what B2.14 measures of fosite's rotation: no grace at
+// all (a used refresh token is refused at once, fosite's
+// handleRefreshTokenReuse), and the reuse revokes the whole chain, access
+// tokens included; semantics that match Ory Hydra's defaults (Hydra is
+// built on fosite), Okta's with a 0 s grace period, Keycloak's with Revoke
+// Refresh Token on and the contract's, and neither Auth0's (whose access
+// tokens outlive the revocation) nor Cognito's (which revokes nothing).
+var fositeRotation = struct{ measured, matches, notMatches []string }{
+	measured: []string{"grace period none (refused at once)", "a refused reuse revokes the family: yes", "and its access tokens: yes"},
+	matches: []string{"refreshspec's contract (grace window 0s)", "Okta (refresh token rotation, grace period 0s)",
+		"Keycloak (Revoke Refresh Token on, Refresh Token Max Reuse 0)", "Ory Hydra (refresh_token_rotation grace_period 0s, grace_reuse_count 0)"},
+	notMatches: []string{"Auth0", "Cognito"},
+}
+
+func checkFositeRotation(t *testing.T, rep report.JSONReport) {
+	t.Helper()
+	for _, s := range rep.Scenarios {
+		if s.ID != "B2.14" {
+			continue
+		}
+		saw := strings.Join(s.Measured, "\n")
+		for _, want := range append(append([]string{}, fositeRotation.measured...), fositeRotation.matches...) {
+			if !strings.Contains(saw, want) {
+				t.Errorf("B2.14 against fosite: want %q in what it measured:\n%s", want, saw)
+			}
+		}
+		for _, not := range fositeRotation.notMatches {
+			if strings.Contains(saw, not) {
+				t.Errorf("B2.14 against fosite names %s:\n%s", not, saw)
+			}
+		}
+		return
+	}
+	t.Error("the report has no B2.14")
 }
 
 // TestFositeClientSecretPost: the same server takes the client's credentials

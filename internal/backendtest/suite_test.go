@@ -51,6 +51,12 @@ const (
 	// (backend.reuse_leeway) and the fake backend grants as its grace
 	// window, as a backend with Auth0's reuse interval does.
 	envLeeway = "REFRESHSPEC_LEEWAY"
+	// envRotation is a rotation (as --backend-rotation takes it: "okta",
+	// "hydra,grace_period=1m,reuse_count=2") that the fake backend serves
+	// after every reset; envDeclareRotation=1 makes the profile declare it
+	// too (backend.rotation), so B2.14 checks it as a MUST.
+	envRotation        = "REFRESHSPEC_ROTATION"
+	envDeclareRotation = "REFRESHSPEC_DECLARE_ROTATION"
 )
 
 // shortAccessTTL is the access token lifetime of a "wait" run.
@@ -97,6 +103,10 @@ var backendControl *control.Client
 // leeway is this run's reuse leeway (envLeeway), 0 for none.
 var leeway time.Duration
 
+// rotation is the rotation this run's fake backend serves (envRotation),
+// nil for the contract's.
+var rotation *dialect.RotationRules
+
 var _ = BeforeSuite(func(ctx SpecContext) {
 	name, mapping, err := suitetest.DialectFromEnv()
 	Expect(err).NotTo(HaveOccurred())
@@ -113,6 +123,21 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	if v := os.Getenv(envLeeway); v != "" {
 		leeway, err = time.ParseDuration(v)
 		Expect(err).NotTo(HaveOccurred(), "%s", envLeeway)
+	}
+	if v := os.Getenv(envRotation); v != "" {
+		r, err := dialect.ParseRotation(v)
+		Expect(err).NotTo(HaveOccurred(), "%s", envRotation)
+		rules, _ := r.Rules()
+		rotation = &rules
+		if os.Getenv(envDeclareRotation) == "1" {
+			mapping.Rotation = r
+			// A test of the mismatch declares another rotation than
+			// the one served.
+			if o := os.Getenv("REFRESHSPEC_DECLARE_OVERRIDE"); o != "" {
+				mapping.Rotation, err = dialect.ParseRotation(o)
+				Expect(err).NotTo(HaveOccurred())
+			}
+		}
 	}
 	backendControl = b.Control
 	cfg.Control = b.Control
@@ -150,6 +175,9 @@ var _ = BeforeEach(func(ctx SpecContext) {
 	rl.Enabled, rl.PerAddress = true, perAddressLimit
 	grace := control.Duration(leeway)
 	patch := control.SettingsPatch{RateLimit: &rl, GraceWindow: &grace}
+	if rotation != nil {
+		patch.GraceWindow, patch.Rotation = nil, rotation
+	}
 	if os.Getenv(envTiming) == "wait" {
 		ttl := control.Duration(shortAccessTTL)
 		patch.AccessTTL = &ttl

@@ -436,17 +436,32 @@ func (s *Server) rotateFor(c *call, value string) {
 		c.invalidGrant(control.OutcomeInvalidGrant, "the refresh token is unknown, expired or revoked")
 	case t.used:
 		f := t.fam
-		if grace := c.set.GraceWindow.Std(); grace > 0 && f.prevRefresh == t && now.Sub(f.rotatedAt) < grace {
-			access, refresh := f.access, f.refresh
+		rules := c.set.Rotation
+		if s.forgiven(rules, t, now) {
+			t.reuses++
+			access, refresh := t.nextAccess, t.next
+			if rules.GraceAnswer == dialect.GraceNew {
+				access, refresh = mint(st, c, t, now)
+			} else if access == nil || refresh == nil {
+				access, refresh = f.access, f.refresh
+			}
 			s.mu.Unlock()
 			c.tokens(control.OutcomeGrace, access, refresh, nil, f.scope)
 			return
 		}
-		if !c.has(BreakNoFamilyRevocation) {
-			st.revoke(f, now)
+		if rules.RevokeFamily && !c.has(BreakNoFamilyRevocation) {
+			if rules.RevokeAccess {
+				st.revoke(f, now)
+			} else {
+				st.revokeRefresh(f, now)
+			}
 		}
 		s.mu.Unlock()
-		c.invalidGrant(control.OutcomeReuse, "the refresh token was already used; the session is revoked")
+		if rules.RevokeFamily {
+			c.invalidGrant(control.OutcomeReuse, "the refresh token was already used; the session is revoked")
+		} else {
+			c.invalidGrant(control.OutcomeReuse, "the refresh token was already used")
+		}
 	default:
 		access, refresh := rotate(st, c, t, now)
 		scope := t.fam.scope
@@ -475,7 +490,37 @@ func rotate(st *state, c *call, t *token, now time.Time) (access, refresh *token
 		c.e.Issued = append(c.e.Issued, refresh.wire(now))
 		f.prevRefresh = t
 		f.rotatedAt = now
+		if t.usedAt.IsZero() {
+			t.usedAt = now
+		}
+		t.next, t.nextAccess = refresh, access
 	}
+	return access, refresh
+}
+
+// forgiven reports whether the used refresh token t, presented again, is
+// inside the grace of rules: young enough, the previous one when only that
+// one is forgiven, and not reused more than the count allows. The caller
+// holds s.mu.
+func (s *Server) forgiven(rules dialect.RotationRules, t *token, now time.Time) bool {
+	if rules.GracePeriod == 0 || !rules.GracePeriod.Covers(now.Sub(t.usedAt)) {
+		return false
+	}
+	if rules.PreviousOnly && t.fam.prevRefresh != t {
+		return false
+	}
+	return rules.ReuseCount == 0 || t.reuses < rules.ReuseCount
+}
+
+// mint issues a new pair for a reuse of t inside the grace, as Ory Hydra
+// and Auth0 do: the family's next generation, t staying used. The caller
+// holds s.mu.
+func mint(st *state, c *call, t *token, now time.Time) (access, refresh *token) {
+	f := t.fam
+	f.generation++
+	access = st.issue(f, control.Access, f.generation, now)
+	refresh = st.issue(f, control.Refresh, f.generation, now)
+	c.e.Issued = append(c.e.Issued, access.wire(now), refresh.wire(now))
 	return access, refresh
 }
 
@@ -511,7 +556,7 @@ func logout(s *Server, c *call) {
 // out with the wrong token learns nothing from the answer, and the session
 // it meant to end goes on. The caller holds s.mu.
 func (s *Server) revokeForLogout(c *call, t *token) control.Outcome {
-	if t == nil || t.kind != control.Refresh || t != t.fam.refresh || t.used || t.fam.revoked {
+	if t == nil || t.kind != control.Refresh || t != t.fam.refresh || t.used || t.revoked() {
 		return control.OutcomeNotRevoked
 	}
 	if !c.has(BreakLogoutKeepsFamily) {
@@ -541,7 +586,7 @@ func (s *Server) authorize(c *call) (*User, bool) {
 	t := s.st.tokens[value]
 	c.present(value, t, control.Access)
 	var u *User
-	if t != nil && t.kind == control.Access && !t.fam.revoked && !t.expired(s.now()) {
+	if t != nil && t.kind == control.Access && !t.revoked() && !t.expired(s.now()) {
 		u = s.st.userByID(t.fam.userID)
 	}
 	s.mu.Unlock()

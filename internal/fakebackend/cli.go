@@ -44,6 +44,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		usersJSON     = fs.String("users-json", "", "the same array of users given inline, for a container's command line (refreshspec proxy seeds its profile's credentials so)")
 		mappingJSON   = fs.String("mapping-json", "", "the dialect to speak, as the JSON of a profile's backend mapping keys ({\"dialect\":\"oauth2\",\"client_id\":...}; see docs/dialects.md); default contract.md §1")
 		mappingFile   = fs.String("mapping", "", "the same mapping read from a JSON file")
+		rotationFlag  = fs.String("rotation", "", "rotation semantics to serve: a preset (contract, auth0, okta, keycloak, hydra, cognito) with comma-separated key=value knobs (okta,grace_period=10s), or a JSON object; see docs/providers.md. Overrides the mapping's rotation")
 		breakList     = fs.String("break", "", "comma-separated defects to switch on: "+breakNames())
 		logFormat     = fs.String("log-format", "text", "log format: text or json")
 		shutdownGrace = fs.Duration("shutdown-timeout", 10*time.Second, "how long a graceful shutdown waits for requests in flight")
@@ -98,6 +99,13 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	mapping, err := readMapping(*mappingFile, *mappingJSON)
 	if err != nil {
 		return err
+	}
+	if *rotationFlag != "" {
+		r, err := dialect.ParseRotation(*rotationFlag)
+		if err != nil {
+			return usage("rotation", "%v", err)
+		}
+		mapping.Rotation, mapping.ReuseLeeway = r, 0
 	}
 	var level slog.Level
 	if v := getenv("LOG_LEVEL"); v != "" {

@@ -95,3 +95,20 @@ func TestMainRejectsBadMappings(t *testing.T) {
 		}
 	}
 }
+
+// --rotation serves a provider's rules, over the mapping's; a bad one is a
+// UsageError naming the flag and the rotation's key.
+func TestMainServesTheRotation(t *testing.T) {
+	runMain(t, "--rotation=okta,grace_period=10s", `--mapping-json={"rotation":"auth0"}`)
+	for args, want := range map[string]string{
+		"--rotation=okta,grace_period=2m": "-rotation: rotation.grace_period: ",
+		"--rotation=ping":                 "-rotation: rotation.preset: ",
+		"--rotation={\"preset\":1}":       "-rotation: ",
+	} {
+		err := fakebackend.Main(bg, []string{args}, func(string) string { return "" }, io.Discard, io.Discard)
+		var usage *fakebackend.UsageError
+		if !errors.As(err, &usage) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v, want a UsageError with %q", args, err, want)
+		}
+	}
+}

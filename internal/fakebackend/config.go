@@ -44,8 +44,10 @@ func DefaultUsers() []User {
 
 // Config is how a fake backend starts; Reset brings it back here.
 type Config struct {
-	// GraceWindow 0 is the Mapping's ReuseLeeway: a backend that declares a
-	// reuse interval forgives the previous refresh token inside it.
+	// GraceWindow 0 is the grace period of the Mapping's rotation (its
+	// ReuseLeeway when it has no Rotation): a backend that declares a reuse
+	// interval forgives the previous refresh token inside it. A positive
+	// GraceWindow replaces that grace period.
 	AccessTTL, RefreshTTL, GraceWindow time.Duration // zero = defaults (grace 0 = off)
 	RateLimit                          *control.RateLimit
 	Users                              []User // nil = the default Alice
@@ -71,12 +73,13 @@ func (c Config) settings() settings {
 	if c.RefreshTTL > 0 {
 		s.RefreshTTL = control.Duration(c.RefreshTTL)
 	}
-	if s.GraceWindow == 0 {
-		s.GraceWindow = control.Duration(c.Mapping.ReuseLeeway)
+	// The mapping's rotation (or the contract's, with its reuse_leeway as
+	// the grace period); Config.GraceWindow, when set, is its grace period.
+	s.Rotation = c.Mapping.Rules()
+	if s.GraceWindow > 0 {
+		s.Rotation.GracePeriod = dialect.Grace(s.GraceWindow)
 	}
-	if s.GraceWindow < 0 {
-		s.GraceWindow = 0
-	}
+	s.mirrorGrace()
 	if c.RateLimit != nil {
 		s.RateLimit = *c.RateLimit
 		def := DefaultRateLimit()
@@ -183,6 +186,31 @@ func validateUsers(users []User) error {
 		}
 		emails[key] = true
 		ids[u.ID] = true
+	}
+	return nil
+}
+
+// mirrorGrace keeps GraceWindow, the control API's older name, equal to the
+// rotation's grace period (0 when that is unlimited).
+func (s *settings) mirrorGrace() {
+	if s.Rotation.GracePeriod > 0 {
+		s.GraceWindow = control.Duration(s.Rotation.GracePeriod)
+	} else {
+		s.GraceWindow = 0
+	}
+}
+
+// checkRules says why rules cannot be served.
+func checkRules(r dialect.RotationRules) error {
+	switch {
+	case r.GracePeriod < 0 && r.GracePeriod != dialect.Unlimited:
+		return errors.New("rotation.grace_period must not be negative")
+	case r.ReuseCount < 0:
+		return errors.New("rotation.reuse_count must not be negative")
+	case r.GraceAnswer != dialect.GraceSame && r.GraceAnswer != dialect.GraceNew:
+		return fmt.Errorf("rotation.grace_answer %q is not one of same, new", r.GraceAnswer)
+	case r.RevokeAccess && !r.RevokeFamily:
+		return errors.New("rotation.revoke_access needs rotation.revoke_family")
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/refreshspec/refreshspec/dialect"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
 )
 
@@ -104,11 +105,19 @@ func applyPatch(set settings, p settingsPatch) (settings, error) {
 		}
 		set.RefreshTTL = *p.RefreshTTL
 	}
+	if p.Rotation != nil {
+		if err := checkRules(*p.Rotation); err != nil {
+			return set, err
+		}
+		set.Rotation = *p.Rotation
+		set.mirrorGrace()
+	}
 	if p.GraceWindow != nil {
 		if *p.GraceWindow < 0 {
 			return set, errors.New("grace_window must not be negative")
 		}
-		set.GraceWindow = *p.GraceWindow
+		set.Rotation.GracePeriod = dialect.Grace(*p.GraceWindow)
+		set.mirrorGrace()
 	}
 	if p.RateLimit != nil {
 		rl := *p.RateLimit

@@ -54,6 +54,14 @@
 // window; any older token is still reuse. The access token presented before
 // a refresh keeps working until it expires.
 //
+// That is the contract's rotation. A mapping's Rotation (package dialect,
+// docs/providers.md) replaces it with a provider's: a grace period per used
+// token (unlimited possible), a reuse count, previous-only, whether a reuse
+// outside the grace revokes the family and its access tokens, and whether a
+// reuse inside it gets the same pair or a newly minted one (outcome "grace"
+// either way). The control API's settings show the rules in force
+// (rotation) and replace them; grace_window is their grace period.
+//
 // Logout revokes the family only when it is given the family's current
 // refresh token, as real backends do (RFC 7009 in the oauth2 dialect). Any
 // other token (an access token, a refresh token already rotated away, an

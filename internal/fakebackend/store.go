@@ -33,13 +33,26 @@ type token struct {
 	ttl        time.Duration // the life it was issued with; expiresAt may be cut short by the control API
 	expiresAt  time.Time
 	used       bool // a refresh token rotated away
+	usedAt     time.Time
+	reuses     int    // reuses forgiven inside the grace period
+	next       *token // the refresh token its rotation issued
+	nextAccess *token // and the access token
+}
+
+// revoked reports whether t died with its family: a family revoked for
+// reuse may keep its access tokens (rotation.revoke_access false).
+func (t *token) revoked() bool {
+	if t.kind == control.Access {
+		return t.fam.accessRevoked
+	}
+	return t.fam.revoked
 }
 
 func (t *token) expired(now time.Time) bool { return !now.Before(t.expiresAt) }
 
 func (t *token) state(now time.Time) control.TokenState {
 	switch {
-	case t.fam.revoked:
+	case t.revoked():
 		return control.StateRevoked
 	case t.used:
 		return control.StateUsed
@@ -61,11 +74,14 @@ func (t *token) wire(now time.Time) control.Token {
 type family struct {
 	id        string
 	userID    string
-	revoked   bool
+	revoked   bool // its refresh tokens
 	revokedAt time.Time
-	tokens    []*token
-	access    *token // newest access token
-	refresh   *token // newest refresh token
+	// accessRevoked: its access tokens too (every revocation but a reuse
+	// under a rotation whose revoke_access is false).
+	accessRevoked bool
+	tokens        []*token
+	access        *token // newest access token
+	refresh       *token // newest refresh token
 	// generation counts the refreshes of the family; each pair issued by a
 	// refresh carries it.
 	generation int
@@ -81,11 +97,11 @@ type family struct {
 // deadAt says whether no token of the family can work any more: it was
 // revoked, or every one of its tokens has expired.
 func (f *family) dead(now time.Time) bool {
-	if f.revoked {
+	if f.revoked && f.accessRevoked {
 		return true
 	}
 	for _, t := range f.tokens {
-		if !t.expired(now) {
+		if !t.expired(now) && !t.revoked() {
 			return false
 		}
 	}
@@ -173,11 +189,18 @@ func (st *state) issue(f *family, kind control.TokenKind, generation int, now ti
 }
 
 func (st *state) revoke(f *family, now time.Time) int {
+	st.revokeRefresh(f, now)
+	f.accessRevoked = true
+	return len(f.tokens)
+}
+
+// revokeRefresh revokes the family's refresh tokens and leaves its access
+// tokens to live until they expire.
+func (st *state) revokeRefresh(f *family, now time.Time) {
 	if !f.revoked {
 		f.revoked = true
 		f.revokedAt = now
 	}
-	return len(f.tokens)
 }
 
 // sweep drops dead families and the expired tokens of live ones. A token

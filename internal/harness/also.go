@@ -19,6 +19,9 @@ const AlsoFailedEntry = "refreshspec-also-failed"
 type AlsoFailed struct {
 	ID      string `json:"id"`
 	Message string `json:"message"`
+	// Level is the level of the part of the scenario that failed, when it
+	// is not the scenario's own (FailPart): a SHOULD part of a MUST.
+	Level catalogue.Level `json:"level,omitempty"`
 }
 
 // FailFor reports a failure of scenario id found while another spec runs,
@@ -31,12 +34,43 @@ type AlsoFailed struct {
 // written.
 func FailFor(id string, strict bool, message string) {
 	s := catalogue.MustLookup(id)
-	full := fmt.Sprintf("%s (%s): %s", s.ID, s.Level, message)
-	ginkgo.AddReportEntry(AlsoFailedEntry, AlsoFailed{ID: s.ID, Message: full})
+	failFor(s, s.Level, strict, message)
+}
+
+func failFor(s catalogue.Scenario, level catalogue.Level, strict bool, message string) {
+	full := fmt.Sprintf("%s (%s): %s", s.ID, level, message)
+	also := AlsoFailed{ID: s.ID, Message: full}
+	if level != s.Level {
+		also.Level = level
+	}
+	ginkgo.AddReportEntry(AlsoFailedEntry, also)
 	ginkgo.GinkgoWriter.Print(alsoFailedEcho(full))
-	if s.Level.FailsRun(strict) {
+	if level.FailsRun(strict) {
+		ginkgo.Fail(full, 2)
+	}
+}
+
+// FailPart reports a failure of one part of scenario id whose level is not
+// the scenario's: the SHOULD part of a scenario whose text has a MUST and
+// a SHOULD (P8.9). The scenario is listed at its highest level; a part
+// fails the run as its own level says, and its message names that level
+// ("P8.9 (SHOULD): ..."). In the scenario's own spec (its body, or an
+// AfterEach of it) a part that fails the run fails the spec, and one that
+// does not is recorded as a Verdict of its level; found during another
+// spec, it is reported as FailFor reports it.
+func FailPart(id string, level catalogue.Level, strict bool, message string) {
+	s := catalogue.MustLookup(id)
+	if ID() != s.ID {
+		failFor(s, level, strict, message)
+		return
+	}
+	full := withNotes(fmt.Sprintf("%s (%s): %s", s.ID, level, message))
+	if level.FailsRun(strict) {
 		ginkgo.Fail(full, 1)
 	}
+	v := Verdict{Level: level, Failed: true, Message: full}
+	ginkgo.AddReportEntry(VerdictEntry, v)
+	ginkgo.GinkgoWriter.Print(verdictEcho(s, v))
 }
 
 // notes are what every failure of the running spec should carry besides

@@ -50,6 +50,24 @@ func It(id string, strict func() bool, body func(), decorators ...any) bool {
 	return ginkgo.It(s.Name(), args...)
 }
 
+// ItMust registers the spec of catalogue scenario id like It, but runs its
+// body as a MUST when must says so when the spec runs: an INFO measurement
+// that becomes a requirement once the user declares what to expect (B2.14
+// with the profile's backend.rotation). Its failures then say "(MUST)".
+func ItMust(id string, strict func() bool, must func() bool, body func(), decorators ...any) bool {
+	ginkgo.GinkgoHelper()
+	s := catalogue.MustLookup(id)
+	args := append([]any{labels(s)}, decorators...)
+	args = append(args, func() {
+		at := s
+		if must() {
+			at.Level = catalogue.Must
+		}
+		run(at, strict(), body)
+	})
+	return ginkgo.It(s.Name(), args...)
+}
+
 // TableEntry is one row of a Table: the text after the ID in the entry's
 // name, and the value the table's body is called with.
 type TableEntry[T any] struct {

@@ -12,6 +12,8 @@ import (
 	"github.com/onsi/ginkgo/v2/formatter"
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
+
+	"github.com/refreshspec/refreshspec/catalogue"
 )
 
 func TestIDOfName(t *testing.T) {
@@ -83,6 +85,9 @@ func TestLevelsPrefixesAndLocations(t *testing.T) {
 			Measured("median %d ms", 3)
 			FailFor("P6.1", false, "a refresh answered 500 ended the session")
 		})
+		It("P8.9", lax, func() {
+			FailPart("P8.9", catalogue.Should, false, "GET /api/me → 200 says no Cache-Control")
+		})
 		Table("P3.2", lax, func(status int) {
 			seenIDs = append(seenIDs, ID())
 			gomega.Expect(status).To(gomega.Equal(404), "the status")
@@ -118,6 +123,7 @@ func TestLevelsPrefixesAndLocations(t *testing.T) {
 		"P1.1 login response carries no token", "P1.4 session cookie under 4096 bytes",
 		"P6.4 refresh 429 keeps the session", "P4.3 replayed pre-rotation cookie",
 		"P9.2 added latency over the direct backend call",
+		"P8.9 session responses are not stored by shared caches",
 		"P3.2 resource answers 403", "P3.2 resource answers 404",
 		"plain spec after the harness's",
 	}
@@ -131,14 +137,15 @@ func TestLevelsPrefixesAndLocations(t *testing.T) {
 		verdict bool
 	}
 	for name, w := range map[string]want{
-		"P1.1 login response carries no token":            {prefix: "P1.1 (MUST): a MUST check"},
-		"P1.4 session cookie under 4096 bytes":            {passed: true, verdict: true, prefix: "P1.4 (SHOULD): a SHOULD check outside strict mode"},
-		"P6.4 refresh 429 keeps the session":              {prefix: "P6.4 (SHOULD): 3 should be even"},
-		"P4.3 replayed pre-rotation cookie":               {passed: true, verdict: true, prefix: "P4.3 (INFO): Timed out"},
-		"P9.2 added latency over the direct backend call": {passed: true},
-		"P3.2 resource answers 403":                       {prefix: "P3.2 (MUST): the status"},
-		"P3.2 resource answers 404":                       {passed: true},
-		"plain spec after the harness's":                  {prefix: "outside the harness"},
+		"P1.1 login response carries no token":                   {prefix: "P1.1 (MUST): a MUST check"},
+		"P1.4 session cookie under 4096 bytes":                   {passed: true, verdict: true, prefix: "P1.4 (SHOULD): a SHOULD check outside strict mode"},
+		"P6.4 refresh 429 keeps the session":                     {prefix: "P6.4 (SHOULD): 3 should be even"},
+		"P4.3 replayed pre-rotation cookie":                      {passed: true, verdict: true, prefix: "P4.3 (INFO): Timed out"},
+		"P9.2 added latency over the direct backend call":        {passed: true},
+		"P8.9 session responses are not stored by shared caches": {passed: true, verdict: true, prefix: "P8.9 (SHOULD): GET /api/me → 200 says no Cache-Control"},
+		"P3.2 resource answers 403":                              {prefix: "P3.2 (MUST): the status"},
+		"P3.2 resource answers 404":                              {passed: true},
+		"plain spec after the harness's":                         {prefix: "outside the harness"},
 	} {
 		r := specs[name]
 		if got := r.State == types.SpecStatePassed; got != w.passed {

@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
+	"github.com/refreshspec/refreshspec/internal/sessioncookie"
 )
 
 const (
@@ -71,8 +72,26 @@ func places(r Response) []place {
 			out = append(out, place{"header " + k, v})
 		}
 	}
-	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
+	cookies := (&http.Response{Header: r.Header}).Cookies()
+	for _, c := range cookies {
 		out = append(out, place{"the value of cookie " + c.Name, c.Value})
+	}
+	// A value split over chunks (NAME.0, NAME.1, ...; NAME_0, ...) is
+	// scanned joined too: a token cut at a chunk's end is in neither.
+	chunks := map[string][]*http.Cookie{}
+	var bases []string
+	for _, c := range cookies {
+		if n := sessioncookie.ParseName(c.Name); n.Part == sessioncookie.Chunk {
+			if chunks[n.Prefix+n.Base] == nil {
+				bases = append(bases, n.Prefix+n.Base)
+			}
+			chunks[n.Prefix+n.Base] = append(chunks[n.Prefix+n.Base], c)
+		}
+	}
+	for _, b := range bases {
+		if len(chunks[b]) > 1 {
+			out = append(out, place{"the value of the chunks of cookie " + b + " joined", sessioncookie.Value(chunks[b])})
+		}
 	}
 	return out
 }

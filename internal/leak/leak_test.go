@@ -231,3 +231,20 @@ func TestDecodeSeesThroughOneEncoding(t *testing.T) {
 		t.Error("an empty token must never match")
 	}
 }
+
+// TestLeakScanJoinsChunks: a session split over chunk cookies (NAME.0,
+// NAME.1; NAME_0, ...) hides a token cut at a chunk's end from a scan of
+// each cookie alone; the chunks are scanned joined as well.
+func TestLeakScanJoinsChunks(t *testing.T) {
+	value := base64.RawURLEncoding.EncodeToString([]byte(`{"refresh":"` + testToken + `"}`))
+	for _, sep := range []string{".", "_"} {
+		h := http.Header{}
+		cut := len(value) / 2
+		h.Add("Set-Cookie", (&http.Cookie{Name: "__Secure-s" + sep + "1", Value: value[cut:], Path: "/"}).String())
+		h.Add("Set-Cookie", (&http.Cookie{Name: "__Secure-s" + sep + "0", Value: value[:cut], Path: "/"}).String())
+		r := Response{Where: "POST /login → 200", Header: h}
+		if leaks := Scan(testTokens(), []Response{r}); len(leaks) == 0 {
+			t.Errorf("chunks NAME%sN: the token split over two chunks was not found", sep)
+		}
+	}
+}

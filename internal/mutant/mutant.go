@@ -29,8 +29,11 @@ const VariantsDir = "internal/reference/variants"
 // reference without breaking it, and the scenario that must pass it, what
 // mutation testing calls an equivalent mutant.
 type Mutant struct {
-	Name     string // "retry-loop": the patch's file name without .patch
-	Scenario string // the scenario ID that must catch it (pass it, for a variant), such as "P3.1"
+	Name string // "retry-loop": the patch's file name without .patch
+	// Scenario is the scenario ID that must catch it (pass it, for a
+	// variant), such as "P3.1"; a variant may name several, separated by
+	// spaces ("P1.2 P2.1"), each of which must pass it (Scenarios).
+	Scenario string
 	Defect   string // what is wrong, in one line; for a variant, what it changes
 	Why      string // why it is a realistic bug; for a variant, why it is correct
 	// Variant says the patch is a correct variant, from VariantsDir.
@@ -112,7 +115,15 @@ func Parse(file string, data []byte) (*Mutant, error) {
 	if fields[nameKey] != m.Name {
 		return nil, fmt.Errorf("mutant: %s: the header names the %s %q, but the file is %s.patch", file, strings.ToLower(nameKey), fields[nameKey], m.Name)
 	}
-	if !scenarioID.MatchString(m.Scenario) {
+	if m.Variant && len(m.Scenarios()) > 1 {
+		// A variant may name several scenarios, each of which must pass
+		// it; Scenario then holds them as written, the first leading.
+		for _, id := range m.Scenarios() {
+			if !scenarioID.MatchString(id) || id[:1] != m.Scenarios()[0][:1] {
+				return nil, fmt.Errorf("mutant: %s: Scenario %q is not a list of scenario IDs of one suite such as P1.2 P2.1", file, m.Scenario)
+			}
+		}
+	} else if !scenarioID.MatchString(m.Scenario) {
 		return nil, fmt.Errorf("mutant: %s: Scenario %q is not a scenario ID such as P2.1", file, m.Scenario)
 	}
 	switch m.Suite {
@@ -190,7 +201,7 @@ func loadDir(root, dir string, variant bool) ([]*Mutant, error) {
 		ms = append(ms, m)
 	}
 	slices.SortFunc(ms, func(a, b *Mutant) int {
-		if c := compareIDs(a.Scenario, b.Scenario); c != 0 {
+		if c := compareIDs(a.Scenarios()[0], b.Scenarios()[0]); c != 0 {
 			return c
 		}
 		return strings.Compare(a.Name, b.Name)
@@ -262,3 +273,7 @@ func Root(ctx context.Context) (string, error) {
 	}
 	return filepath.Dir(gomod), nil
 }
+
+// Scenarios are the IDs Scenario names: one for a mutant, one or more for a
+// correct variant.
+func (m *Mutant) Scenarios() []string { return strings.Fields(m.Scenario) }

@@ -25,7 +25,7 @@ import (
 // backend it uses.
 const envMutantParallel = "REFRESHSPEC_MUTANT_PARALLEL"
 
-// mutantTimeout bounds one child run of the P suite.
+// mutantTimeout bounds one child run of the P suite, its build apart.
 const mutantTimeout = 3 * time.Minute
 
 // buildsAhead is how many mutant builds run at once, ahead of the child
@@ -66,6 +66,9 @@ type mutantResult struct {
 // where the whole suite takes six, so each mutant added costs about its
 // build. The builds run ahead
 // of the children, buildsAhead at a time, and are most of the test's time.
+// Each mutant is a subtest and each mapping one under it
+// (TestMutants/retry-loop/oauth2): -run 'TestMutants/^retry-loop$' builds
+// and runs that mutant alone.
 func TestMutants(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipped in -short mode: it builds and runs every mutant of the reference")
@@ -73,22 +76,68 @@ func TestMutants(t *testing.T) {
 	if os.Getenv(envMutant) != "" {
 		t.Skip("this process is itself a mutant run")
 	}
+	// The subtests outlive this function (they are parallel): the context
+	// ends with the test, not with the function.
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
-	defer cancel()
+	t.Cleanup(cancel)
 	start := time.Now()
 
 	root, mutants, err := suitetest.Mutants(ctx, "P")
 	if err != nil {
 		t.Fatal(err)
 	}
-	builds := mutant.Prebuild(ctx, root, mutant.ReferenceCommand, mutants, t.TempDir(), buildsAhead)
 	parallel := 1
 	if v := os.Getenv(envMutantParallel); v != "" {
 		if parallel, err = strconv.Atoi(v); err != nil || parallel < 1 {
 			t.Fatalf("%s=%q: want a positive number", envMutantParallel, v)
 		}
 	}
-	envs := map[string][]string{}
+
+	// Each mutant is a subtest, TestMutants/<mutant>/<mapping>, so that
+	// -run 'TestMutants/<mutant>' runs one. A selected subtest registers
+	// itself and pauses (t.Parallel) until this function returns; by then
+	// the builds of the selected mutants, and nothing else, have started.
+	var (
+		mu       sync.Mutex
+		selected []*mutant.Mutant
+		results  []mutantResult
+		builds   *mutant.Builds
+		envs     = map[string][]string{}
+		redisURL string
+	)
+	sem := make(chan struct{}, parallel)
+	for _, m := range mutants {
+		t.Run(m.Name, func(t *testing.T) {
+			mu.Lock()
+			selected = append(selected, m)
+			mu.Unlock()
+			t.Parallel()
+			if needsInstances(m) && redisURL == "" {
+				t.Skip("the P7.4 mutants need redis-server")
+			}
+			for _, d := range mutantDialects {
+				t.Run(d, func(t *testing.T) {
+					sem <- struct{}{}
+					r := runMutant(ctx, m, builds, append(slices.Clone(envs[d]), instancesEnv(m, redisURL)...))
+					<-sem
+					r.dialect = d
+					mu.Lock()
+					results = append(results, r)
+					mu.Unlock()
+					switch {
+					case r.problem != "":
+						t.Errorf("mutant %s (%s): %s", r.name, r.dialect, r.problem)
+					case !r.caught:
+						t.Errorf("mutant %s was not caught in the %s mapping: %s should have failed, but the failed specs were %v", r.name, r.dialect, r.id, r.failed)
+					}
+				})
+			}
+		})
+	}
+	if len(selected) == 0 {
+		return
+	}
+	builds = mutant.Prebuild(ctx, root, mutant.ReferenceCommand, selected, t.TempDir(), buildsAhead)
 	for _, d := range mutantDialects {
 		envs[d] = []string{suitetest.EnvDialect + "=" + d}
 		if parallel > 1 {
@@ -97,43 +146,23 @@ func TestMutants(t *testing.T) {
 			envs[d] = append(envs[d], sharedBackend(ctx, t, d)...)
 		}
 	}
-	redisURL := ""
-	if slices.ContainsFunc(mutants, needsInstances) {
-		if redisURL = mutantRedis(ctx, t); redisURL == "" {
-			mutants = slices.DeleteFunc(mutants, needsInstances)
-		}
+	if slices.ContainsFunc(selected, needsInstances) {
+		redisURL = mutantRedis(ctx, t)
 	}
 
-	results := make([]mutantResult, len(mutants)*len(mutantDialects))
-	sem := make(chan struct{}, parallel)
-	var wg sync.WaitGroup
-	for i, m := range mutants {
-		for j, d := range mutantDialects {
-			wg.Add(1)
-			sem <- struct{}{}
-			go func() {
-				defer wg.Done()
-				defer func() { <-sem }()
-				r := runMutant(ctx, m, builds, append(slices.Clone(envs[d]), instancesEnv(m, redisURL)...))
-				r.dialect = d
-				results[i*len(mutantDialects)+j] = r
-			}()
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		slices.SortFunc(results, func(a, b mutantResult) int {
+			return strings.Compare(a.name+" "+a.dialect, b.name+" "+b.dialect)
+		})
+		var table strings.Builder
+		fmt.Fprintf(&table, "%-34s %-7s %-6s %-7s %-8s %s\n", "mutant", "mapping", "expect", "caught", "took", "failed specs")
+		for _, r := range results {
+			fmt.Fprintf(&table, "%-34s %-7s %-6s %-7v %-8s %s\n", r.name, r.dialect, r.id, r.caught, r.took.Round(100*time.Millisecond), strings.Join(r.failed, " "))
 		}
-	}
-	wg.Wait()
-
-	var table strings.Builder
-	fmt.Fprintf(&table, "%-34s %-7s %-6s %-7s %-8s %s\n", "mutant", "mapping", "expect", "caught", "took", "failed specs")
-	for _, r := range results {
-		fmt.Fprintf(&table, "%-34s %-7s %-6s %-7v %-8s %s\n", r.name, r.dialect, r.id, r.caught, r.took.Round(100*time.Millisecond), strings.Join(r.failed, " "))
-		switch {
-		case r.problem != "":
-			t.Errorf("mutant %s (%s): %s", r.name, r.dialect, r.problem)
-		case !r.caught:
-			t.Errorf("mutant %s was not caught in the %s mapping: %s should have failed, but the failed specs were %v", r.name, r.dialect, r.id, r.failed)
-		}
-	}
-	t.Logf("%d mutants (%d at a time) in %s:\n%s", len(mutants), parallel, time.Since(start).Round(time.Second), table.String())
+		t.Logf("%d mutants (%d at a time) in %s:\n%s", len(selected), parallel, time.Since(start).Round(time.Second), table.String())
+	})
 }
 
 // sharedBackend starts one fake backend serving the named mapping for the
@@ -230,13 +259,15 @@ func TestP74FailsWithoutASharedStore(t *testing.T) {
 // build.
 func runMutant(ctx context.Context, m *mutant.Mutant, builds *mutant.Builds, env []string) mutantResult {
 	res := mutantResult{name: m.Name, id: m.Scenario}
-	ctx, cancel := context.WithTimeout(ctx, mutantTimeout)
-	defer cancel()
+	// The build is waited for under the test's own deadline: on a loaded
+	// machine it may take longer than the child's run is allowed.
 	bin, err := builds.Wait(ctx, m)
 	if err != nil {
 		res.problem = err.Error()
 		return res
 	}
+	ctx, cancel := context.WithTimeout(ctx, mutantTimeout)
+	defer cancel()
 	start := time.Now()
 	child := suitetest.Child{
 		Test: "TestProxySuite",

@@ -181,6 +181,8 @@ func FailureNote(r runner.ScenarioResult) string {
 	switch r.Level {
 	case catalogue.Should:
 		return "not fatal without --strict"
+	case catalogue.Must:
+		return "its SHOULD part: not fatal without --strict"
 	case catalogue.Info:
 		return "INFO: never fails the run"
 	}

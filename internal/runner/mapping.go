@@ -113,11 +113,15 @@ func fromSpec(sr types.SpecReport, strict bool, isSelected map[string]bool) (own
 		if !known || !isSelected[f.ID] {
 			continue
 		}
+		level := s.Level
+		if f.Level != "" {
+			level = f.Level // a part of the scenario at another level (harness.FailPart)
+		}
 		found = append(found, ScenarioResult{
 			ID: s.ID, Level: s.Level, Title: s.Title, Requirement: s.Requirement, State: Failed,
 			Message:  fmt.Sprintf("found during %s: %s", own.ID, f.Message),
 			Journal:  own.Journal,
-			FailsRun: s.Level.FailsRun(strict),
+			FailsRun: level.FailsRun(strict),
 			finding:  &finding{during: own.ID, message: f.Message},
 		})
 		if own.State == Failed && strings.TrimSpace(sr.Failure.Message) == strings.TrimSpace(f.Message) {
@@ -147,9 +151,14 @@ func ownResult(sr types.SpecReport, strict bool) ScenarioResult {
 			}
 		}
 	}
+	// A verdict is a failure its level keeps from failing the run: a
+	// SHOULD outside strict mode, an INFO, or such a part of a scenario of
+	// a higher level (harness.FailPart).
+	onlyVerdicts := false
 	switch {
 	case sr.State.Is(types.SpecStatePassed):
 		r.State = Passed
+		onlyVerdicts = len(verdicts) > 0
 		if len(verdicts) > 0 {
 			r.State = Failed
 			msgs := make([]string, len(verdicts))
@@ -173,7 +182,7 @@ func ownResult(sr types.SpecReport, strict bool) ScenarioResult {
 		r.Message = failureMessage(sr)
 		r.Location = sr.Failure.Location.String()
 	}
-	r.FailsRun = r.State == Failed && s.Level.FailsRun(strict)
+	r.FailsRun = r.State == Failed && !onlyVerdicts && s.Level.FailsRun(strict)
 	return r
 }
 

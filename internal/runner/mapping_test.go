@@ -113,8 +113,9 @@ func TestShouldFailureFailsTheRunOnlyInStrictMode(t *testing.T) {
 
 func TestInfoNeverFailsTheRun(t *testing.T) {
 	res := fromReport(types.Report{SpecReports: []types.SpecReport{
+		itReport("P2.1 page request refreshes once and retries", types.SpecStatePassed, ""),
 		itReport("P9.1 proactive refresh", types.SpecStateFailed, "could not measure"),
-	}}, lookupAll(t, "P9.1"), "P", true)
+	}}, lookupAll(t, "P2.1", "P9.1"), "P", true)
 	if !res.Conformant() {
 		t.Error("an INFO failure made the run non-conformant, even in strict mode")
 	}
@@ -288,15 +289,85 @@ func TestEverySkippedIsInconclusiveNotConformant(t *testing.T) {
 		t.Errorf("all skipped: inconclusive=%v conformant=%v, want true, false", res.Inconclusive(), res.Conformant())
 	}
 	info := fromReport(types.Report{SpecReports: []types.SpecReport{
+		itReport("P2.1 page request refreshes once and retries", types.SpecStatePassed, ""),
+		itReport("P9.1 proactive refresh", types.SpecStateFailed, "could not measure"),
+	}}, lookupAll(t, "P2.1", "P9.1"), "P", false)
+	if info.Inconclusive() || !info.Conformant() {
+		t.Errorf("an INFO failure beside a pass: inconclusive=%v conformant=%v, want false, true", info.Inconclusive(), info.Conformant())
+	}
+	infoAlone := fromReport(types.Report{SpecReports: []types.SpecReport{
 		itReport("P9.1 proactive refresh", types.SpecStateFailed, "could not measure"),
 	}}, lookupAll(t, "P9.1"), "P", false)
-	if info.Inconclusive() || !info.Conformant() {
-		t.Errorf("an INFO failure: inconclusive=%v conformant=%v, want false, true", info.Inconclusive(), info.Conformant())
+	if !infoAlone.Inconclusive() || infoAlone.Conformant() {
+		t.Errorf("only an INFO that measured nothing: inconclusive=%v conformant=%v, want true, false", infoAlone.Inconclusive(), infoAlone.Conformant())
 	}
 	suite := fromReport(types.Report{SpecReports: []types.SpecReport{
 		{LeafNodeType: types.NodeTypeBeforeSuite, State: types.SpecStateFailed, Failure: types.Failure{Message: "backend unreachable"}},
 	}}, lookupAll(t, "P2.1"), "P", false)
 	if suite.Inconclusive() || suite.Conformant() {
 		t.Errorf("a suite failure with nothing run: inconclusive=%v conformant=%v, want false, false", suite.Inconclusive(), suite.Conformant())
+	}
+}
+
+// TestInfoIsNeverFailed: an INFO scenario whose spec failed (its set-up
+// assertion, a verdict, or a check after it) measured nothing; the reports
+// say skipped, with the reason, never failed.
+func TestInfoIsNeverFailed(t *testing.T) {
+	verdict := entry(harness.VerdictEntry, harness.Verdict{Level: catalogue.Info, Failed: true, Message: "P4.3 (INFO): the login failed"})
+	res := fromReport(types.Report{SpecReports: []types.SpecReport{
+		itReport("P4.3 replayed pre-rotation cookie", types.SpecStatePassed, "", verdict),
+		itReport("P8.6 cookie replayed after logout", types.SpecStateFailed, "the fake backend could not be reset"),
+		itReport("P9.2 added latency over the direct backend call", types.SpecStatePassed, "", entry(harness.MeasuredEntry, "P9.2: median 1 ms")),
+	}}, lookupAll(t, "P4.3", "P8.6", "P9.2"), "P", true)
+	want := map[string]struct {
+		state   State
+		message string
+	}{
+		"P4.3": {Skipped, "not measured: P4.3 (INFO): the login failed"},
+		"P8.6": {Skipped, "not measured: the fake backend could not be reset"},
+		"P9.2": {Passed, ""},
+	}
+	for _, r := range res.Scenarios {
+		w := want[r.ID]
+		if r.State != w.state || r.Message != w.message || r.FailsRun {
+			t.Errorf("%s: state %s, message %q, fails run %v; want %s, %q, false", r.ID, r.State, r.Message, r.FailsRun, w.state, w.message)
+		}
+	}
+	if got := res.FailedWithoutFailingRun(catalogue.Info); len(got) != 0 {
+		t.Errorf("INFO failures reported: %v, want none", got)
+	}
+}
+
+// TestShouldPartOfAMust: P8.9 is a MUST with a SHOULD part
+// (harness.FailPart). Outside strict mode a failure of that part, in its
+// own spec (a verdict) or found during another (an AlsoFailed entry with
+// its level), fails the scenario without failing the run, and the verdict
+// counts it among the SHOULD failures; a failure of the MUST part fails it.
+func TestShouldPartOfAMust(t *testing.T) {
+	should := "P8.9 (SHOULD): GET /api/me → 200 says no Cache-Control"
+	for _, c := range []struct {
+		name string
+		spec types.SpecReport
+	}{
+		{"own spec", itReport("P8.9 session responses are not stored by shared caches", types.SpecStatePassed, "",
+			entry(harness.VerdictEntry, harness.Verdict{Level: catalogue.Should, Failed: true, Message: should}))},
+		{"found during another", itReport("P2.2 api request refreshes once and retries", types.SpecStatePassed, "",
+			entry(harness.AlsoFailedEntry, harness.AlsoFailed{ID: "P8.9", Level: catalogue.Should, Message: should}))},
+	} {
+		res := fromReport(types.Report{SpecReports: []types.SpecReport{c.spec}}, lookupAll(t, "P2.2", "P8.9"), "P", false)
+		r := byID(res)["P8.9"]
+		if r.State != Failed || r.FailsRun || !strings.Contains(r.Message, should) {
+			t.Errorf("%s: P8.9 %s, fails run %v, message %q; want failed, not failing the run, with its message", c.name, r.State, r.FailsRun, r.Message)
+		}
+		if !res.Conformant() || len(res.FailedWithoutFailingRun(catalogue.Should)) != 1 {
+			t.Errorf("%s: conformant %v, SHOULD failures %v; want conformant with P8.9 among the SHOULD failures", c.name, res.Conformant(), res.FailedWithoutFailingRun(catalogue.Should))
+		}
+	}
+	must := fromReport(types.Report{SpecReports: []types.SpecReport{
+		itReport("P2.2 api request refreshes once and retries", types.SpecStateFailed, "P8.9 (MUST): public",
+			entry(harness.AlsoFailedEntry, harness.AlsoFailed{ID: "P8.9", Message: "P8.9 (MUST): public"})),
+	}}, lookupAll(t, "P2.2", "P8.9"), "P", false)
+	if r := byID(must)["P8.9"]; r.State != Failed || !r.FailsRun || must.Conformant() {
+		t.Errorf("the MUST part: P8.9 %s, fails run %v, conformant %v; want failed, failing the run", r.State, r.FailsRun, must.Conformant())
 	}
 }

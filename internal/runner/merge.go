@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/refreshspec/refreshspec/catalogue"
 )
 
 // merged builds one scenario's result from its parts, one spec's at a time:
@@ -36,6 +38,13 @@ type merged struct {
 // message: a failure's message, only the new lines of a finding, or ""
 // when it adds nothing (it passed, was skipped, or repeats a finding).
 func (m *merged) add(p ScenarioResult) string {
+	if p.State == Failed && p.Level == catalogue.Info {
+		// An INFO scenario measures and never fails: a spec of one that
+		// failed (its set-up did, or a check after it) measured nothing,
+		// so it is skipped, with the reason.
+		p.State, p.FailsRun = Skipped, false
+		p.Message = "not measured: " + p.Message
+	}
 	if m.first == nil {
 		first := p
 		m.first, m.shown = &first, map[string]bool{}

@@ -113,11 +113,17 @@ func (r Result) StaleAccepts() []string {
 
 // FailedWithoutFailingRun are the IDs of the scenarios of level that
 // failed without failing the run, accepted ones left out: the SHOULD
-// failures of a run that is not strict.
+// failures of a run that is not strict. A MUST scenario that failed
+// without failing the run failed its SHOULD part (harness.FailPart), and
+// counts among the SHOULD ones.
 func (r Result) FailedWithoutFailingRun(level catalogue.Level) []string {
 	var out []string
 	for _, s := range r.Scenarios {
-		if s.State == Failed && !s.FailsRun && s.Accepted == "" && s.Level == level {
+		lvl := s.Level
+		if lvl == catalogue.Must {
+			lvl = catalogue.Should
+		}
+		if s.State == Failed && !s.FailsRun && s.Accepted == "" && lvl == level {
 			out = append(out, s.ID)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/refreshspec/refreshspec/dialect"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
 )
 
@@ -55,7 +56,17 @@ const maxLeewayWait = 10 * time.Second
 
 // leeway is the reuse leeway the mapping declares (backend.reuse_leeway):
 // inside it a used refresh token may be exchanged again.
-func (c *client) leeway() time.Duration { return c.mapping().ReuseLeeway.Std() }
+// With a backend.rotation, it is the rotation's grace period (none when
+// that is unlimited: a used token that always works is B2.3's failure).
+func (c *client) leeway() time.Duration {
+	if c.mapping().Rotation != nil {
+		if g := c.mapping().Rules().GracePeriod; g != dialect.Unlimited {
+			return g.Std()
+		}
+		return 0
+	}
+	return c.mapping().ReuseLeeway.Std()
+}
 
 // skipUnlessLeewayCanPass skips the rest of a spec, saying what it could not
 // check, when the suite has no way to let the declared leeway pass: no fake

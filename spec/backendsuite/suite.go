@@ -70,6 +70,10 @@ func Register(cfg *Config) bool {
 		harness.It("B2.11", strict, func() { c.measureImmediateReuse() })
 		harness.It("B2.12", strict, func() { c.measureOldAccessToken() })
 		harness.It("B2.13", strict, func() { c.measureLifetimes() })
+		// B2.14 is an INFO measurement, and a MUST once the profile
+		// declares the rotation it expects (backend.rotation).
+		harness.ItMust("B2.14", strict, func() bool { return cfg.profile().Backend.Rotation != nil },
+			func() { c.measureRotationSemantics() })
 	})
 }
 

@@ -2,12 +2,17 @@ package browsersuite
 
 import (
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/network"
+
+	"github.com/refreshspec/refreshspec/spec/proxysuite"
+	"github.com/refreshspec/refreshspec/spec/target"
 )
 
 func TestSplitCookies(t *testing.T) {
@@ -24,10 +29,10 @@ func TestSplitCookies(t *testing.T) {
 func TestSessionCookiesAreWhatTheLoginSetOrChanged(t *testing.T) {
 	before := []*network.Cookie{{Name: "csrf", Value: "c1"}, {Name: "session", Value: "anon"}}
 	after := []*network.Cookie{{Name: "csrf", Value: "c1"}, {Name: "session", Value: "sealed"}, {Name: "tokens", Value: "t"}}
-	if got, want := sessionCookies("", before, after), []string{"session", "tokens"}; !slices.Equal(got, want) {
+	if got, want := sessionCookies(nil, before, after), []string{"session", "tokens"}; !slices.Equal(got, want) {
 		t.Errorf("sessionCookies = %v, want %v", got, want)
 	}
-	if got, want := sessionCookies("sid", before, after), []string{"sid"}; !slices.Equal(got, want) {
+	if got, want := sessionCookies([]string{"sid"}, before, after), []string{"sid"}; !slices.Equal(got, want) {
 		t.Errorf("with a profile cookie name, sessionCookies = %v, want %v", got, want)
 	}
 }
@@ -38,11 +43,11 @@ func TestSessionCookiesAreWhatTheLoginSetOrChanged(t *testing.T) {
 // still names it, so that W1.2 fails on it.
 func TestSessionCookiesPreferHttpOnly(t *testing.T) {
 	after := []*network.Cookie{{Name: "XSRF-TOKEN", Value: "x1"}, {Name: "laravel_session", Value: "s1", HTTPOnly: true}}
-	if got, want := sessionCookies("", nil, after), []string{"laravel_session"}; !slices.Equal(got, want) {
+	if got, want := sessionCookies(nil, nil, after), []string{"laravel_session"}; !slices.Equal(got, want) {
 		t.Errorf("sessionCookies = %v, want %v", got, want)
 	}
 	scriptOnly := []*network.Cookie{{Name: "session", Value: "s1"}}
-	if got, want := sessionCookies("", nil, scriptOnly), []string{"session"}; !slices.Equal(got, want) {
+	if got, want := sessionCookies(nil, nil, scriptOnly), []string{"session"}; !slices.Equal(got, want) {
 		t.Errorf("with no HttpOnly cookie, sessionCookies = %v, want %v", got, want)
 	}
 }
@@ -102,5 +107,28 @@ func TestChromiumFlagsKeepTheBrowserOffline(t *testing.T) {
 		"disable-component-update", "disable-sync", "no-first-run", "disable-quic"}
 	if !slices.Equal(chromiumFlags, want) {
 		t.Errorf("chromiumFlags = %v, want exactly %v", chromiumFlags, want)
+	}
+}
+
+// The browser judges the session's whole set, each response's last
+// Set-Cookie of a cookie counting.
+func TestCookieProblemsJudgeTheSetLastWins(t *testing.T) {
+	s := &session{cfg: &Config{Proxy: &proxysuite.Config{Target: target.URL("http://127.0.0.1:1")}}, base: "http://127.0.0.1:1", sessionNames: []string{"session"}}
+	good := func(name string) *http.Cookie {
+		return &http.Cookie{Name: name, Value: "v", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode}
+	}
+	bare := good("session")
+	bare.HttpOnly = false
+	got := s.cookieProblems([]setCookie{
+		{where: "a", response: 1, cookie: good("session")},
+		{where: "a", response: 1, cookie: good("session.sig")},
+		{where: "b", response: 2, cookie: bare}, // the last of two: it counts
+		{where: "b", response: 2, cookie: good("session")},
+		{where: "c", response: 3, cookie: good("session")},
+		{where: "c", response: 3, cookie: bare},
+		{where: "d", response: 4, cookie: good("XSRF-TOKEN")},
+	})
+	if len(got) != 1 || !strings.HasPrefix(got[0], "c: ") {
+		t.Errorf("cookieProblems = %q, want one, for response c", got)
 	}
 }

@@ -32,13 +32,15 @@ type traffic struct {
 	extraInfo map[network.RequestID]bool   // raw headers came for it
 	responses []leak.Response
 	cookies   []setCookie
+	seen      int             // responses whose headers came
 	bodies    []chan struct{} // one per body fetch, closed when it ends
 }
 
 // setCookie is one Set-Cookie the browser got, and where.
 type setCookie struct {
-	where  string
-	cookie *http.Cookie
+	where    string
+	response int // which response set it: the Set-Cookies of one apply together
+	cookie   *http.Cookie
 }
 
 func newTraffic() *traffic {
@@ -98,8 +100,9 @@ func (tr *traffic) headers(id network.RequestID, status int64, h network.Headers
 	}
 	where := fmt.Sprintf("browser: %s → %d", tr.requests[id], status)
 	tr.responses = append(tr.responses, leak.Response{Where: where, Header: header})
+	tr.seen++
 	for _, c := range (&http.Response{Header: header}).Cookies() {
-		tr.cookies = append(tr.cookies, setCookie{where: where, cookie: c})
+		tr.cookies = append(tr.cookies, setCookie{where: where, response: tr.seen, cookie: c})
 	}
 }
 

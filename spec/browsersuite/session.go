@@ -180,7 +180,7 @@ func (s *session) login() loginResult {
 	s.waitForFirstName("after logging in through the form at " + loginPage)
 
 	l := loginResult{cookies: s.cookies()}
-	l.sessionCookies = sessionCookies(s.prof.Proxy.CookieName, before, l.cookies)
+	l.sessionCookies = sessionCookies(s.prof.Proxy.CookieNames(), before, l.cookies)
 	s.sessionNames = l.sessionCookies
 	if s.cfg.Proxy.Control != nil {
 		journal := s.journalSince(0)
@@ -194,14 +194,16 @@ func (s *session) login() loginResult {
 	return l
 }
 
-// sessionCookies names the session cookies: the profile's cookie name, or
-// the cookies that the login added or changed. When any of those is
+// sessionCookies names the session cookies: the profile's cookie names (or
+// patterns), or the cookies that the login added or changed; each stands
+// for its whole set (its prefixed name, NAME.sig, its chunks), as
+// sessioncookie.Matches reads it. When any of those is
 // HttpOnly, only the HttpOnly ones count: a cookie the app means scripts to
 // read (Laravel's XSRF-TOKEN) is not a session cookie, and whether it leaks
 // a token is the token scan's business, not the cookie-name check's.
-func sessionCookies(named string, before, after []*network.Cookie) []string {
-	if named != "" {
-		return []string{named}
+func sessionCookies(named []string, before, after []*network.Cookie) []string {
+	if len(named) > 0 {
+		return named
 	}
 	had := map[string]string{}
 	for _, c := range before {

@@ -3,6 +3,7 @@ package browsersuite
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -32,7 +33,8 @@ func (s *session) checkTraffic() {
 			catalogue.MustLookup("P8.4").Requirement, strings.Join(found, "\n  ")))
 	}
 	if problems := s.cookieProblems(cookies); len(problems) > 0 {
-		harness.FailFor("P1.2", strict, "every Set-Cookie that carries the session must be HttpOnly, Path=/, SameSite=Lax or Strict (and Secure with COOKIE_SECURE on); the browser got:\n  "+
+		harness.FailFor("P1.2", strict, "every Set-Cookie that carries the session, each cookie of its set, must be HttpOnly, Path=/, SameSite=Lax or Strict (and Secure with COOKIE_SECURE on), "+
+			"with what its name's prefix owes (__Secure-: Secure; __Host-: Secure, Path=/, no Domain); the browser got:\n  "+
 			strings.Join(problems, "\n  "))
 	}
 }
@@ -56,13 +58,13 @@ func (s *session) leaks(responses []leak.Response) []string {
 func (s *session) cookieProblems(cookies []setCookie) []string {
 	secure := sessioncookie.Secure(s.cfg.Proxy.Target.Env()) || strings.HasPrefix(s.base, "https://")
 	var out []string
-	for _, c := range cookies {
+	for _, c := range lastWins(cookies) {
 		if !s.isSessionCookie(c.cookie.Name) || c.cookie.Value == "" || c.cookie.MaxAge < 0 ||
 			(!c.cookie.Expires.IsZero() && c.cookie.Expires.Before(time.Now())) {
 			continue // no session: a clearing Set-Cookie
 		}
 		if missing := sessioncookie.Problems(c.cookie, secure); len(missing) > 0 {
-			out = append(out, fmt.Sprintf("%s: Set-Cookie %s lacks %s", c.where, c.cookie.Name, strings.Join(missing, ", ")))
+			out = append(out, fmt.Sprintf("%s: Set-Cookie %s wants %s", c.where, c.cookie.Name, strings.Join(missing, ", ")))
 		}
 	}
 	return out
@@ -76,11 +78,32 @@ func tokenMap(tokens []control.Token) map[string]control.Token {
 	return m
 }
 
+// isSessionCookie reports whether a cookie belongs to the session's set:
+// its base name (prefix and companion suffix off) is that of a session
+// cookie the login set, or matches the profile's proxy.cookie_name.
 func (s *session) isSessionCookie(name string) bool {
-	for _, n := range s.sessionNames {
-		if n == name {
-			return true
+	return sessioncookie.Matches(s.sessionNames, name)
+}
+
+// lastWins keeps, of the Set-Cookies recorded, the last of each cookie
+// within one response (its where), as the browser applies them
+// (sessioncookie.LastWins).
+func lastWins(cookies []setCookie) []setCookie {
+	var out []setCookie
+	for i := 0; i < len(cookies); {
+		j := i
+		for j < len(cookies) && cookies[j].where == cookies[i].where && cookies[j].response == cookies[i].response {
+			j++
 		}
+		group := make([]*http.Cookie, 0, j-i)
+		for _, c := range cookies[i:j] {
+			group = append(group, c.cookie)
+		}
+		kept, _ := sessioncookie.LastWins(group)
+		for _, c := range kept {
+			out = append(out, setCookie{where: cookies[i].where, response: cookies[i].response, cookie: c})
+		}
+		i = j
 	}
-	return false
+	return out
 }

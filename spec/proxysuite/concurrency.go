@@ -10,6 +10,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/refreshspec/refreshspec/dialect"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
 	"github.com/refreshspec/refreshspec/internal/harness"
 )
@@ -51,6 +52,7 @@ type raceRound struct {
 	// clients hold the cookie from before the rotation, one per request:
 	// the concurrentRequests first ones, then one per straggler.
 	clients    []*session
+	before     string // the session the clients hold before the rotation
 	first      []attempt
 	stragglers []attempt
 }
@@ -94,6 +96,7 @@ func (s *suite) newRaceRound(name string, staggered bool) *raceRound {
 	ss := s.newSession()
 	r := &raceRound{name: name, staggered: staggered, login: ss.login()}
 	cookie := ss.cookie()
+	r.before = cookie
 	for range concurrentRequests + len(stragglerDelays) {
 		r.clients = append(r.clients, s.sessionWithCookie(s.cfg.Target, cookie))
 	}
@@ -155,7 +158,7 @@ func (s *suite) judgeRaceRound(r *raceRound, es []control.Entry) {
 		Expect(a.resp.Status).To(Equal(http.StatusOK), "%s: every request should succeed; %s got %s", r.name, what, a.resp)
 		resps = append(resps, a.resp)
 	}
-	s.expectResponsesCarryRotated(r.name, r.clients[0].cookie(), resps, newAccess)
+	s.expectResponsesCarryRotated(r.name, r.before, r.clients[0].cookie(), resps, newAccess)
 }
 
 // P7.2
@@ -193,11 +196,16 @@ func (s *suite) sessionsRefreshIndependently() {
 
 // P7.3
 func (s *suite) concurrencyWithGraceWindow() {
-	grace := 10 * time.Second
-	_, err := s.backend().UpdateSettings(s.ctx, control.SettingsPatch{GraceWindow: (*control.Duration)(&grace)})
-	Expect(err).NotTo(HaveOccurred(), "turning the backend's grace window on")
+	rules, own := s.rotation()
+	if !own {
+		grace := 10 * time.Second
+		_, err := s.backend().UpdateSettings(s.ctx, control.SettingsPatch{GraceWindow: (*control.Duration)(&grace)})
+		Expect(err).NotTo(HaveOccurred(), "turning the backend's grace window on")
+		rules.GracePeriod = dialect.Grace(grace)
+	}
 	ss := s.newSession()
 	login := ss.login()
+	before := ss.cookie()
 	s.expire(login.Family)
 	mark := s.mark()
 	resps := atOnce(concurrentRequests, func(int) (*response, error) { return ss.sendAPI() })
@@ -212,8 +220,30 @@ func (s *suite) concurrencyWithGraceWindow() {
 			ok++
 		}
 	}
-	harness.Measured("with a %s grace window, %d concurrent requests caused %d refreshes (outcomes %v); %d of them answered 200",
-		grace, concurrentRequests, len(onRoutes(es, control.RouteRefresh)), outcomes, ok)
+	harness.Measured("under the rotation %s, %d concurrent requests caused %d refreshes (outcomes %v); %d of them answered 200",
+		rules, concurrentRequests, len(onRoutes(es, control.RouteRefresh)), outcomes, ok)
+	// A straggler: the cookie from before the rotation, once the rotation
+	// is done, as the provider's rules meet it.
+	straggler := s.sessionWithCookie(s.cfg.Target, before)
+	mark = s.mark()
+	r, err := straggler.sendAPI()
+	Expect(err).NotTo(HaveOccurred(), "the straggler with the cookie from before the rotation")
+	late := map[control.Outcome]int{}
+	for _, e := range onRoutes(s.journal(mark), control.RouteRefresh) {
+		late[e.Outcome]++
+	}
+	harness.Measured("under the rotation %s, a straggler with the cookie from before the rotation got %d (refresh outcomes %v)",
+		rules.Preset, r.Status, late)
+}
+
+// rotation is the rotation the backend serves, and whether it is a
+// provider's (a --backend-rotation preset, or custom rules) rather than the
+// contract's, which P7.3 and P7.4 set up themselves.
+func (s *suite) rotation() (dialect.RotationRules, bool) {
+	GinkgoHelper()
+	set, err := s.backend().Settings(s.ctx)
+	Expect(err).NotTo(HaveOccurred(), "reading the backend's rotation")
+	return set.Rotation, set.Rotation.Preset != dialect.PresetContract
 }
 
 // sendAPI requests the profile's api route without asserting, so that it can
@@ -227,6 +257,7 @@ func (ss *session) sendAPI() (*response, error) {
 type attempt struct {
 	resp *response
 	err  error
+	took time.Duration // from the request's start to its answer (atOnce)
 }
 
 // spread runs n requests in goroutines, the first at once and the others
@@ -275,7 +306,9 @@ func atOnce(n int, req func(i int) (*response, error)) []attempt {
 			defer done.Done()
 			ready.Done()
 			<-start
+			began := time.Now()
 			out[i].resp, out[i].err = req(i)
+			out[i].took = time.Since(began)
 		}()
 	}
 	ready.Wait()

@@ -31,38 +31,67 @@ type seenCookie struct {
 }
 
 // recordSetCookies keeps the Set-Cookies of a response that give a cookie a
-// value; clearing ones carry no session.
+// value, the last of each where the response sets one twice (a browser
+// applies them in order, so the last counts); clearing ones carry no
+// session. A cookie set twice is noted for P1.2 to report.
 func (s *suite) recordSetCookies(r *response, secure bool) {
+	kept, dups := sessioncookie.LastWins(r.Cookies)
+	where := fmt.Sprintf("%s → %d", r.Request, r.Status)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, c := range r.Cookies {
+	for _, c := range kept {
 		if c.Value == "" || isClearing(c) {
 			continue
 		}
-		s.cookiesSeen = append(s.cookiesSeen, seenCookie{where: fmt.Sprintf("%s → %d", r.Request, r.Status), cookie: c, secure: secure})
+		s.cookiesSeen = append(s.cookiesSeen, seenCookie{where: where, cookie: c, secure: secure})
+	}
+	for _, d := range dups {
+		s.duplicates = append(s.duplicates, seenDuplicate{where: where, what: d})
 	}
 }
 
-// sessionCookieProblems looks at the Set-Cookies of the session cookie the
-// client got during this spec: one line for each whose attributes P1.2
-// does not allow, and how many it looked at.
+// seenDuplicate is a cookie one response set more than once.
+type seenDuplicate struct{ where, what string }
+
+// sessionCookieProblems looks at the Set-Cookies of the session the client
+// got during this spec, every cookie of its set: one line for each whose
+// attributes P1.2 does not allow (the prefix rules of its name included),
+// and how many it looked at.
 func (s *suite) sessionCookieProblems() (problems []string, checked int) {
-	name := s.sessionCookieName()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if name == "" {
+	if len(s.sessionPatterns()) == 0 {
 		return nil, 0
 	}
-	for _, seen := range s.cookiesSeen {
-		if seen.cookie.Name != name {
+	s.mu.Lock()
+	seen := append([]seenCookie(nil), s.cookiesSeen...)
+	s.mu.Unlock()
+	for _, seen := range seen {
+		if !s.isSessionCookie(seen.cookie.Name) {
 			continue
 		}
 		checked++
 		if missing := sessioncookie.Problems(seen.cookie, seen.secure); len(missing) > 0 {
-			problems = append(problems, fmt.Sprintf("%s: Set-Cookie %s lacks %s", seen.where, describeCookie(seen.cookie), strings.Join(missing, ", ")))
+			problems = append(problems, fmt.Sprintf("%s: Set-Cookie %s wants %s", seen.where, describeCookie(seen.cookie), strings.Join(missing, ", ")))
 		}
 	}
 	return problems, checked
+}
+
+// sessionDuplicates are the cookies of the session that one response of
+// this spec set twice or more, "where: name (n times)", since the last
+// call: each is reported once.
+func (s *suite) sessionDuplicates() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	dups := s.duplicates
+	s.duplicates = nil
+	for _, d := range dups {
+		name, _, _ := strings.Cut(d.what, " ")
+		if s.isSessionCookie(name) {
+			out = append(out, d.where+": "+d.what)
+		}
+	}
+	return out
 }
 
 // checkSessionCookies fails the running spec, naming P1.2, when a
@@ -76,6 +105,10 @@ func (s *suite) checkSessionCookies() {
 	if len(problems) == 0 {
 		return
 	}
-	harness.FailFor(cookieScenario, s.cfg.Strict, "every Set-Cookie that carries the session must be HttpOnly, Path=/, SameSite=Lax or Strict (and Secure with COOKIE_SECURE on); during this spec:\n  "+
+	harness.FailFor(cookieScenario, s.cfg.Strict, cookieRule+"; during this spec:\n  "+
 		strings.Join(problems, "\n  "))
 }
+
+// cookieRule is P1.2 in short, for messages.
+const cookieRule = "every Set-Cookie that carries the session, each cookie of its set, must be HttpOnly, Path=/, SameSite=Lax or Strict (and Secure with COOKIE_SECURE on), " +
+	"with what its name's prefix owes (__Secure-: Secure; __Host-: Secure, Path=/, no Domain)"

@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
+	"github.com/refreshspec/refreshspec/internal/harness"
 	"github.com/refreshspec/refreshspec/spec/target"
 )
 
@@ -37,9 +38,19 @@ func (s *suite) instancesShareRefresh() {
 			"run with --instances N (N >= 2) or the profile's target.instances, or give --target-url a comma-separated list of URLs", len(instances)))
 	}
 	s.expectSharedSecret(instances)
-	noGrace := control.Duration(0)
-	_, err := s.backend().UpdateSettings(s.ctx, control.SettingsPatch{GraceWindow: &noGrace})
-	Expect(err).NotTo(HaveOccurred(), "turning the backend's grace window off: every second use of a refresh token is then reuse")
+	if rules, own := s.rotation(); own {
+		// The backend serves a provider's rotation (--backend-rotation):
+		// the round runs under its rules, and every failure names them.
+		harness.Note("under the backend's rotation " + rules.String())
+		harness.Measured("ran under the backend's rotation %s", rules)
+		s.providerRotation = rules.Preset
+		defer func() { s.providerRotation = "" }()
+	} else {
+		noGrace := control.Duration(0)
+		_, err := s.backend().UpdateSettings(s.ctx, control.SettingsPatch{GraceWindow: &noGrace})
+		Expect(err).NotTo(HaveOccurred(), "turning the backend's grace window off: every second use of a refresh token is then reuse")
+		harness.Measured("ran under the contract's rotation with the grace window off: every second use of a refresh token is reuse")
+	}
 
 	login := s.newSessionAt(instances[0]).login()
 	cookie := s.sessionOf(login)
@@ -99,14 +110,14 @@ func (s *suite) spreadOverInstances(instances []target.Target, cookie string, ro
 		}
 		return clients[i].sendAPI()
 	})
-	s.expectAnswered(round, n, mark, note, wave, func(i int) string { return fmt.Sprintf("request %d (instance %d)", i+1, i%n+1) })
+	s.expectAnswered(round, n, mark, note, wave, func(i int) string { return fmt.Sprintf("request %d (instance %d)", i+1, i%n+1) }, false)
 
 	stragglers := make([]*session, n)
 	for i, inst := range instances {
 		stragglers[i] = s.sessionWithCookie(inst, cookie)
 	}
 	late := atOnce(n, func(i int) (*response, error) { return stragglers[i].sendAPI() })
-	es := s.expectAnswered(round, n, mark, note, late, func(i int) string { return fmt.Sprintf("the late request to instance %d", i+1) })
+	es := s.expectAnswered(round, n, mark, note, late, func(i int) string { return fmt.Sprintf("the late request to instance %d", i+1) }, true)
 	return wave, es
 }
 
@@ -137,11 +148,10 @@ func (s *suite) expectOneRefreshAcross(n, round int, note string, es []control.E
 func (s *suite) expectEveryInstanceRotated(instances []target.Target, cookie string, round int, newAccess string, wave []attempt) string {
 	GinkgoHelper()
 	n := len(instances)
-	name := s.sessionCookieName()
 	next := make([]string, n)
 	for i, a := range wave {
-		if c := a.resp.setCookie(name); c != nil && !isClearing(c) && next[i%n] == "" {
-			next[i%n] = c.Value
+		if s.setsSession(a.resp) && next[i%n] == "" {
+			next[i%n] = s.sessionAfter(cookie, a.resp)
 		}
 	}
 	for i := range next {
@@ -168,9 +178,23 @@ func (s *suite) expectEveryInstanceRotated(instances []target.Target, cookie str
 // expectAnswered checks a round's journal since mark for reuse, then that
 // every one of answers is a 200, and returns the journal. where names
 // answer i in a message.
-func (s *suite) expectAnswered(round, n, mark int, note string, answers []attempt, where func(i int) string) []control.Entry {
+func (s *suite) expectAnswered(round, n, mark int, note string, answers []attempt, where func(i int) string, last bool) []control.Entry {
 	GinkgoHelper()
 	es := s.journal(mark)
+	// What the backend made of the round's refreshes, before the verdict:
+	// under a provider's rotation (--backend-rotation) a second refresh
+	// meets the provider's answer.
+	outcomes := map[control.Outcome]int{}
+	for _, e := range onRoutes(es, control.RouteRefresh) {
+		outcomes[e.Outcome]++
+	}
+	if last || outcomes[control.OutcomeReuse] > 0 {
+		rotation := "the contract's rotation, grace window off"
+		if s.providerRotation != "" {
+			rotation = "the rotation " + s.providerRotation
+		}
+		harness.Measured("round %d under %s: the backend answered the refreshes of the %d instances %v", round, rotation, n, outcomes)
+	}
 	for _, e := range onRoutes(es, control.RouteRefresh) {
 		Expect(e.Outcome).NotTo(Equal(control.OutcomeReuse),
 			"round %d: the backend saw the refresh token used twice (reuse) and revoked the family: more than one of the %d instances refreshed with it%s\n"+

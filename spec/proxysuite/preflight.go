@@ -165,11 +165,12 @@ func (s *suite) preflightLogin(ctx context.Context, ss *session) error {
 		return diag
 	}
 	s.learnCookieName(resp)
-	if name := s.sessionCookieName(); name == "" || resp.setsCookie(name) == nil {
+	if name := s.sessionCookieName(); name == "" || !s.setsSession(resp) {
 		diag.Key = "proxy.cookie_name"
 		diag.Hint = "the login succeeded but set no cookie with a value"
 		if p.Proxy.CookieName != "" {
-			diag.Hint = fmt.Sprintf("the profile names the session cookie %q, which the login did not set", p.Proxy.CookieName)
+			diag.Hint = fmt.Sprintf("the profile names the session cookie %q, which the login did not set; it set %s (proxy.cookie_name takes a name, several, or a pattern such as *.session-token; __Secure-/__Host- prefixes and NAME.sig, NAME.0, NAME_0 companions are understood)",
+				p.Proxy.CookieName, sessionNamesSeen(resp))
 		}
 		return diag
 	}

@@ -44,33 +44,6 @@ func (r *response) redirectsTo(path string) bool {
 	return err == nil && loc.Path == path
 }
 
-// setCookie is the response's Set-Cookie for the cookie name, nil when it
-// sets none.
-func (r *response) setCookie(name string) *http.Cookie {
-	for _, c := range r.Cookies {
-		if c.Name == name {
-			return c
-		}
-	}
-	return nil
-}
-
-// setsCookie is the response's Set-Cookie that gives the session cookie a
-// value (not a clearing one), or nil.
-func (r *response) setsCookie(name string) *http.Cookie {
-	c := r.setCookie(name)
-	if c == nil || isClearing(c) || c.Value == "" {
-		return nil
-	}
-	return c
-}
-
-// clearsCookie reports whether the response clears the session cookie.
-func (r *response) clearsCookie(name string) bool {
-	c := r.setCookie(name)
-	return c != nil && isClearing(c)
-}
-
 // isClearing reports whether a Set-Cookie removes the cookie: Max-Age=0
 // (Go reads it as a negative MaxAge) or an Expires in the past.
 func isClearing(c *http.Cookie) bool {

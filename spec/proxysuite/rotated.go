@@ -1,6 +1,7 @@
 package proxysuite
 
 import (
+	"fmt"
 	"net/http"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -32,15 +33,15 @@ func (s *suite) expectHoldsRotated(ss *session, resp *response, before, newAcces
 	GinkgoHelper()
 	name := s.sessionCookieName()
 	if s.profile().Proxy.Session == profile.SessionSealed {
-		c := resp.setsCookie(name)
-		Expect(c).NotTo(BeNil(), "the response after the refresh should carry a Set-Cookie %q with the rotated session (proxy.session: sealed); it set %s",
+		Expect(s.setsSession(resp)).To(BeTrue(), "the response after the refresh should carry a Set-Cookie %q with the rotated session (proxy.session: sealed); it set %s",
 			name, describeCookies(resp.Cookies))
-		Expect(c.Value != before).To(BeTrue(), "the Set-Cookie after the refresh should carry a new session, not the old cookie (proxy.session: sealed; a cookie that holds a session id is proxy.session: server)")
-		Expect(ss.cookie() == c.Value).To(BeTrue(), "the client's jar should hold the rotated session the Set-Cookie carried")
+		after := s.sessionAfter(before, resp)
+		Expect(after != before).To(BeTrue(), "the Set-Cookie after the refresh should carry a new session, not the old cookie (proxy.session: sealed; a cookie that holds a session id is proxy.session: server)")
+		Expect(ss.cookie() == after).To(BeTrue(), "the client's jar should hold the rotated session the Set-Cookies carried (%s), but it holds %s", setNames(after), setNames(ss.cookie()))
 	}
 	held := ss.cookie()
 	Expect(held).NotTo(BeEmpty(), "after the refresh the client should still hold the session cookie %q; the response set %s", name, describeCookies(resp.Cookies))
-	s.expectCarriesRotated(held, newAccess, "the session cookie the client holds after the refresh")
+	s.expectCarriesRotated(held, newAccess, fmt.Sprintf("the session the client holds after the refresh (cookies %s)", setNames(held)))
 }
 
 // expectResponsesCarryRotated is the judgement for several responses of one
@@ -51,14 +52,14 @@ func (s *suite) expectHoldsRotated(ss *session, resp *response, before, newAcces
 // cookie must come in at least one Set-Cookie. Sealed cookies differ byte
 // for byte (a fresh nonce each time), so each one is replayed. what names
 // the round in messages.
-func (s *suite) expectResponsesCarryRotated(what, held string, resps []*response, newAccess string) {
+func (s *suite) expectResponsesCarryRotated(what, before, held string, resps []*response, newAccess string) {
 	GinkgoHelper()
 	name := s.sessionCookieName()
 	values := map[string]bool{}
 	for _, r := range resps {
-		if c := r.setCookie(name); c != nil {
-			Expect(isClearing(c)).To(BeFalse(), "%s: no request may clear the session; %s set %s", what, r.Request, describeCookie(c))
-			values[c.Value] = true
+		Expect(s.clearsSession(r)).To(BeFalse(), "%s: no request may clear the session; %s set %s", what, r.Request, describeCookies(r.Cookies))
+		if s.setsSession(r) {
+			values[s.sessionAfter(before, r)] = true
 		}
 	}
 	sealed := s.profile().Proxy.Session == profile.SessionSealed

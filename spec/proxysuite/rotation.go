@@ -87,6 +87,7 @@ func (s *suite) replayPreRotationCookie() {
 		reuse = reuse || e.Outcome == control.OutcomeReuse
 	}
 	after := ss.api()
-	harness.Measured("a cookie captured before a rotation and replayed afterwards got %d; refresh calls it caused: %d; the backend saw reuse and revoked the family: %v; the rotated session afterwards got %d",
-		resp.Status, len(refreshes), reuse, after.Status)
+	rules, _ := s.rotation()
+	harness.Measured("under the backend's rotation %s, a cookie captured before a rotation and replayed afterwards got %d; refresh calls it caused: %d; the backend saw reuse: %v; the rotated session afterwards got %d",
+		rules, resp.Status, len(refreshes), reuse, after.Status)
 }

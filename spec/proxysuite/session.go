@@ -164,6 +164,11 @@ func (ss *session) sendWith(method, path string, body []byte, contentType string
 		req.Header.Set("Referer", origin+"/")
 	}
 	what := method + " " + path
+	// Shown with -v (Ginkgo's verbose output): which cookies each request
+	// sent, the session's set among them (names only, never values).
+	if _, rc := GinkgoConfiguration(); rc.Verbose || rc.VeryVerbose {
+		GinkgoWriter.Printf("request %s, cookies sent: %s\n", what, cookieNames(ss.jar.Cookies(req.URL)))
+	}
 	resp, err := ss.client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
@@ -297,8 +302,10 @@ func (ss *session) login() loginResult {
 			resp.Status, resp, s.loginRefusalHint(resp, mark))
 	}
 	s.learnCookieName(resp)
-	Expect(resp.setsCookie(s.sessionCookieName())).NotTo(BeNil(), "the login response should set the session cookie %q; it set %s",
-		s.sessionCookieName(), describeCookies(resp.Cookies))
+	if !s.setsSession(resp) {
+		Expect(s.setsSession(resp)).To(BeTrue(), "the login response should set the session cookie %q; it set %s%s",
+			s.sessionCookieName(), describeCookies(resp.Cookies), s.cookieNameHint(resp))
+	}
 
 	var l loginResult
 	l.Resp = resp
@@ -335,4 +342,16 @@ func (s *suite) loginRefusalHint(resp *response, mark int) string {
 			"(the suite sends the token it reads there, and a same-origin Origin and Referer, as a browser does)"
 	}
 	return hint
+}
+
+// cookieNames lists the names of the cookies a request carries, for -v.
+func cookieNames(cookies []*http.Cookie) string {
+	if len(cookies) == 0 {
+		return "none"
+	}
+	names := make([]string, len(cookies))
+	for i, c := range cookies {
+		names[i] = c.Name
+	}
+	return strings.Join(names, ", ")
 }

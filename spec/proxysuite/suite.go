@@ -64,13 +64,21 @@ type suite struct {
 	mu          sync.Mutex // guards responses, cookiesSeen, sessions and tokens, which goroutines of P7 reach
 	responses   []leak.Response
 	cookiesSeen []seenCookie
+	duplicates  []seenDuplicate
 	sessions    []*session
 	restarts    int // how many times the spec restarted the target
+	// providerRotation names the provider's rotation P7.4 runs under
+	// (--backend-rotation), "" under the contract's.
+	providerRotation string
 
 	// across the run
 	tokens     map[string]control.Token // every token the backend issued
 	leaks      []string                 // where a token reached the client, "spec: where"
-	cookieName string                   // the session cookie's name once learned
+	cookieName string                   // the session's base name once learned
+	mainName   string                   // the name of the main cookie the last login set ("__Host-session")
+	// loginOthers are the cookies the last login set outside the
+	// session's set, for a hint when a replayed session does not open.
+	loginOthers []string
 	// survives is what the run learned of whether a session survives a
 	// restart of the target with the same settings (P8.2, P8.3); nil
 	// until a spec found out.
@@ -94,6 +102,7 @@ func (s *suite) beforeEach() {
 	s.mu.Lock()
 	s.responses = nil
 	s.cookiesSeen = nil
+	s.duplicates = nil
 	s.sessions = nil
 	s.restarts = 0
 	s.mu.Unlock()
@@ -140,6 +149,9 @@ func (s *suite) afterEach() {
 			leakRequirement(), strings.Join(found, "\n  ")))
 	}
 	s.checkSessionCookies()
+	if harness.ID() != cachingScenario { // P8.9's own body checks what it got
+		s.checkCaching()
+	}
 }
 
 // collectTokens adds every token the backend issued since its last reset to

@@ -58,15 +58,26 @@ func (s *suite) refreshStatusKeepsSession(status int) {
 		control.Fault{Route: control.RouteRefresh, Kind: control.FaultStatus, Status: status})
 }
 
-// P6.2
+// P6.2. The backend holds the refresh past twice the target's timeout, so
+// that a target waiting twice as long as it says (a retry of the refresh,
+// a doubled timeout) still times out, and answers too late.
 func (s *suite) refreshTimeoutKeepsSession() {
 	timeout := s.profile().Target.BackendTimeout.Std()
-	By(fmt.Sprintf("a refresh the backend holds longer than the target's backend timeout (%s)", timeout))
-	s.expectSurvives("a refresh that timed out", gatewayStatuses,
-		control.Fault{Route: control.RouteRefresh, Kind: control.FaultDelay, Delay: control.Duration(2*timeout + delayGrace)})
+	bound := answerBound(timeout)
+	By(fmt.Sprintf("a refresh the backend holds longer than the target's backend timeout (%s); the answer is due within %s", timeout, bound))
+	s.expectSurvivesWithin("a refresh that timed out", gatewayStatuses,
+		control.Fault{Route: control.RouteRefresh, Kind: control.FaultDelay, Delay: control.Duration(2*timeout + delayGrace)}, bound)
 	By("a refresh whose connection the backend drops")
-	s.expectSurvives("a refresh whose connection dropped", gatewayStatuses,
-		control.Fault{Route: control.RouteRefresh, Kind: control.FaultDrop})
+	s.expectSurvivesWithin("a refresh whose connection dropped", gatewayStatuses,
+		control.Fault{Route: control.RouteRefresh, Kind: control.FaultDrop}, bound)
+}
+
+// answerBound is how long P6.2 lets the client wait for its answer: the
+// target's backend timeout plus a slack for the machine's load, 1 s or half
+// the timeout, whichever is larger (docs/decisions.md). A target that waits
+// twice its timeout goes past it for any timeout over 1 s.
+func answerBound(timeout time.Duration) time.Duration {
+	return timeout + max(time.Second, timeout/2)
 }
 
 // P6.3
@@ -99,6 +110,13 @@ type survivor struct {
 // original refresh token (the stored tokens were not overwritten), without
 // a new login.
 func (s *suite) expectSurvives(what string, statuses []int, fault control.Fault) {
+	GinkgoHelper()
+	s.expectSurvivesWithin(what, statuses, fault, 0)
+}
+
+// expectSurvivesWithin is expectSurvives with a bound on how long each
+// route's answer to the failed refresh may take (none when zero).
+func (s *suite) expectSurvivesWithin(what string, statuses []int, fault control.Fault, bound time.Duration) {
 	GinkgoHelper()
 	var all []*survivor
 	for _, rt := range s.routes() {
@@ -136,8 +154,20 @@ func (s *suite) expectSurvives(what string, statuses []int, fault control.Fault)
 			return fmt.Sprintf("%s: each of the %d routes should try the refresh, but the backend saw %d refreshes:\n%s",
 				what, len(all), len(onRoutes(es, control.RouteRefresh)), s.journalText(es))
 		})
+	if bound > 0 {
+		var slowest time.Duration
+		for _, v := range all {
+			slowest = max(slowest, v.failed.took)
+		}
+		harness.Measured("after %s the slowest answer came in %s (due within %s)", what, slowest.Round(time.Millisecond), bound)
+	}
 	for _, v := range all {
 		s.expectFailureKeptSession(what, statuses, v, ofFamily(es, v.login.Family))
+		if bound > 0 {
+			Expect(v.failed.took <= bound).To(holds(),
+				"after %s the %s should answer within %s (the target's BACKEND_TIMEOUT of %s plus the slack), but it answered after %s: %s",
+				what, v.rt.Name, bound, s.profile().Target.BackendTimeout.Std(), v.failed.took.Round(time.Millisecond), describeResponse(v.failed.resp))
+		}
 	}
 	for _, v := range all {
 		s.expectRecovers(what, v)
@@ -158,11 +188,10 @@ func (s *suite) expectFailureKeptSession(what string, statuses []int, v *survivo
 		Expect(slices.Contains(statuses, failed.Status)).To(holds(),
 			"after %s the %s should answer %s, but it answered %s", what, v.rt.Name, statusList(statuses), describeResponse(failed))
 	}
-	name := s.sessionCookieName()
-	Expect(!failed.clearsCookie(name)).To(holds(),
+	Expect(!s.clearsSession(failed)).To(holds(),
 		"after %s the session must survive, but the %s's answer clears the cookie: %s", what, v.rt.Name, describeResponse(failed))
 	Expect(v.ss.cookie() != "").To(holds(), "after %s the client should still hold the session cookie, but it holds none", what)
-	if c := failed.setsCookie(name); c != nil && c.Value != v.before {
+	if s.setsSession(failed) && s.sessionAfter(v.before, failed) != v.before {
 		By("the " + v.rt.Name + "'s failed answer rewrote the session cookie; the next request shows whether the tokens survived")
 	}
 }

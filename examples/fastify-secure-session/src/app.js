@@ -30,6 +30,11 @@ function buildApp (config) {
   const backend = createBackend({ baseUrl: config.backendUrl, timeoutMs: config.backendTimeoutMs })
   const refresh = createRefresher(backend)
 
+  // Every answer carries the user's data or the session cookie: no cache
+  // may keep it (a shared one would hand it to the next visitor).
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('cache-control', 'no-store')
+  })
   app.register(require('@fastify/formbody'))
   app.register(require('@fastify/secure-session'), {
     cookieName: 'session',

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/refreshspec/refreshspec/dialect"
 	"github.com/refreshspec/refreshspec/internal/runner"
 	"github.com/refreshspec/refreshspec/internal/tail"
 	"github.com/refreshspec/refreshspec/profile"
@@ -37,6 +38,9 @@ type proxyFlags struct {
 	email, password, firstName string
 	// repeat overrides the profile's repeat: the rounds of P7.1 and P7.4.
 	repeat int
+	// backendRotation overrides the profile's backend.rotation: the
+	// rotation semantics the fake backend serves.
+	backendRotation string
 }
 
 // suites are the catalogue suites the run covers: P, and W with --browser.
@@ -103,6 +107,13 @@ func parseProxyRun(args []string, stderr io.Writer) (*proxyRun, error) {
 	if err != nil {
 		return nil, err
 	}
+	if f.backendRotation != "" {
+		r, err := dialect.ParseRotation(f.backendRotation)
+		if err != nil {
+			return nil, usagef("--backend-rotation: %v", err)
+		}
+		prof.Backend.Rotation, prof.Backend.ReuseLeeway = r, 0
+	}
 	if err := checkFakeMapping(prof.Backend.Mapping); err != nil {
 		return nil, err
 	}
@@ -150,6 +161,7 @@ func (f *proxyFlags) flagSet() *flag.FlagSet {
 	fs.StringVar(&f.email, "email", "", "email of the user the suite logs in as; the fake backend is seeded with it (default the profile's credentials.email, alice@example.com)")
 	fs.StringVar(&f.password, "password", "", "that user's password (default the profile's credentials.password)")
 	fs.StringVar(&f.firstName, "first-name", "", "that user's first name, which the pages show (default the profile's credentials.first_name)")
+	fs.StringVar(&f.backendRotation, "backend-rotation", "", "the rotation semantics the fake backend serves: a preset (auth0, okta, keycloak, hydra, cognito, contract) with comma-separated knobs (okta,grace_period=10s); see docs/providers.md (default the profile's backend.rotation, else the contract's)")
 	fs.IntVar(&f.repeat, "repeat", 0, "how many rounds the race scenarios P7.1 and P7.4 run, 1 to 100 (default the profile's repeat, else 3)")
 	fs.Usage = usageFunc(fs, "refreshspec proxy (--target-cmd CMD | --target-image IMAGE | --target-url URL | --profile FILE) [flags]")
 	return fs
