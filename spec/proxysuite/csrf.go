@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -36,6 +38,9 @@ const maxTokenPageHops = 5
 // carries the token as every page of such a framework does.
 func (ss *session) csrfToken() (string, error) {
 	p := ss.s.profile()
+	if path, field, ok := p.Proxy.CSRF.JSONSource(); ok {
+		return ss.csrfTokenFromJSON(path, field)
+	}
 	e := p.Proxy.LoginPage
 	resp, path, err := ss.fetchTokenPage(e.Method, e.Path)
 	if err != nil {
@@ -57,6 +62,60 @@ func (ss *session) csrfToken() (string, error) {
 			errNoCSRFToken, e.Method, path, p.Proxy.CSRF.Source, csrfCandidates(resp))
 	}
 	return token, nil
+}
+
+// csrfTokenFromJSON fetches the token endpoint (proxy.csrf.source
+// json:PATH#FIELD, Auth.js's GET /auth/csrf) in the session's jar, which
+// keeps the cookie it sets (Auth.js's double-submit authjs.csrf-token) for
+// the request that sends the token, and reads the string at the dotted
+// path field of its JSON answer.
+func (ss *session) csrfTokenFromJSON(path, field string) (string, error) {
+	resp, at, err := ss.fetchTokenPage(http.MethodGet, path)
+	if err != nil {
+		return "", err
+	}
+	var doc any
+	if err := json.Unmarshal(resp.Body, &doc); err != nil {
+		return "", fmt.Errorf("%w: GET %s answered 200, but proxy.csrf.source %q wants JSON there and the answer is %s",
+			errNoCSRFToken, at, ss.s.profile().Proxy.CSRF.Source, describeBodyStart(resp))
+	}
+	v := doc
+	for _, k := range strings.Split(field, ".") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			v = nil
+			break
+		}
+		v = m[k]
+	}
+	if token, ok := v.(string); ok && token != "" {
+		return token, nil
+	}
+	return "", fmt.Errorf("%w: GET %s answered 200, but proxy.csrf.source %q finds no string at %s there (the answer's top-level keys: %s)",
+		errNoCSRFToken, at, ss.s.profile().Proxy.CSRF.Source, field, topLevelKeys(doc))
+}
+
+// describeBodyStart is an answer's Content-Type and first bytes, for a
+// message.
+func describeBodyStart(resp *response) string {
+	body := strings.TrimSpace(string(resp.Body))
+	if len(body) > 80 {
+		body = body[:80] + "..."
+	}
+	return fmt.Sprintf("%s %q", resp.Header.Get("Content-Type"), body)
+}
+
+// topLevelKeys lists a JSON object's keys, sorted; "none, it is no object"
+// for another value.
+func topLevelKeys(doc any) string {
+	m, ok := doc.(map[string]any)
+	if !ok {
+		return "none, it is no object"
+	}
+	if len(m) == 0 {
+		return "none"
+	}
+	return strings.Join(slices.Sorted(maps.Keys(m)), ", ")
 }
 
 // fetchTokenPage requests the page at path and follows its redirects within
