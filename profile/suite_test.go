@@ -217,3 +217,27 @@ func TestCSRFJSONSourceAndOnAreChecked(t *testing.T) {
 		}
 	}
 }
+
+// The YAML of docs/profiles.md (the Auth.js mapping) is a profile that
+// loads, with what the text says.
+func TestProfilesDocYAMLLoads(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "docs", "profiles.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(raw), "```yaml\n")[1:]
+	if len(blocks) == 0 {
+		t.Fatal("docs/profiles.md has no YAML block")
+	}
+	for _, b := range blocks {
+		yaml, _, _ := strings.Cut(b, "```")
+		p, err := Parse([]byte(yaml))
+		if err != nil {
+			t.Errorf("%v in:\n%s", err, yaml)
+			continue
+		}
+		if path, field, ok := p.Proxy.CSRF.JSONSource(); ok && (path != "/auth/csrf" || field != "csrfToken" || p.Proxy.CSRF.Carries(CSRFOnUpdate)) {
+			t.Errorf("the Auth.js mapping reads %s#%s and carries the token on the update %v", path, field, p.Proxy.CSRF.Carries(CSRFOnUpdate))
+		}
+	}
+}
