@@ -3,6 +3,7 @@ package proxysuite
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -236,5 +237,36 @@ func TestCSRFTokenFromAJSONEndpointOnTheRequestsTheProfileLists(t *testing.T) {
 			t.Errorf("source %s: %v; want an error with %q", source, err, want)
 		}
 		ss.close()
+	}
+}
+
+// The pre-flight names the JSON endpoint as the step and proxy.csrf.source
+// as the key when the token is not where the profile says; a login refused
+// with 403 while proxy.csrf.requests leaves it without the token points at
+// that key.
+func TestPreflightNamesTheJSONSourceAndTheRequestsKey(t *testing.T) {
+	srv := httptest.NewServer(&authjsCSRF{posts: map[string]int{}, bodies: map[string]string{}})
+	defer srv.Close()
+	prof, err := profile.Parse([]byte("proxy:\n  csrf: {source: 'json:/auth/csrf#token', send: 'field:csrfToken'}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &suite{ctx: t.Context(), cfg: &Config{Target: fixedTarget{srv.URL, nil}, Profile: prof}}
+	ss, err := s.openSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ss.close()
+	var pe *PreflightError
+	if err := s.preflightCSRF(ss); !errors.As(err, &pe) || pe.Step != "GET /auth/csrf (the CSRF token)" || pe.Key != "proxy.csrf.source" || !strings.Contains(pe.Hint, "json:PATH#FIELD") {
+		t.Errorf("pre-flight: %#v; want the step GET /auth/csrf and the key proxy.csrf.source, the hint naming json:PATH#FIELD", err)
+	}
+	csrf := profile.CSRF{Source: "json:/auth/csrf#csrfToken", Send: "field:csrfToken", Requests: []string{profile.CSRFOnLogout}}
+	if key, _ := loginDiagnosis(http.StatusForbidden, nil, csrf); key != "proxy.csrf.requests" {
+		t.Errorf("a 403 login the profile sends without the token points at %s, want proxy.csrf.requests", key)
+	}
+	csrf.Requests = nil
+	if key, _ := loginDiagnosis(http.StatusForbidden, nil, csrf); key != "proxy.csrf.send" {
+		t.Errorf("a 403 login with the token points at %s, want proxy.csrf.send", key)
 	}
 }
