@@ -22,7 +22,10 @@ import (
 // the page carries it (proxy.csrf.source) and how it goes back
 // (proxy.csrf.send); the client fetches the login page in its own jar right
 // before each such request, since many frameworks keep the token in the
-// session, which a login regenerates.
+// session, which a login regenerates. Auth.js serves the token as JSON
+// (GET /auth/csrf) beside a double-submit cookie, and wants it on its
+// sign-in and sign-out alone: proxy.csrf.source json:PATH#FIELD, and
+// proxy.csrf.requests says which requests carry it.
 
 // errNoCSRFToken is a login page that carries no token where the profile
 // says; the pre-flight names proxy.csrf.source for it.
@@ -42,7 +45,7 @@ func (ss *session) csrfToken() (string, error) {
 		return ss.csrfTokenFromJSON(path, field)
 	}
 	e := p.Proxy.LoginPage
-	resp, path, err := ss.fetchTokenPage(e.Method, e.Path)
+	resp, path, err := ss.fetchTokenPage(e.Method, e.Path, "proxy.login_page")
 	if err != nil {
 		return "", err
 	}
@@ -70,7 +73,7 @@ func (ss *session) csrfToken() (string, error) {
 // the request that sends the token, and reads the string at the dotted
 // path field of its JSON answer.
 func (ss *session) csrfTokenFromJSON(path, field string) (string, error) {
-	resp, at, err := ss.fetchTokenPage(http.MethodGet, path)
+	resp, at, err := ss.fetchTokenPage(http.MethodGet, path, "proxy.csrf.source")
 	if err != nil {
 		return "", err
 	}
@@ -120,7 +123,8 @@ func topLevelKeys(doc any) string {
 
 // fetchTokenPage requests the page at path and follows its redirects within
 // the target's origin to a 200, which it returns with the path it ended on.
-func (ss *session) fetchTokenPage(method, path string) (*response, string, error) {
+// key names the profile key that says where the page is, for the message.
+func (ss *session) fetchTokenPage(method, path, key string) (*response, string, error) {
 	var hops []string
 	for {
 		resp, err := ss.send(method, path, nil, "")
@@ -133,8 +137,8 @@ func (ss *session) fetchTokenPage(method, path string) (*response, string, error
 		}
 		next, ok := ss.sameOriginRedirect(resp)
 		if !ok || len(hops) > maxTokenPageHops {
-			return nil, path, fmt.Errorf("fetching the CSRF token: %s; want a 200 page with the token (proxy.login_page; redirects are followed within the target, %d at most)",
-				strings.Join(hops, ", then "), maxTokenPageHops)
+			return nil, path, fmt.Errorf("fetching the CSRF token: %s; want a 200 page with the token (%s; redirects are followed within the target, %d at most)",
+				strings.Join(hops, ", then "), key, maxTokenPageHops)
 		}
 		method, path = http.MethodGet, next
 	}

@@ -224,7 +224,7 @@ func TestCSRFTokenFromAJSONEndpointOnTheRequestsTheProfileLists(t *testing.T) {
 	for source, want := range map[string]string{
 		"json:/auth/csrf#token":       `proxy.csrf.source "json:/auth/csrf#token" finds no string at token there (the answer's top-level keys: csrfToken)`,
 		"json:/broken/csrf#csrfToken": `wants JSON there and the answer is`,
-		"json:/missing#csrfToken":     `GET /missing answered 404`,
+		"json:/missing#csrfToken":     `GET /missing answered 404; want a 200 page with the token (proxy.csrf.source;`,
 	} {
 		p := *prof
 		p.Proxy.CSRF.Source = source
