@@ -55,6 +55,9 @@ func checkShape(v any, t reflect.Type, key string) error {
 		fields := jsonFields(t)
 		for _, k := range slices.Sorted(maps.Keys(m)) {
 			ft := fieldType(fields, k)
+			if ft == nil && (k == "true" || k == "false") {
+				return fmt.Errorf("unknown key %q: YAML reads an unquoted on, off, yes or no as a boolean (proxy.csrf's list is requests)", join(key, k))
+			}
 			if ft == nil {
 				return fmt.Errorf("unknown key %q", join(key, k))
 			}

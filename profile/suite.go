@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -59,11 +60,17 @@ type CSRF struct {
 	// Source is "cookie:NAME" (a cookie the login page sets, as Django's
 	// csrftoken or Laravel's XSRF-TOKEN), "input:NAME" (a hidden input of
 	// the login form, as Rails' authenticity_token or csrf-sync's _csrf) or
-	// "meta:NAME" (a <meta name=NAME content=...> of the login page).
+	// "meta:NAME" (a <meta name=NAME content=...> of the login page), or
+	// "json:PATH#FIELD": the member at the dotted path FIELD of the JSON
+	// answer of GET PATH (Auth.js: json:/auth/csrf#csrfToken).
 	Source string `json:"source,omitempty"`
 	// Send is "header:NAME" (X-CSRF-Token) or "field:NAME" (a field of the
 	// request's body: a form field, or a member of a JSON object).
 	Send string `json:"send,omitempty"`
+	// Requests lists the requests that carry the token: CSRFOnLogin,
+	// CSRFOnLogout, CSRFOnUpdate; nil means all three. Auth.js wants it
+	// on its sign-in and sign-out only, not on the app's own API routes.
+	Requests []string `json:"requests,omitempty"`
 }
 
 // The kinds of CSRF.Source and CSRF.Send.
@@ -71,14 +78,41 @@ const (
 	CSRFCookie = "cookie"
 	CSRFInput  = "input"
 	CSRFMeta   = "meta"
+	CSRFJSON   = "json"
 	CSRFHeader = "header"
 	CSRFField  = "field"
+)
+
+// The requests CSRF.Requests may list.
+const (
+	CSRFOnLogin  = "login"
+	CSRFOnLogout = "logout"
+	CSRFOnUpdate = "update"
 )
 
 // Enabled reports whether the profile asks for a CSRF token.
 func (c CSRF) Enabled() bool { return c.Source != "" }
 
-// From is the source's kind (CSRFCookie, CSRFInput or CSRFMeta) and name.
+// Carries reports whether the request req (CSRFOnLogin, CSRFOnLogout or
+// CSRFOnUpdate) goes with the token: the profile asks for one, and Requests
+// lists req or is left out.
+func (c CSRF) Carries(req string) bool {
+	return c.Enabled() && (c.Requests == nil || slices.Contains(c.Requests, req))
+}
+
+// JSONSource is the path and the dotted field of a "json:PATH#FIELD"
+// source; ok is false for another kind.
+func (c CSRF) JSONSource() (path, field string, ok bool) {
+	kind, name := c.From()
+	if kind != CSRFJSON {
+		return "", "", false
+	}
+	path, field, _ = strings.Cut(name, "#")
+	return strings.TrimSpace(path), strings.TrimSpace(field), true
+}
+
+// From is the source's kind (CSRFCookie, CSRFInput, CSRFMeta or CSRFJSON)
+// and name (for CSRFJSON, "PATH#FIELD": see JSONSource).
 func (c CSRF) From() (kind, name string) { return splitKind(c.Source) }
 
 // To is how the token is sent (CSRFHeader or CSRFField) and under what name.
@@ -150,6 +184,9 @@ func (p *Profile) validateSuiteKeys() error {
 
 func (c CSRF) validate() error {
 	if c.Source == "" && c.Send == "" {
+		if c.Requests != nil {
+			return errors.New("proxy.csrf.requests: lists the requests that carry a CSRF token, but the profile gives no proxy.csrf.source and send")
+		}
 		return nil
 	}
 	if c.Source == "" || c.Send == "" {
@@ -157,10 +194,17 @@ func (c CSRF) validate() error {
 	}
 	kind, name := c.From()
 	switch {
+	case kind == CSRFJSON:
+		if err := c.validateJSONSource(); err != nil {
+			return err
+		}
 	case kind != CSRFCookie && kind != CSRFInput && kind != CSRFMeta:
-		return fmt.Errorf("proxy.csrf.source: %q is not cookie:NAME, input:NAME or meta:NAME", c.Source)
+		return fmt.Errorf("proxy.csrf.source: %q is not %s", c.Source, csrfSourceShapes)
 	case name == "":
 		return fmt.Errorf("proxy.csrf.source: %q names no cookie, input or meta element", c.Source)
+	}
+	if err := c.validateRequests(); err != nil {
+		return err
 	}
 	kind, name = c.To()
 	switch {
@@ -168,6 +212,46 @@ func (c CSRF) validate() error {
 		return fmt.Errorf("proxy.csrf.send: %q is not header:NAME or field:NAME", c.Send)
 	case name == "":
 		return fmt.Errorf("proxy.csrf.send: %q names no header or field", c.Send)
+	}
+	return nil
+}
+
+// csrfSourceShapes are the shapes proxy.csrf.source accepts, for errors.
+const csrfSourceShapes = "cookie:NAME, input:NAME, meta:NAME or json:PATH#FIELD (json:/auth/csrf#csrfToken)"
+
+// validateJSONSource checks a json:PATH#FIELD source: a path of the
+// target's own, and a dotted field.
+func (c CSRF) validateJSONSource() error {
+	path, field, _ := c.JSONSource()
+	_, name := c.From()
+	switch {
+	case !strings.Contains(name, "#"):
+		return fmt.Errorf("proxy.csrf.source: %q names no field; want json:PATH#FIELD, such as json:/auth/csrf#csrfToken", c.Source)
+	case !strings.HasPrefix(path, "/"):
+		return fmt.Errorf("proxy.csrf.source: %q: the path %q does not start with /; want json:PATH#FIELD, such as json:/auth/csrf#csrfToken", c.Source, path)
+	case field == "" || slices.Contains(strings.Split(field, "."), ""):
+		return fmt.Errorf("proxy.csrf.source: %q: the field %q is not a dotted path such as csrfToken or data.token; want json:PATH#FIELD", c.Source, field)
+	}
+	return nil
+}
+
+// validateRequests checks proxy.csrf.requests: a non-empty list of login, logout and
+// update, each once.
+func (c CSRF) validateRequests() error {
+	if c.Requests != nil && len(c.Requests) == 0 {
+		return errors.New("proxy.csrf.requests: empty; list the requests that carry the token (login, logout, update), or leave it out for all three")
+	}
+	seen := map[string]bool{}
+	for i, r := range c.Requests {
+		switch r {
+		case CSRFOnLogin, CSRFOnLogout, CSRFOnUpdate:
+		default:
+			return fmt.Errorf("proxy.csrf.requests[%d]: %q is not one of login, logout, update", i, r)
+		}
+		if seen[r] {
+			return fmt.Errorf("proxy.csrf.requests[%d]: %s is listed twice", i, r)
+		}
+		seen[r] = true
 	}
 	return nil
 }

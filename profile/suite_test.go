@@ -164,3 +164,80 @@ func TestTimeoutFormatsOfTheDocs(t *testing.T) {
 		}
 	}
 }
+
+func TestCSRFFromAJSONEndpointOnSomeRequests(t *testing.T) {
+	p, err := Parse([]byte("proxy:\n  csrf:\n    source: 'json:/auth/csrf#csrfToken'\n    send: 'field:csrfToken'\n    requests: [login, logout]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := p.Proxy.CSRF
+	if path, field, ok := c.JSONSource(); !ok || path != "/auth/csrf" || field != "csrfToken" {
+		t.Errorf("JSONSource = %q %q %v, want /auth/csrf csrfToken", path, field, ok)
+	}
+	if !c.Carries(CSRFOnLogin) || !c.Carries(CSRFOnLogout) || c.Carries(CSRFOnUpdate) {
+		t.Errorf("requests [login, logout]: carries login %v, logout %v, update %v", c.Carries(CSRFOnLogin), c.Carries(CSRFOnLogout), c.Carries(CSRFOnUpdate))
+	}
+	p, err = Parse([]byte("proxy: {csrf: {source: 'json:/api/auth/csrf#data.token', send: 'header:X-CSRF-Token'}}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, field, _ := p.Proxy.CSRF.JSONSource(); field != "data.token" {
+		t.Errorf("dotted field = %q", field)
+	}
+	for _, req := range []string{CSRFOnLogin, CSRFOnLogout, CSRFOnUpdate} {
+		if !p.Proxy.CSRF.Carries(req) {
+			t.Errorf("without requests, %s should carry the token", req)
+		}
+	}
+	if Default().Proxy.CSRF.Carries(CSRFOnLogin) {
+		t.Error("the default profile asks for no token")
+	}
+	if _, _, ok := (CSRF{Source: "input:_csrf"}).JSONSource(); ok {
+		t.Error("an input source is no JSON source")
+	}
+}
+
+func TestCSRFJSONSourceAndOnAreChecked(t *testing.T) {
+	for raw, want := range map[string]string{
+		"proxy: {csrf: {source: 'json:/auth/csrf', send: 'field:t'}}\n":                     "proxy.csrf.source: \"json:/auth/csrf\" names no field; want json:PATH#FIELD",
+		"proxy: {csrf: {source: 'json:auth/csrf#t', send: 'field:t'}}\n":                    "proxy.csrf.source: \"json:auth/csrf#t\": the path \"auth/csrf\" does not start with /",
+		"proxy: {csrf: {source: 'json:/auth/csrf#', send: 'field:t'}}\n":                    "proxy.csrf.source: \"json:/auth/csrf#\": the field \"\" is not a dotted path",
+		"proxy: {csrf: {source: 'json:/auth/csrf#a..b', send: 'field:t'}}\n":                "the field \"a..b\" is not a dotted path",
+		"proxy: {csrf: {source: 'body:x', send: 'field:t'}}\n":                              "proxy.csrf.source: \"body:x\" is not cookie:NAME, input:NAME, meta:NAME or json:PATH#FIELD",
+		"proxy: {csrf: {source: 'input:t', send: 'field:t', requests: []}}\n":               "proxy.csrf.requests: empty",
+		"proxy: {csrf: {source: 'input:t', send: 'field:t', requests: [login, signin]}}\n":  "proxy.csrf.requests[1]: \"signin\" is not one of login, logout, update",
+		"proxy: {csrf: {source: 'input:t', send: 'field:t', requests: [logout, logout]}}\n": "proxy.csrf.requests[1]: logout is listed twice",
+		"proxy: {csrf: {source: 'input:t', send: 'field:t', requests: login}}\n":            "proxy.csrf.requests: want a list",
+		"proxy: {csrf: {source: 'input:t', send: 'field:t', on: [login]}}\n":                "unknown key \"proxy.csrf.true\": YAML reads an unquoted on",
+		"proxy: {csrf: {requests: [login]}}\n":                                              "proxy.csrf.requests: lists the requests",
+	} {
+		_, err := Parse([]byte(raw))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse(%q) = %v, want an error with %q", raw, err, want)
+		}
+	}
+}
+
+// The YAML of docs/profiles.md (the Auth.js mapping) is a profile that
+// loads, with what the text says.
+func TestProfilesDocYAMLLoads(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "docs", "profiles.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(raw), "```yaml\n")[1:]
+	if len(blocks) == 0 {
+		t.Fatal("docs/profiles.md has no YAML block")
+	}
+	for _, b := range blocks {
+		yaml, _, _ := strings.Cut(b, "```")
+		p, err := Parse([]byte(yaml))
+		if err != nil {
+			t.Errorf("%v in:\n%s", err, yaml)
+			continue
+		}
+		if path, field, ok := p.Proxy.CSRF.JSONSource(); ok && (path != "/auth/csrf" || field != "csrfToken" || p.Proxy.CSRF.Carries(CSRFOnUpdate)) {
+			t.Errorf("the Auth.js mapping reads %s#%s and carries the token on the update %v", path, field, p.Proxy.CSRF.Carries(CSRFOnUpdate))
+		}
+	}
+}

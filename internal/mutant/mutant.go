@@ -43,7 +43,21 @@ type Mutant struct {
 	// otherwise (a token that only the page's own requests show is P8.4's,
 	// and only the browser suite loads the page).
 	Suite string
-	Patch *Patch
+	// Profile is, for a variant, a profile file of VariantsDir (from the
+	// optional "Profile:" header line) that the suite runs the variant
+	// with, for a variant written as a real stack that names its routes or
+	// defences its own way (ProfilePath); "" for the default profile.
+	Profile string
+	Patch   *Patch
+}
+
+// ProfilePath is the variant's profile file under the module at root, ""
+// when it has none.
+func (m *Mutant) ProfilePath(root string) string {
+	if m.Profile == "" {
+		return ""
+	}
+	return filepath.Join(root, filepath.FromSlash(VariantsDir), m.Profile)
 }
 
 // The header keys, in the order a patch gives them.
@@ -53,6 +67,8 @@ const (
 	keyDefect   = "Defect"
 	keyWhy      = "Why"
 	keySuite    = "Suite" // optional
+	// keyProfile is a variant's optional profile, a file of VariantsDir.
+	keyProfile = "Profile"
 	// A correct variant's header says Variant, Scenario, Change and Why.
 	keyVariant = "Variant"
 	keyChange  = "Change"
@@ -74,7 +90,8 @@ var scenarioID = regexp.MustCompile(`^[A-Z][0-9]+\.[0-9]+$`)
 // All four keys are required, and no other key is allowed but the optional
 // "Suite: W" (the suite whose run must catch it, when not the scenario's
 // own), so that a typo does not drop a field silently. A correct variant's
-// header says Variant, Scenario, Change and Why instead:
+// header says Variant, Scenario, Change and Why instead, and optionally
+// "Profile: NAME.yaml", a profile beside it that the suite runs it with:
 //
 //	Variant: timeout-answers-504
 //	Scenario: P6.2
@@ -95,6 +112,7 @@ func Parse(file string, data []byte) (*Mutant, error) {
 		Defect:   fields[keyDefect],
 		Why:      fields[keyWhy],
 		Suite:    fields[keySuite],
+		Profile:  fields[keyProfile],
 		Patch:    patch,
 	}
 	nameKey, required := keyMutant, []string{keyMutant, keyScenario, keyDefect, keyWhy}
@@ -103,6 +121,9 @@ func Parse(file string, data []byte) (*Mutant, error) {
 		nameKey, required = keyVariant, []string{keyVariant, keyScenario, keyChange, keyWhy}
 	}
 	for k := range fields {
+		if k == keyProfile && m.Variant {
+			continue
+		}
 		if !slices.Contains(required, k) && k != keySuite {
 			return nil, fmt.Errorf("mutant: %s: %q does not belong in a header that names a %s (want %s)", file, k+":", strings.ToLower(nameKey), strings.Join(required, ", "))
 		}
@@ -125,6 +146,9 @@ func Parse(file string, data []byte) (*Mutant, error) {
 		}
 	} else if !scenarioID.MatchString(m.Scenario) {
 		return nil, fmt.Errorf("mutant: %s: Scenario %q is not a scenario ID such as P2.1", file, m.Scenario)
+	}
+	if m.Profile != "" && (filepath.Base(m.Profile) != m.Profile || !strings.HasSuffix(m.Profile, ".yaml")) {
+		return nil, fmt.Errorf("mutant: %s: Profile %q is not the name of a .yaml file beside the patch", file, m.Profile)
 	}
 	switch m.Suite {
 	case "":
@@ -154,9 +178,9 @@ func parseHeader(lines []string) (map[string]string, error) {
 				return nil, fmt.Errorf("line %d: %q is not a \"Key: value\" header line", i+1, l)
 			}
 			switch k {
-			case keyMutant, keyScenario, keyDefect, keyWhy, keySuite, keyVariant, keyChange:
+			case keyMutant, keyScenario, keyDefect, keyWhy, keySuite, keyVariant, keyChange, keyProfile:
 			default:
-				return nil, fmt.Errorf("line %d: unknown header key %q (want Mutant, Scenario, Defect, Why, and optionally Suite; or, for a correct variant, Variant, Scenario, Change, Why)", i+1, k)
+				return nil, fmt.Errorf("line %d: unknown header key %q (want Mutant, Scenario, Defect, Why, and optionally Suite; or, for a correct variant, Variant, Scenario, Change, Why, and optionally Profile)", i+1, k)
 			}
 			if _, dup := fields[k]; dup {
 				return nil, fmt.Errorf("line %d: %q given twice", i+1, k)

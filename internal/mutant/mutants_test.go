@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/refreshspec/refreshspec/catalogue"
+	"github.com/refreshspec/refreshspec/profile"
 )
 
 // load reads the module's mutants.
@@ -143,7 +144,8 @@ func TestPrebuildRunsAhead(t *testing.T) {
 }
 
 // Every correct variant names a P scenario of the catalogue (the variants'
-// test runs the proxy suite), and its folder holds nothing Go would build.
+// test runs the proxy suite) and, when it has one, a profile that loads;
+// its folder holds nothing Go would build.
 func TestVariantHeadersNameCatalogueScenarios(t *testing.T) {
 	root, _ := load(t)
 	vs, err := LoadVariants(root)
@@ -158,6 +160,11 @@ func TestVariantHeadersNameCatalogueScenarios(t *testing.T) {
 		}
 		if !v.Variant {
 			t.Errorf("%s: read as a mutant, not a variant", v.Name)
+		}
+		if v.Profile != "" {
+			if _, err := profile.Load(v.ProfilePath(root)); err != nil {
+				t.Errorf("%s: its Profile: %v", v.Name, err)
+			}
 		}
 	}
 	if gos, _ := filepath.Glob(filepath.Join(root, filepath.FromSlash(VariantsDir), "*.go")); len(gos) > 0 {
@@ -176,5 +183,23 @@ func TestTypeCheckRefusesABrokenPatch(t *testing.T) {
 	err = TypeCheck(t.Context(), root, &Mutant{Name: "broken", Patch: patch})
 	if err == nil || !strings.Contains(err.Error(), "internal/reference/doc.go") || !strings.Contains(err.Error(), "cannot use") {
 		t.Errorf("TypeCheck of a patch that breaks the build = %v, want the type error in internal/reference/doc.go", err)
+	}
+}
+
+// A variant may name a profile beside it; a mutant may not, and the name is
+// a file's, not a path.
+func TestProfileHeaderIsAVariantsAlone(t *testing.T) {
+	const diff = "--- a/reference/x.go\n+++ b/reference/x.go\n@@ -1 +1 @@\n-a\n+b\n"
+	v, err := Parse("v.patch", []byte("Variant: v\nScenario: P1.1\nChange: c\nWhy: w\nProfile: v.yaml\n\n"+diff))
+	if err != nil || v.Profile != "v.yaml" || v.ProfilePath("/m") != filepath.Join("/m", filepath.FromSlash(VariantsDir), "v.yaml") {
+		t.Fatalf("a variant with a profile: %+v, %v", v, err)
+	}
+	for header, want := range map[string]string{
+		"Mutant: v\nScenario: P1.1\nDefect: d\nWhy: w\nProfile: v.yaml\n":     `"Profile:" does not belong`,
+		"Variant: v\nScenario: P1.1\nChange: c\nWhy: w\nProfile: ../v.yaml\n": "is not the name of a .yaml file",
+	} {
+		if _, err := Parse("v.patch", []byte(header+"\n"+diff)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want an error with %s", header, err, want)
+		}
 	}
 }

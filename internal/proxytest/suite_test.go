@@ -52,6 +52,10 @@ const (
 	// two instances or more, and without one runs a single instance (P7.4
 	// skipped), unless REFRESHSPEC_REQUIRE_REDIS=1.
 	envRedisURL = "REFRESHSPEC_REDIS_URL"
+	// envProfile is a profile file the suite runs the reference with
+	// instead of the default one: TestVariants hands a variant's
+	// (its "Profile:" header) to its child.
+	envProfile = "REFRESHSPEC_PROFILE"
 )
 
 // cfg is filled in BeforeSuite; the specs read it when they run.
@@ -70,6 +74,11 @@ func TestProxySuite(t *testing.T) {
 var _ = BeforeSuite(func(ctx SpecContext) {
 	backendURL, ctl := startBackend(ctx)
 	prof := profile.Default()
+	if file := os.Getenv(envProfile); file != "" {
+		var err error
+		prof, err = profile.Load(file)
+		Expect(err).NotTo(HaveOccurred(), "%s=%s", envProfile, file)
+	}
 	bin := referenceBinary(ctx)
 	n := instanceCount()
 	// The fake backend serves the mapping suitetest.EnvDialect names; the

@@ -22,7 +22,9 @@ import (
 // text fails here, where a correct app built another way would have got a
 // false failure. A variant may name several scenarios (a session carried
 // by several cookies touches every spec that replays a session): one child
-// runs them all, and each must pass. One shared fake backend, as
+// runs them all, and each must pass. A variant written as a stack that
+// names its routes or defences its own way carries a profile (its
+// "Profile:" header), which the child runs with. One shared fake backend, as
 // TestMutants' sequential children use, in the default mapping.
 func TestVariants(t *testing.T) {
 	if testing.Short() {
@@ -57,7 +59,7 @@ func TestVariants(t *testing.T) {
 			}
 			child := suitetest.Child{
 				Test: "TestProxySuite",
-				Env:  append(append(os.Environ(), env...), envMutant+"="+v.Name, envReferenceBin+"="+bin),
+				Env:  append(append(os.Environ(), env...), envMutant+"="+v.Name, envReferenceBin+"="+bin, envProfile+"="+v.ProfilePath(root)),
 				Args: []string{"-test.count=1", "-ginkgo.no-color", "-ginkgo.focus=" + strings.Join(focus, "|")},
 			}
 			reports, out, err := child.Run(ctx)

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -20,7 +22,10 @@ import (
 // the page carries it (proxy.csrf.source) and how it goes back
 // (proxy.csrf.send); the client fetches the login page in its own jar right
 // before each such request, since many frameworks keep the token in the
-// session, which a login regenerates.
+// session, which a login regenerates. Auth.js serves the token as JSON
+// (GET /auth/csrf) beside a double-submit cookie, and wants it on its
+// sign-in and sign-out alone: proxy.csrf.source json:PATH#FIELD, and
+// proxy.csrf.requests says which requests carry it.
 
 // errNoCSRFToken is a login page that carries no token where the profile
 // says; the pre-flight names proxy.csrf.source for it.
@@ -36,8 +41,11 @@ const maxTokenPageHops = 5
 // carries the token as every page of such a framework does.
 func (ss *session) csrfToken() (string, error) {
 	p := ss.s.profile()
+	if path, field, ok := p.Proxy.CSRF.JSONSource(); ok {
+		return ss.csrfTokenFromJSON(path, field)
+	}
 	e := p.Proxy.LoginPage
-	resp, path, err := ss.fetchTokenPage(e.Method, e.Path)
+	resp, path, err := ss.fetchTokenPage(e.Method, e.Path, "proxy.login_page")
 	if err != nil {
 		return "", err
 	}
@@ -59,9 +67,64 @@ func (ss *session) csrfToken() (string, error) {
 	return token, nil
 }
 
+// csrfTokenFromJSON fetches the token endpoint (proxy.csrf.source
+// json:PATH#FIELD, Auth.js's GET /auth/csrf) in the session's jar, which
+// keeps the cookie it sets (Auth.js's double-submit authjs.csrf-token) for
+// the request that sends the token, and reads the string at the dotted
+// path field of its JSON answer.
+func (ss *session) csrfTokenFromJSON(path, field string) (string, error) {
+	resp, at, err := ss.fetchTokenPage(http.MethodGet, path, "proxy.csrf.source")
+	if err != nil {
+		return "", err
+	}
+	var doc any
+	if err := json.Unmarshal(resp.Body, &doc); err != nil {
+		return "", fmt.Errorf("%w: GET %s answered 200, but proxy.csrf.source %q wants JSON there and the answer is %s",
+			errNoCSRFToken, at, ss.s.profile().Proxy.CSRF.Source, describeBodyStart(resp))
+	}
+	v := doc
+	for _, k := range strings.Split(field, ".") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			v = nil
+			break
+		}
+		v = m[k]
+	}
+	if token, ok := v.(string); ok && token != "" {
+		return token, nil
+	}
+	return "", fmt.Errorf("%w: GET %s answered 200, but proxy.csrf.source %q finds no string at %s there (the answer's top-level keys: %s)",
+		errNoCSRFToken, at, ss.s.profile().Proxy.CSRF.Source, field, topLevelKeys(doc))
+}
+
+// describeBodyStart is an answer's Content-Type and first bytes, for a
+// message.
+func describeBodyStart(resp *response) string {
+	body := strings.TrimSpace(string(resp.Body))
+	if len(body) > 80 {
+		body = body[:80] + "..."
+	}
+	return fmt.Sprintf("%s %q", resp.Header.Get("Content-Type"), body)
+}
+
+// topLevelKeys lists a JSON object's keys, sorted; "none, it is no object"
+// for another value.
+func topLevelKeys(doc any) string {
+	m, ok := doc.(map[string]any)
+	if !ok {
+		return "none, it is no object"
+	}
+	if len(m) == 0 {
+		return "none"
+	}
+	return strings.Join(slices.Sorted(maps.Keys(m)), ", ")
+}
+
 // fetchTokenPage requests the page at path and follows its redirects within
 // the target's origin to a 200, which it returns with the path it ended on.
-func (ss *session) fetchTokenPage(method, path string) (*response, string, error) {
+// key names the profile key that says where the page is, for the message.
+func (ss *session) fetchTokenPage(method, path, key string) (*response, string, error) {
 	var hops []string
 	for {
 		resp, err := ss.send(method, path, nil, "")
@@ -74,8 +137,8 @@ func (ss *session) fetchTokenPage(method, path string) (*response, string, error
 		}
 		next, ok := ss.sameOriginRedirect(resp)
 		if !ok || len(hops) > maxTokenPageHops {
-			return nil, path, fmt.Errorf("fetching the CSRF token: %s; want a 200 page with the token (proxy.login_page; redirects are followed within the target, %d at most)",
-				strings.Join(hops, ", then "), maxTokenPageHops)
+			return nil, path, fmt.Errorf("fetching the CSRF token: %s; want a 200 page with the token (%s; redirects are followed within the target, %d at most)",
+				strings.Join(hops, ", then "), key, maxTokenPageHops)
 		}
 		method, path = http.MethodGet, next
 	}

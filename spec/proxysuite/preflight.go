@@ -12,6 +12,7 @@ import (
 
 	"github.com/refreshspec/refreshspec/dialect"
 	"github.com/refreshspec/refreshspec/fakebackend/control"
+	"github.com/refreshspec/refreshspec/profile"
 )
 
 // preflightTimeout bounds the pre-flight: the login page and a login.
@@ -117,11 +118,15 @@ func (s *suite) preflightCSRF(ss *session) error {
 	}
 	if _, err := ss.csrfToken(); err != nil {
 		e := p.Proxy.LoginPage
+		step := e.Method + " " + e.Path
 		key, hint := "proxy.login_page.path", "the login page is where the suite fetches the CSRF token"
-		if errors.Is(err, errNoCSRFToken) {
-			key, hint = "proxy.csrf.source", "cookie:NAME, input:NAME (a hidden input of the login form) or meta:NAME"
+		if path, _, ok := p.Proxy.CSRF.JSONSource(); ok {
+			step, key, hint = "GET "+path, "proxy.csrf.source", "json:PATH#FIELD names the endpoint that answers the token in JSON"
 		}
-		return &PreflightError{Step: e.Method + " " + e.Path + " (the CSRF token)", Err: err, Key: key, Hint: hint}
+		if errors.Is(err, errNoCSRFToken) {
+			key, hint = "proxy.csrf.source", "cookie:NAME, input:NAME (a hidden input of the login form), meta:NAME or json:PATH#FIELD (a JSON endpoint, json:/auth/csrf#csrfToken)"
+		}
+		return &PreflightError{Step: step + " (the CSRF token)", Err: err, Key: key, Hint: hint}
 	}
 	return nil
 }
@@ -161,7 +166,7 @@ func (s *suite) preflightLogin(ctx context.Context, ss *session) error {
 			// login is wrong, not the mapping, which the scenarios say.
 			return nil
 		}
-		diag.Key, diag.Hint = loginDiagnosis(resp.Status, logins, p.Proxy.CSRF.Enabled())
+		diag.Key, diag.Hint = loginDiagnosis(resp.Status, logins, p.Proxy.CSRF)
 		return diag
 	}
 	s.learnCookieName(resp)
@@ -192,7 +197,7 @@ func mappingAtFault(status int, seen []control.Entry) bool {
 
 // loginDiagnosis names the profile key a failed login points at, from its
 // status and what the backend saw of it.
-func loginDiagnosis(status int, logins []control.Entry, csrf bool) (key, hint string) {
+func loginDiagnosis(status int, logins []control.Entry, csrf profile.CSRF) (key, hint string) {
 	switch {
 	case status == http.StatusNotFound:
 		return "proxy.login.path", "the target has no such route"
@@ -202,7 +207,9 @@ func loginDiagnosis(status int, logins []control.Entry, csrf bool) (key, hint st
 		return "proxy.login", "the backend accepted the login, and the target still refused it"
 	case len(logins) > 0:
 		return "credentials.email and credentials.password", "the backend refused the credentials the target passed on"
-	case status == http.StatusForbidden && csrf:
+	case status == http.StatusForbidden && csrf.Enabled() && !csrf.Carries(profile.CSRFOnLogin):
+		return "proxy.csrf.requests", "the target refused the login before calling the backend, as a CSRF check does, and proxy.csrf.requests leaves the login without the token"
+	case status == http.StatusForbidden && csrf.Enabled():
 		return "proxy.csrf.send", "the target refused the login before calling the backend, as a CSRF check refusing the token does"
 	case status == http.StatusForbidden:
 		return "proxy.csrf", "the target refused the login before calling the backend, as a CSRF check does; the profile gives no proxy.csrf"

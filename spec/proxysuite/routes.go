@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
+	"github.com/refreshspec/refreshspec/profile"
 )
 
 // The scenarios whose text covers page and api routes alike (P3, P5, P6)
@@ -65,7 +66,7 @@ func (rt route) send(ss *session) (*response, error) {
 	if rt.body != nil {
 		// The update route changes state: it goes with the profile's CSRF
 		// token when the profile asks for one, as patch does.
-		return ss.sendProtected(rt.method, rt.path, rt.body, "application/json")
+		return ss.sendProtected(profile.CSRFOnUpdate, rt.method, rt.path, rt.body, "application/json")
 	}
 	return ss.send(rt.method, rt.path, nil, "")
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
 	"github.com/refreshspec/refreshspec/internal/leak"
+	"github.com/refreshspec/refreshspec/profile"
 )
 
 // session is one client of the target, as a browser would be: a cookie
@@ -200,18 +201,20 @@ func (ss *session) do(method, path string, body []byte, contentType string) *res
 
 // doProtected is do for the requests that change state (login, logout,
 // update_profile): with the profile's CSRF token when it asks for one.
-func (ss *session) doProtected(method, path string, body []byte, contentType string) *response {
+func (ss *session) doProtected(req, method, path string, body []byte, contentType string) *response {
 	GinkgoHelper()
-	r, err := ss.sendProtected(method, path, body, contentType)
+	r, err := ss.sendProtected(req, method, path, body, contentType)
 	Expect(err).NotTo(HaveOccurred(), "the target should answer %s %s", method, path)
 	return r
 }
 
 // sendProtected is send with the profile's CSRF token, fetched from the
 // login page in this session's jar right before (see csrf.go).
-func (ss *session) sendProtected(method, path string, body []byte, contentType string) (*response, error) {
+// req says which request it is (profile.CSRFOnLogin, CSRFOnLogout or
+// CSRFOnUpdate): proxy.csrf.requests may leave it without the token.
+func (ss *session) sendProtected(req, method, path string, body []byte, contentType string) (*response, error) {
 	csrf := ss.s.profile().Proxy.CSRF
-	if !csrf.Enabled() {
+	if !csrf.Carries(req) {
 		return ss.send(method, path, body, contentType)
 	}
 	token, err := ss.csrfToken()
@@ -252,14 +255,14 @@ func (ss *session) loginPage() *response {
 func (ss *session) patch(body string) *response {
 	GinkgoHelper()
 	e := ss.s.profile().Proxy.UpdateProfile
-	return ss.doProtected(e.Method, e.Path, []byte(body), "application/json")
+	return ss.doProtected(profile.CSRFOnUpdate, e.Method, e.Path, []byte(body), "application/json")
 }
 
 // logout posts to the logout route.
 func (ss *session) logout() *response {
 	GinkgoHelper()
 	e := ss.s.profile().Proxy.Logout
-	return ss.doProtected(e.Method, e.Path, nil, "")
+	return ss.doProtected(profile.CSRFOnLogout, e.Method, e.Path, nil, "")
 }
 
 // postLogin posts credentials to the login route in the profile's body shape.
@@ -277,13 +280,13 @@ func (ss *session) sendLogin(email, password string) (*response, error) {
 	f := p.Proxy.LoginFields
 	if e.Body == "form" {
 		v := url.Values{f.Email: {email}, f.Password: {password}}
-		return ss.sendProtected(e.Method, e.Path, []byte(v.Encode()), "application/x-www-form-urlencoded")
+		return ss.sendProtected(profile.CSRFOnLogin, e.Method, e.Path, []byte(v.Encode()), "application/x-www-form-urlencoded")
 	}
 	b, err := json.Marshal(map[string]string{f.Email: email, f.Password: password})
 	if err != nil {
 		return nil, err
 	}
-	return ss.sendProtected(e.Method, e.Path, b, "application/json")
+	return ss.sendProtected(profile.CSRFOnLogin, e.Method, e.Path, b, "application/json")
 }
 
 // login logs in with the profile's credentials and returns the family and
@@ -338,7 +341,7 @@ func (s *suite) loginRefusalHint(resp *response, mark int) string {
 	}
 	hint := "\nthe target answered without calling the backend's login"
 	if resp.Status == http.StatusForbidden || resp.Status == 419 {
-		hint += ": a CSRF defence refusing the request? Check the profile's proxy.csrf.source and proxy.csrf.send " +
+		hint += ": a CSRF defence refusing the request? Check the profile's proxy.csrf.source, proxy.csrf.send and proxy.csrf.requests " +
 			"(the suite sends the token it reads there, and a same-origin Origin and Referer, as a browser does)"
 	}
 	return hint

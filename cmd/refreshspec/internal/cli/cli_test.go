@@ -33,7 +33,7 @@ func TestNextJSExampleProfileLoads(t *testing.T) {
 	}
 	for _, key := range []string{"target.command", "target.dir", "target.image", "target.url", "target.env", "target.instances", "target.env_names.backend_url",
 		"target.env_names.backend_timeout", "target.ready_path", "target.start_timeout", "target.backend_timeout", "credentials.first_name", "proxy.cookie_name",
-		"proxy.login_fields.email", "proxy.selectors.submit", "backend.dialect", "backend.control_url", "backend.paths.first_name",
+		"proxy.login_fields.email", "proxy.csrf.source", "proxy.csrf.requests", "proxy.selectors.submit", "backend.dialect", "backend.control_url", "backend.paths.first_name",
 		"backend.client_secret", "backend.short_access_ttl", "backend.rate_limit_burst"} {
 		if !strings.Contains(string(docs), "`"+key+"`") {
 			t.Errorf("docs/profiles.md does not document %s", key)
