@@ -32,8 +32,11 @@ var revisions = []Revision{{
 		{[]string{"P8.8"}, "new: a GET on the logout path (a cross-site `<img>`) does not end the session."},
 		{[]string{"P8.9"}, "new: no response that sets the session cookie or carries the user's data is storable by a shared cache (MUST); each says `private` or `no-store` (its SHOULD part, failing the run only with `--strict`)."},
 		{[]string{"P4.3", "P7.3", "P7.4"}, "the measurement names the rotation the backend serves; under a provider's rotation (`--backend-rotation`) P7.3 and P7.4 run under its rules instead of setting the grace window themselves, and P7.3 also measures a straggler with the pre-rotation cookie."},
+		{[]string{"P7.1"}, "the concurrent requests mix the route kinds (page, api, update), each judged as its kind succeeds: a refresh shared per path or per request, rather than per refresh token, fails."},
+		{[]string{"P7.2"}, "one session's refresh hanging past `BACKEND_TIMEOUT` must not hold up another session's: a lock shared by every session fails."},
+		{[]string{"P7.5"}, "new: a client that hangs up while its request is refreshing fails neither the requests waiting on the same refresh nor the rotation."},
 	},
-	Added: []string{"P8.7", "P8.8", "P8.9", "B2.14"},
+	Added: []string{"P8.7", "P8.8", "P8.9", "B2.14", "P7.5"},
 }, {
 	Date: "2026-11-29",
 	Why: "Running the suite against stacks it was not written with (server-side session stores, " +

@@ -2,6 +2,7 @@ package proxysuite
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -36,6 +37,9 @@ type session struct {
 	// secure is whether the target ran with COOKIE_SECURE on when the
 	// session was made: its cookies are then owed the Secure attribute.
 	secure bool
+	// ctx, when set, bounds this session's requests instead of the suite's
+	// (P7.5 hangs one client up).
+	ctx context.Context
 }
 
 // loginResult is a session's login as the backend saw it.
@@ -139,7 +143,11 @@ func (ss *session) sendWith(method, path string, body []byte, contentType string
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ss.s.ctx, method, u.String(), rd)
+	ctx := ss.s.ctx
+	if ss.ctx != nil {
+		ctx = ss.ctx
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
 		return nil, err
 	}
