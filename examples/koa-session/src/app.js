@@ -10,7 +10,7 @@ import Router from "@koa/router";
 import { bodyParser } from "@koa/bodyparser";
 import session from "koa-session";
 import { backendClient, jsonBody, loginPage, parseJSON, refreshOnce, refresher, str } from "refreshspec-example-bff-common";
-import { memoryStore } from "./store.js";
+import { fileStore, memoryStore } from "./store.js";
 import { page, redirect, sendAPI, sendProfilePage } from "./respond.js";
 
 /** The cookie, and the session behind it, last as long as the refresh token (7 days). */
@@ -50,6 +50,26 @@ export function createApp(cfg, log = (entry) => console.log(JSON.stringify(entry
     }
   });
 
+  // The cookies module signs koa.sess.sig again under the first key when an
+  // older key of app.keys verified it, but with its own defaults (no
+  // SameSite), not the session's attributes: set the pair again with them.
+  app.use(async (ctx, next) => {
+    await next();
+    if (cfg.plantedBug === "default-resign") {
+      // PLANTED BUG default-resign: the cookies module's re-signed
+      // koa.sess.sig goes out as it is, without SameSite.
+      return;
+    }
+    // Only a signature given a value: one that did not verify is cleared,
+    // and then no id is signed here.
+    const setCookies = [ctx.response.get("Set-Cookie") || []].flat();
+    const resigned = setCookies.some((c) => c.startsWith(`${cookieName}.sig=`) && !c.startsWith(`${cookieName}.sig=;`) && !/;\s*samesite=/i.test(c));
+    const id = ctx.cookies.get(cookieName, { signed: false });
+    if (resigned && id && ctx.session?.externalKey === id && ctx.session.tokens) {
+      ctx.cookies.set(cookieName, id, { path: "/", maxAge: SESSION_TTL_MS, httpOnly: true, secure: cfg.cookieSecure, sameSite: "lax", signed: true, overwrite: true });
+    }
+  });
+
   app.use(session({
     key: cookieName,
     maxAge: SESSION_TTL_MS,
@@ -63,7 +83,7 @@ export function createApp(cfg, log = (entry) => console.log(JSON.stringify(entry
     rolling: false,
     // Tokens in the cookie store would be base64 JSON, signed but readable:
     // an external store keeps them on the server.
-    store: memoryStore(),
+    store: cfg.storeDir ? fileStore(cfg.storeDir) : memoryStore(),
   }, app));
 
   /** endSession destroys the stored session; koa-session clears koa.sess and koa.sess.sig when it commits. */
