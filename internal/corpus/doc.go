@@ -16,10 +16,11 @@
 //     sealed-cookie model on libsodium, and @fastify/csrf-protection keeping
 //     its secret in that sealed session, behind a TLS-terminating proxy
 //     (trustProxy).
-//   - koa-session/: Koa 3 with koa-session and an external store (in
-//     memory), the server-side model: the cookie koa.sess holds a session
-//     id, signed with app.keys (keygrip) in its companion koa.sess.sig,
-//     behind a TLS-terminating proxy (app.proxy).
+//   - koa-session/: Koa 3 with koa-session and an external store (a file
+//     per session, so that P8.2 and P8.3 run), the server-side model: the
+//     cookie koa.sess holds a session id, signed with app.keys (keygrip) in
+//     its companion koa.sess.sig, behind a TLS-terminating proxy
+//     (app.proxy).
 //   - bff-common/: what the Express and Koa apps share, none of it session
 //     code (the Koa app answers on its own ctx).
 //   - go-scs/: Go's net/http with alexedwards/scs, a server-side session
