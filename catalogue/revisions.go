@@ -28,6 +28,7 @@ var revisions = []Revision{{
 		{[]string{"P1.2"}, "the session may be carried by several cookies (a `__Secure-` or `__Host-` prefix and its rules, a `NAME.sig` companion, chunks `NAME.0`, `NAME_0`); every cookie of the set is checked and sent back, and of two Set-Cookies of one name in a response the last counts, as in a browser (the duplicate is reported)."},
 		{[]string{"P3.1"}, "the failure outcome is spelled out: the api route answers 4xx, the page redirects to `/login` or renders an error page, never a 200; the client may end without a session or keep the rotated one, never the pre-rotation tokens; the next request makes no refresh."},
 		{[]string{"P6.2"}, "the client's answer is due within `BACKEND_TIMEOUT` plus a slack (1 s or half the timeout, whichever is larger): a target that waits twice its timeout fails."},
+		{[]string{"P8.3"}, "the reseal may set the session's signature alone (a `NAME.sig` companion signed again under the new key, the session id unchanged, as Koa's cookies module does); the set it gives must open under the new key alone."},
 		{[]string{"P8.7"}, "new: logout ends the session locally when the backend's logout fails (5xx, timeout, dropped connection)."},
 		{[]string{"P8.8"}, "new: a GET on the logout path (a cross-site `<img>`) does not end the session."},
 		{[]string{"P8.9"}, "new: no response that sets the session cookie or carries the user's data is storable by a shared cache (MUST); each says `private` or `no-store` (its SHOULD part, failing the run only with `--strict`)."},

@@ -148,6 +148,18 @@ func (s *suite) setsSession(r *response) bool {
 	return false
 }
 
+// setsSessionPart reports whether the response gives any cookie of the
+// session's set a value, its signature included: a cookie whose value is a
+// session id is re-signed under a new key without changing.
+func (s *suite) setsSessionPart(r *response) bool {
+	for _, c := range s.sessionSetCookies(r) {
+		if c.Value != "" && !isClearing(c) {
+			return true
+		}
+	}
+	return false
+}
+
 // clearsSession reports whether the response clears the session: a
 // Set-Cookie that clears a cookie holding its value (the main one or a
 // chunk), and none that gives it a new one.

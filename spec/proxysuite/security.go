@@ -150,7 +150,10 @@ func (s *suite) keyRotationReseals() {
 		s.needSurvivingSessions(sealedOld, "key rotation cannot be shown")
 		Expect(resp.Status).To(Equal(http.StatusOK), "no key rotation: a cookie sealed under old opens with SESSION_SECRET=old, but with SESSION_SECRET=new,old it got %s", resp)
 	}
-	Expect(s.setsSession(resp)).To(BeTrue(), "no reseal: with SESSION_SECRET=new,old a cookie sealed under old still works, but the response sets no new cookie, so it stops working once old is retired; it set %s",
+	// A reseal may set the signature alone: koa-session's id stays, and the
+	// cookies module signs it again under new in its companion NAME.sig.
+	// What the set becomes is judged below, under new alone.
+	Expect(s.setsSessionPart(resp)).To(BeTrue(), "no reseal: with SESSION_SECRET=new,old a cookie sealed under old still works, but the response sets no new cookie, so it stops working once old is retired; it set %s",
 		describeCookies(resp.Cookies))
 	resealedSet := s.sessionAfter(sealedOld, resp)
 	Expect(resealedSet).NotTo(Equal(sealedOld), "no reseal: the response sets the cookie sealed under old again, unchanged")
