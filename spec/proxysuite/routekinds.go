@@ -11,6 +11,7 @@ import (
 
 	"github.com/refreshspec/refreshspec/fakebackend/control"
 	"github.com/refreshspec/refreshspec/internal/htmlsel"
+	"github.com/refreshspec/refreshspec/profile"
 )
 
 // routeKind is one of the kinds of protected route a page that fans out
@@ -41,7 +42,7 @@ func (ss *session) sendKind(k routeKind, tag string) (*response, error) {
 		return ss.send(p.ProfilePage.Method, p.ProfilePage.Path, nil, "")
 	case kindUpdate:
 		body, _ := json.Marshal(map[string]string{"lastName": "Pleasance", "nickname": tag})
-		return ss.sendProtected(p.UpdateProfile.Method, p.UpdateProfile.Path, body, "application/json")
+		return ss.sendProtected(profile.CSRFOnUpdate, p.UpdateProfile.Method, p.UpdateProfile.Path, body, "application/json")
 	}
 	return ss.sendAPI()
 }
