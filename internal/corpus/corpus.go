@@ -304,12 +304,15 @@ func App(name string) string {
 	}
 }
 
-// Main runs a test package's tests and removes the CLI that
-// RefreshspecBinary built for them: call it from TestMain.
-func Main(m *testing.M) {
+// Main runs a test package's tests, then removes the CLI that
+// RefreshspecBinary built for them and runs cleanups: call it from TestMain.
+func Main(m *testing.M, cleanups ...func()) {
 	code := m.Run()
 	if cli.dir != "" {
 		_ = os.RemoveAll(cli.dir)
+	}
+	for _, c := range cleanups {
+		c()
 	}
 	os.Exit(code)
 }

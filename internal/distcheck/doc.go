@@ -1,5 +1,8 @@
-// Package distcheck holds only tests: they check the release as users get
-// it, in go test ./... (make test, CI).
+// Package distcheck checks the release as users get it, in go test ./...
+// (make test, CI); NPMTarballs hands the npm packages it builds to the
+// Next.js example's test (internal/corpus/nextjstest), which runs
+// `npx refreshspec proxy` from the example's folder as a Next.js team
+// would.
 //
 // They run `make dist npm` into a temporary directory, for this machine's
 // linux platform only (PLATFORMS; make dist alone builds all six) and
@@ -9,8 +12,7 @@
 // image refreshspec/refreshspec with `make image` and run its CLI and its
 // fake backend, install the npm tarballs into an empty project and run
 // `npx refreshspec` there (the launcher, REFRESHSPEC_BINARY, argv, stdin,
-// signals and the exit status), and run `npx refreshspec proxy` against the
-// Next.js example from a copy of its folder, as a Next.js team would.
+// signals and the exit status).
 //
 // Without a Docker engine the image checks skip, unless
 // REFRESHSPEC_REQUIRE_DOCKER=1; without npm the npm checks skip, unless

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/refreshspec/refreshspec/internal/corpus"
+	"github.com/refreshspec/refreshspec/internal/distcheck"
 )
 
-func TestMain(m *testing.M) { corpus.Main(m) }
+func TestMain(m *testing.M) { corpus.Main(m, distcheck.Cleanup) }

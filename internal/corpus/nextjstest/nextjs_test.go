@@ -64,4 +64,6 @@ func TestNextJSIronSession(t *testing.T) {
 	}
 
 	corpus.ExpectPlantedBugsCaught(ctx, t, bin, nextDir, "refreshspec.yaml", nextPlantedBugs, true)
+
+	checkNpx(t)
 }
