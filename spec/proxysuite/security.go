@@ -26,6 +26,7 @@ import (
 type tampered struct {
 	make     func(valid string) string
 	appended bool
+	unsealed *unsealed // instead of make: a session no seal protects
 }
 
 // oversize is how long the oversized cookies are: several KB, past what a
@@ -35,13 +36,21 @@ const oversize = 6000
 // P8: security. P8.4 (the leak scan's verdict) is registered last, apart
 // (leak.go).
 func (s *suite) securitySpecs(strict func() bool) {
-	harness.Table("P8.1", strict, s.tamperedCookieIsAnonymous,
-		harness.Entry("one byte flipped", tampered{make: flipByte}), // in the main cookie, its companions kept
+	entries := []harness.TableEntry[tampered]{
+		harness.Entry("one byte flipped at the start", tampered{make: flipAt(0)}), // in the main cookie, its companions kept
+		harness.Entry("one byte flipped in the middle", tampered{make: flipAt(1)}),
+		harness.Entry("one byte flipped at the end", tampered{make: flipAt(2)}),
 		harness.Entry("truncated", tampered{make: func(v string) string { return v[:len(v)/2] }}),
 		harness.Entry("garbage", tampered{make: func(string) string { return "garbage-" + randomHex(20) + "|not|sealed" }}),
 		harness.Entry("oversized junk that holds no valid seal", tampered{make: func(string) string { return randomBase64URL(oversize) }}),
 		harness.Entry("a valid seal with bytes appended", tampered{make: func(v string) string { return strings.Repeat(v, oversize/len(v)+1)[:oversize] }, appended: true}),
-	)
+	}
+	for _, sh := range unsealedShapes {
+		for _, enc := range unsealedEncodings {
+			entries = append(entries, harness.Entry("an unsealed session, "+enc.name+" of "+sh.name, tampered{unsealed: &unsealed{shape: sh, encoding: enc}}))
+		}
+	}
+	harness.Table("P8.1", strict, s.tamperedCookieIsAnonymous, entries...)
 	harness.It("P8.2", strict, s.foreignSecretIsAnonymous)
 	harness.It("P8.3", strict, s.keyRotationReseals)
 	harness.It("P8.5", strict, s.logoutRevokes)
@@ -49,10 +58,15 @@ func (s *suite) securitySpecs(strict func() bool) {
 	harness.It("P8.7", strict, s.logoutClearsWhateverTheBackendSaid)
 	harness.It("P8.8", strict, s.logoutNeedsUnsafeMethod)
 	harness.It("P8.9", strict, s.sessionResponsesNotShared)
+	s.outputSpec(strict) // P8.10
 }
 
 // P8.1
 func (s *suite) tamperedCookieIsAnonymous(t tampered) {
+	if t.unsealed != nil {
+		s.unsealedSessionIsAnonymous(*t.unsealed)
+		return
+	}
 	login := s.newSession().login()
 	src := s.sessionOf(login)
 	cookie := tamperSet(src, t.make)
@@ -303,19 +317,44 @@ func (s *suite) expectAnonymous(cookie string) {
 // base64Alphabets are the characters of both base64 alphabets.
 const base64Alphabets = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_"
 
-// flipByte changes one character in the middle of v to another character
-// of the same alphabet, so that the cookie still decodes but no longer
-// verifies.
-func flipByte(v string) string {
+// flipAt returns a change that flips one character of a value: its first
+// (where 0), the one in its middle (1) or its last (2).
+func flipAt(where int) func(string) string {
+	return func(v string) string {
+		switch where {
+		case 0:
+			return flipByte(v, 0)
+		case 1:
+			return flipByte(v, len(v)/2)
+		}
+		return flipByte(v, len(v)-1)
+	}
+}
+
+// flipByte changes the character at i of v. A base64 character becomes
+// the one whose 6 bits differ in the highest, so that what the value
+// decodes to changes even in its last character, whose low bits may be
+// padding a decoder ignores; it stays in the value's alphabet. Any other
+// character (a separator, padding) becomes 'A'.
+func flipByte(v string, i int) string {
 	b := []byte(v)
-	i := len(b) / 2
-	switch c := b[i]; {
-	case c == 'A':
-		b[i] = 'B'
-	case strings.IndexByte(base64Alphabets, c) >= 0:
+	c := b[i]
+	k := strings.IndexByte(base64Alphabets, c)
+	if k < 0 {
 		b[i] = 'A'
+		return string(b)
+	}
+	if k >= 64 { // '-' and '_' are 62 and 63 of the URL alphabet
+		k -= 2
+	}
+	k ^= 32
+	switch {
+	case k < 62:
+		b[i] = base64Alphabets[k]
+	case strings.ContainsAny(v, "-_"):
+		b[i] = base64Alphabets[k+2]
 	default:
-		b[i] ^= 0x01
+		b[i] = base64Alphabets[k]
 	}
 	return string(b)
 }
