@@ -32,12 +32,15 @@ var revisions = []Revision{{
 		{[]string{"P8.7"}, "new: logout ends the session locally when the backend's logout fails (5xx, timeout, dropped connection)."},
 		{[]string{"P8.8"}, "new: a GET on the logout path (a cross-site `<img>`) does not end the session."},
 		{[]string{"P8.9"}, "new: no response that sets the session cookie or carries the user's data is storable by a shared cache (MUST); each says `private` or `no-store` (its SHOULD part, failing the run only with `--strict`)."},
+		{[]string{"P8.1"}, "one byte is flipped at the start, in the middle and at the end of the value; a well-formed but unsealed session (base64 or base64url JSON holding real tokens the backend issued to another session, in the shapes apps write) must be anonymous too."},
+		{[]string{"P8.4"}, "the leak scan also fetches, signed in, after login and after a refresh, the session endpoints a profile lists (`proxy.session_endpoints`; by default the common ones that exist: `/api/auth/session`, `/auth/session`), and scans every body and header."},
+		{[]string{"P8.10"}, "new: no issued token in the target's own output (stdout and stderr, when the suite starts the target); skipped with the reason for a target given by URL."},
 		{[]string{"P4.3", "P7.3", "P7.4"}, "the measurement names the rotation the backend serves; under a provider's rotation (`--backend-rotation`) P7.3 and P7.4 run under its rules instead of setting the grace window themselves, and P7.3 also measures a straggler with the pre-rotation cookie."},
 		{[]string{"P7.1"}, "the concurrent requests mix the route kinds (page, api, update), each judged as its kind succeeds: a refresh shared per path or per request, rather than per refresh token, fails."},
 		{[]string{"P7.2"}, "one session's refresh hanging past `BACKEND_TIMEOUT` must not hold up another session's: a lock shared by every session fails."},
 		{[]string{"P7.5"}, "new: a client that hangs up while its request is refreshing fails neither the requests waiting on the same refresh nor the rotation."},
 	},
-	Added: []string{"P8.7", "P8.8", "P8.9", "B2.14", "P7.5"},
+	Added: []string{"P7.5", "P8.7", "P8.8", "P8.9", "P8.10", "B2.14"},
 }, {
 	Date: "2026-11-29",
 	Why: "Running the suite against stacks it was not written with (server-side session stores, " +

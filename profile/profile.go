@@ -149,8 +149,27 @@ type Proxy struct {
 	// UpdateProfile forwards its JSON body to the backend's profile route.
 	UpdateProfile dialect.Endpoint `json:"update_profile,omitempty"`
 	Logout        dialect.Endpoint `json:"logout,omitempty"`
+	// SessionEndpoints are GET paths that describe the signed-in session
+	// (/api/auth/session), which P8.4's scan fetches after a login and
+	// after a refresh. Left out, the common ones (DefaultSessionEndpoints),
+	// those that exist.
+	SessionEndpoints []string `json:"session_endpoints,omitempty"`
 	// Selectors are the page elements the browser scenarios (W) use.
 	Selectors Selectors `json:"selectors,omitempty"`
+}
+
+// DefaultSessionEndpoints are the session endpoints P8.4 fetches when the
+// profile lists none: Auth.js's and its copies' (/api/auth/session), and
+// the same without /api. Those that answer 404 or 405 do not exist.
+var DefaultSessionEndpoints = []string{"/api/auth/session", "/auth/session"}
+
+// SessionEndpointsOrDefault are the profile's session endpoints, or the
+// common ones; listed says the profile gave them.
+func (p Proxy) SessionEndpointsOrDefault() (paths []string, listed bool) {
+	if len(p.SessionEndpoints) > 0 {
+		return p.SessionEndpoints, true
+	}
+	return DefaultSessionEndpoints, false
 }
 
 // Selectors are CSS selectors of the page elements of contract.md §2.
@@ -258,6 +277,11 @@ func (p *Profile) Validate() error {
 		}
 		if e.Body != "" && e.Body != "json" && e.Body != "form" {
 			return fmt.Errorf("%s.body: %q is not one of json, form", name, e.Body)
+		}
+	}
+	for i, path := range p.Proxy.SessionEndpoints {
+		if !strings.HasPrefix(path, "/") {
+			return fmt.Errorf("proxy.session_endpoints[%d]: %q must start with /", i, path)
 		}
 	}
 	if err := p.Backend.Mapping.Validate(); err != nil {

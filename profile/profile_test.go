@@ -253,3 +253,23 @@ func TestCookieName(t *testing.T) {
 		}
 	}
 }
+
+// proxy.session_endpoints defaults to the common paths, which P8.4 passes
+// over when they do not exist; a listed one must be a path.
+func TestSessionEndpoints(t *testing.T) {
+	if got, listed := Default().Proxy.SessionEndpointsOrDefault(); listed || !slices.Equal(got, DefaultSessionEndpoints) {
+		t.Errorf("default session endpoints = %q (listed %v), want %q, not listed", got, listed, DefaultSessionEndpoints)
+	}
+	p, err := Parse([]byte("proxy:\n  session_endpoints: [/api/session]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, listed := p.Proxy.SessionEndpointsOrDefault(); !listed || !slices.Equal(got, []string{"/api/session"}) {
+		t.Errorf("session endpoints = %q (listed %v), want [/api/session], listed", got, listed)
+	}
+	for _, bad := range []string{"proxy:\n  session_endpoints: [api/session]\n", "proxy:\n  session_endpoints: /api/session\n"} {
+		if _, err := Parse([]byte(bad)); err == nil || !strings.Contains(err.Error(), "proxy.session_endpoints") {
+			t.Errorf("%q: error %v, want one naming proxy.session_endpoints", bad, err)
+		}
+	}
+}

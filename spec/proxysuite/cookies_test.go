@@ -1,6 +1,7 @@
 package proxysuite
 
 import (
+	"encoding/base64"
 	"net/http"
 	"strings"
 	"testing"
@@ -120,5 +121,29 @@ func TestCookieNameHintNamesTheKey(t *testing.T) {
 	s.learnCookieName(&response{Cookies: []*http.Cookie{{Name: "XSRF-TOKEN", Value: "x"}, {Name: "__Secure-authjs.session-token.0", Value: "v", HttpOnly: true}}})
 	if s.cookieName != "authjs.session-token" || s.mainName != "__Secure-authjs.session-token" || !s.isSessionCookie("authjs.session-token.1") || s.isSessionCookie("XSRF-TOKEN") {
 		t.Errorf("learned base %q, main %q", s.cookieName, s.mainName)
+	}
+}
+
+// P8.1's flips change what the value decodes to, at its start, middle and
+// end, and keep a base64url value in its alphabet.
+func TestFlipAtChangesTheDecodedValue(t *testing.T) {
+	for _, v := range []string{"MTcwMDAwMDAwMHxhYmNk", "MTcwMDAwMDAwMHxhYmM", "abc-_xyz0", "Fe26.2**abc*def~2", "eyJhIjoxfQ=="} {
+		for where := range 3 {
+			got := flipAt(where)(v)
+			if got == v || len(got) != len(v) {
+				t.Errorf("flipAt(%d)(%q) = %q, want another value of the same length", where, v, got)
+			}
+			if strings.ContainsAny(v, "-_") && strings.ContainsAny(got, "+/") {
+				t.Errorf("flipAt(%d)(%q) = %q: a base64url value got a standard-alphabet character", where, v, got)
+			}
+		}
+	}
+	// The last character of unpadded base64 carries padding bits a lax
+	// decoder ignores: the flip must change the bytes all the same.
+	v := base64.RawURLEncoding.EncodeToString([]byte("token-x"))
+	a, _ := base64.RawURLEncoding.DecodeString(v)
+	b, err := base64.RawURLEncoding.DecodeString(flipAt(2)(v))
+	if err == nil && string(a) == string(b) {
+		t.Errorf("flipAt(2)(%q) decodes to the same bytes", v)
 	}
 }

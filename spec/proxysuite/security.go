@@ -22,10 +22,15 @@ import (
 // cookie into the one presented. appended says the result is the valid
 // cookie with bytes after it, which a target may open to exactly the
 // session it holds (stock iron-session reads a seal up to its version
-// suffix): that is measured, not failed.
+// suffix): that is measured, not failed. lastFlipped says the change is
+// the value's last character, which may be such a suffix ("~2"), outside
+// what the seal protects: opening to exactly its own session is measured
+// too.
 type tampered struct {
-	make     func(valid string) string
-	appended bool
+	make        func(valid string) string
+	appended    bool
+	lastFlipped bool
+	unsealed    *unsealed // instead of make: a session no seal protects
 }
 
 // oversize is how long the oversized cookies are: several KB, past what a
@@ -35,13 +40,21 @@ const oversize = 6000
 // P8: security. P8.4 (the leak scan's verdict) is registered last, apart
 // (leak.go).
 func (s *suite) securitySpecs(strict func() bool) {
-	harness.Table("P8.1", strict, s.tamperedCookieIsAnonymous,
-		harness.Entry("one byte flipped", tampered{make: flipByte}), // in the main cookie, its companions kept
+	entries := []harness.TableEntry[tampered]{
+		harness.Entry("one byte flipped at the start", tampered{make: flipAt(0)}), // in the main cookie, its companions kept
+		harness.Entry("one byte flipped in the middle", tampered{make: flipAt(1)}),
+		harness.Entry("one byte flipped at the end", tampered{make: flipAt(2), lastFlipped: true}),
 		harness.Entry("truncated", tampered{make: func(v string) string { return v[:len(v)/2] }}),
 		harness.Entry("garbage", tampered{make: func(string) string { return "garbage-" + randomHex(20) + "|not|sealed" }}),
 		harness.Entry("oversized junk that holds no valid seal", tampered{make: func(string) string { return randomBase64URL(oversize) }}),
 		harness.Entry("a valid seal with bytes appended", tampered{make: func(v string) string { return strings.Repeat(v, oversize/len(v)+1)[:oversize] }, appended: true}),
-	)
+	}
+	for _, sh := range unsealedShapes {
+		for _, enc := range unsealedEncodings {
+			entries = append(entries, harness.Entry("an unsealed session, "+enc.name+" of "+sh.name, tampered{unsealed: &unsealed{shape: sh, encoding: enc}}))
+		}
+	}
+	harness.Table("P8.1", strict, s.tamperedCookieIsAnonymous, entries...)
 	harness.It("P8.2", strict, s.foreignSecretIsAnonymous)
 	harness.It("P8.3", strict, s.keyRotationReseals)
 	harness.It("P8.5", strict, s.logoutRevokes)
@@ -49,26 +62,37 @@ func (s *suite) securitySpecs(strict func() bool) {
 	harness.It("P8.7", strict, s.logoutClearsWhateverTheBackendSaid)
 	harness.It("P8.8", strict, s.logoutNeedsUnsafeMethod)
 	harness.It("P8.9", strict, s.sessionResponsesNotShared)
+	s.outputSpec(strict) // P8.10
 }
 
 // P8.1
 func (s *suite) tamperedCookieIsAnonymous(t tampered) {
+	if t.unsealed != nil {
+		s.unsealedSessionIsAnonymous(*t.unsealed)
+		return
+	}
 	login := s.newSession().login()
 	src := s.sessionOf(login)
 	cookie := tamperSet(src, t.make)
 	Expect(cookie).NotTo(Equal(src))
-	if !t.appended {
+	switch {
+	case t.appended:
+		s.expectAnonymousOrItsOwn(cookie, login, fmt.Sprintf("a valid session cookie with %d bytes appended (%d in all)", setValueLen(cookie)-setValueLen(src), setValueLen(cookie)),
+			"the target reads the cookie up to the end of its seal and ignores the rest, as stock iron-session does")
+	case t.lastFlipped:
+		s.expectAnonymousOrItsOwn(cookie, login, "a session cookie with its last character flipped",
+			"the target does not hold that character to the seal: a version suffix, which stock iron-session reads leniently (\"~2\")")
+	default:
 		s.expectAnonymous(cookie)
-		return
 	}
-	s.expectAnonymousOrItsOwn(cookie, login)
 }
 
-// expectAnonymousOrItsOwn presents a valid cookie with bytes appended: an
+// expectAnonymousOrItsOwn presents a valid cookie changed outside what its
+// seal may protect (what says how, why says what opening it means): an
 // anonymous session passes; one that opens to exactly the session of the
 // valid cookie, the login's tokens and nothing else, is measured; anything
 // else fails, a 5xx included.
-func (s *suite) expectAnonymousOrItsOwn(cookie string, login loginResult) {
+func (s *suite) expectAnonymousOrItsOwn(cookie string, login loginResult, what, why string) {
 	GinkgoHelper()
 	ss := s.newSession()
 	ss.setCookie(cookie)
@@ -84,11 +108,10 @@ func (s *suite) expectAnonymousOrItsOwn(cookie string, login loginResult) {
 	Expect(api.Status).To(Equal(http.StatusOK), "the api route should answer 401 (or redirect to %s), or open the valid cookie's own session; %s", loginPath, api)
 	for _, e := range withToken(es) {
 		Expect(e.Family == login.Family).To(BeTrue(),
-			"a valid cookie with bytes appended may open only the session it seals (family %s), but a backend call presented family %s; the backend saw:\n%s",
-			login.Family, e.Family, s.journalText(es))
+			"%s may open only the session its seal holds (family %s), but a backend call presented family %s; the backend saw:\n%s",
+			what, login.Family, e.Family, s.journalText(es))
 	}
-	harness.Measured("a valid session cookie with %d bytes appended (%d in all) opened to exactly its own session (200, family %s): the target reads the cookie up to the end of its seal and ignores the rest, as stock iron-session does",
-		setValueLen(cookie)-setValueLen(s.sessionOf(login)), setValueLen(cookie), login.Family)
+	harness.Measured("%s opened to exactly its own session (200, family %s): %s", what, login.Family, why)
 }
 
 // P8.2. A target whose cookie depends on no secret, or a server-side
@@ -306,19 +329,44 @@ func (s *suite) expectAnonymous(cookie string) {
 // base64Alphabets are the characters of both base64 alphabets.
 const base64Alphabets = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_"
 
-// flipByte changes one character in the middle of v to another character
-// of the same alphabet, so that the cookie still decodes but no longer
-// verifies.
-func flipByte(v string) string {
+// flipAt returns a change that flips one character of a value: its first
+// (where 0), the one in its middle (1) or its last (2).
+func flipAt(where int) func(string) string {
+	return func(v string) string {
+		switch where {
+		case 0:
+			return flipByte(v, 0)
+		case 1:
+			return flipByte(v, len(v)/2)
+		}
+		return flipByte(v, len(v)-1)
+	}
+}
+
+// flipByte changes the character at i of v. A base64 character becomes
+// the one whose 6 bits differ in the highest, so that what the value
+// decodes to changes even in its last character, whose low bits may be
+// padding a decoder ignores; it stays in the value's alphabet. Any other
+// character (a separator, padding) becomes 'A'.
+func flipByte(v string, i int) string {
 	b := []byte(v)
-	i := len(b) / 2
-	switch c := b[i]; {
-	case c == 'A':
-		b[i] = 'B'
-	case strings.IndexByte(base64Alphabets, c) >= 0:
+	c := b[i]
+	k := strings.IndexByte(base64Alphabets, c)
+	if k < 0 {
 		b[i] = 'A'
+		return string(b)
+	}
+	if k >= 64 { // '-' and '_' are 62 and 63 of the URL alphabet
+		k -= 2
+	}
+	k ^= 32
+	switch {
+	case k < 62:
+		b[i] = base64Alphabets[k]
+	case strings.ContainsAny(v, "-_"):
+		b[i] = base64Alphabets[k+2]
 	default:
-		b[i] ^= 0x01
+		b[i] = base64Alphabets[k]
 	}
 	return string(b)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/refreshspec/refreshspec/internal/harness"
 	"github.com/refreshspec/refreshspec/internal/leak"
 	"github.com/refreshspec/refreshspec/profile"
+	"github.com/refreshspec/refreshspec/spec/target"
 )
 
 // SuiteName is the text of the one container that holds every proxy spec,
@@ -76,6 +77,11 @@ type suite struct {
 	leaks      []string                 // where a token reached the client, "spec: where"
 	cookieName string                   // the session's base name once learned
 	mainName   string                   // the name of the main cookie the last login set ("__Host-session")
+	// outputLeaks are where a token appeared in the target's output
+	// (P8.10), "spec: where"; outputScans how far each target's output
+	// was scanned.
+	outputLeaks []string
+	outputScans map[*target.Transcript]*outputScan
 	// loginOthers are the cookies the last login set outside the
 	// session's set, for a hint when a replayed session does not open.
 	loginOthers []string
@@ -149,6 +155,7 @@ func (s *suite) afterEach() {
 			leakRequirement(), strings.Join(found, "\n  ")))
 	}
 	s.checkSessionCookies()
+	s.checkOutput()
 	if harness.ID() != cachingScenario { // P8.9's own body checks what it got
 		s.checkCaching()
 	}

@@ -60,6 +60,8 @@ type Container struct {
 	mu  sync.Mutex
 	ctr testcontainers.Container
 	env map[string]string
+
+	transcript Transcript // its logs, across restarts (P8.10)
 }
 
 var _ Target = (*Container)(nil)
@@ -156,9 +158,11 @@ func (c *Container) startLocked(ctx context.Context) error {
 	if c.opts.Network != nil {
 		opts = append(opts, tcnetwork.WithNetwork(nil, c.opts.Network))
 	}
+	var out io.Writer = &c.transcript
 	if c.opts.Output != nil {
-		opts = append(opts, testcontainers.WithLogConsumers(logWriter{c.opts.Output}))
+		out = io.MultiWriter(&c.transcript, c.opts.Output)
 	}
+	opts = append(opts, testcontainers.WithLogConsumers(logWriter{out}))
 	began := time.Now()
 	ctr, err := testcontainers.Run(ctx, c.opts.Image, opts...)
 	if err != nil {
@@ -205,6 +209,9 @@ func LocalImage(ctx context.Context, image string) error {
 	}
 	return nil
 }
+
+// Transcript is everything the container logged while the suite ran it.
+func (c *Container) Transcript() *Transcript { return &c.transcript }
 
 // logWriter copies a container's log lines to a writer.
 type logWriter struct{ w io.Writer }

@@ -71,6 +71,8 @@ type ProcessOptions struct {
 type Process struct {
 	opts ProcessOptions
 	out  *tail.Buffer
+	// transcript is all of its output, across restarts (P8.10).
+	transcript Transcript
 
 	mu   sync.Mutex
 	env  map[string]string // by the contract's names
@@ -148,6 +150,10 @@ func (p *Process) Env() map[string]string {
 // Output is what the target wrote lately (the last 64 KiB).
 func (p *Process) Output() string { return p.out.String() }
 
+// Transcript is everything the process wrote to its stdout and stderr
+// while the suite ran it, across restarts.
+func (p *Process) Transcript() *Transcript { return &p.transcript }
+
 // Restart stops the target and starts it again on the same port with env's
 // variables changed; the others keep their values.
 func (p *Process) Restart(ctx context.Context, env map[string]string) error {
@@ -183,9 +189,9 @@ func (p *Process) startLocked(ctx context.Context) error {
 	cmd := exec.Command("sh", "-c", p.opts.Command)
 	cmd.Dir = p.opts.Dir
 	cmd.Env = p.environ()
-	var w io.Writer = p.out
+	var w io.Writer = io.MultiWriter(p.out, &p.transcript)
 	if p.opts.Output != nil {
-		w = io.MultiWriter(p.out, p.opts.Output)
+		w = io.MultiWriter(p.out, &p.transcript, p.opts.Output)
 	}
 	cmd.Stdout, cmd.Stderr = w, w
 	inOwnGroup(cmd)
