@@ -31,6 +31,7 @@ var revisions = []Revision{{
 		{[]string{"P8.7"}, "new: logout ends the session locally when the backend's logout fails (5xx, timeout, dropped connection)."},
 		{[]string{"P8.8"}, "new: a GET on the logout path (a cross-site `<img>`) does not end the session."},
 		{[]string{"P8.9"}, "new: no response that sets the session cookie or carries the user's data is storable by a shared cache (MUST); each says `private` or `no-store` (its SHOULD part, failing the run only with `--strict`)."},
+		{[]string{"P1.4"}, "every cookie of the session's set stays under 4096 bytes after 20 rotations as well as at login, and a session that grows with every rotation fails."},
 		{[]string{"P4.3", "P7.3", "P7.4"}, "the measurement names the rotation the backend serves; under a provider's rotation (`--backend-rotation`) P7.3 and P7.4 run under its rules instead of setting the grace window themselves, and P7.3 also measures a straggler with the pre-rotation cookie."},
 	},
 	Added: []string{"P8.7", "P8.8", "P8.9", "B2.14"},

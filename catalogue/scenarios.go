@@ -41,7 +41,7 @@ var scenarios = []Scenario{
 	{ID: "P1.3", Level: Must, Title: "bad credentials set no session cookie",
 		Requirement: "bad credentials set no session cookie; a JSON login answers 401; a form login answers 4xx, re-renders its form (200), or redirects to the login page."},
 	{ID: "P1.4", Level: Should, Title: "session cookie under 4096 bytes",
-		Requirement: "the session cookie with default-size tokens stays under 4096 bytes."},
+		Requirement: "the session cookie with default-size tokens stays under 4096 bytes, each cookie of the set (its whole `Set-Cookie` line), at login and after many rotations: the suite rotates the session 20 times, and a session that grows with every rotation (an audit trail of the rotated tokens kept in the session) fails, since a long session outgrows the browser's limit."},
 	{ID: "P2.1", Level: Must, Title: "page request refreshes once and retries",
 		Requirement: "a page request after the access token expired: backend sees resource 401, then one `/auth/refresh`, then the resource again (one or more calls, every one with the new access token); the client gets 200 HTML with the user's first name and holds the rotated session afterwards: a sealed-cookie target sends a `Set-Cookie` with it; a server-side-session target (the cookie holds only a session id) may keep its cookie, and replaying that cookie presents the new access token."},
 	{ID: "P2.2", Level: Must, Title: "api request refreshes once and retries",
