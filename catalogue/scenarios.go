@@ -42,6 +42,8 @@ var scenarios = []Scenario{
 		Requirement: "bad credentials set no session cookie; a JSON login answers 401; a form login answers 4xx, re-renders its form (200), or redirects to the login page."},
 	{ID: "P1.4", Level: Should, Title: "session cookie under 4096 bytes",
 		Requirement: "the session cookie with default-size tokens stays under 4096 bytes, each cookie of the set (its whole `Set-Cookie` line), at login and after many rotations: the suite rotates the session 20 times, and a session that grows with every rotation (an audit trail of the rotated tokens kept in the session) fails, since a long session outgrows the browser's limit."},
+	{ID: "P1.5", Level: Must, Title: "a login starts a new session",
+		Requirement: "a login starts a new session: a session cookie (or id) the client held before the login, presented alone afterwards, is anonymous (no session fixation): no backend call carries a token of the new login, and a cookie no login made (one the login page set) gets 401 or a redirect to the login page on the api route. A target that sets no cookie before login is given the cookie of an earlier login of the same client, logged out."},
 	{ID: "P1.6", Level: Should, Title: "session cookie lives as long as the session",
 		Requirement: "the session cookie lives as long as the session can: each cookie of the set, at login and after a rotation, has no `Max-Age` or `Expires` (a browser-session cookie), or one at least as long as the refresh token's lifetime (or the profile's `proxy.session_lifetime`, when the app ends its sessions sooner by design), less the time since login; a cookie that expires with the access token logs users out at every expiry."},
 	{ID: "P2.1", Level: Must, Title: "page request refreshes once and retries",

@@ -21,6 +21,7 @@ func (s *suite) loginSpecs(strict func() bool) {
 	harness.It("P1.2", strict, s.cookieAttributes)
 	harness.It("P1.3", strict, s.badCredentials)
 	harness.It("P1.4", strict, s.cookieSize)
+	harness.It("P1.5", strict, s.loginStartsNewSession)
 	harness.It("P1.6", strict, s.cookieLifetime)
 }
 
