@@ -32,7 +32,7 @@ var revisions = []Revision{{
 		{[]string{"P8.8"}, "new: a GET on the logout path (a cross-site `<img>`) does not end the session."},
 		{[]string{"P8.9"}, "new: no response that sets the session cookie or carries the user's data is storable by a shared cache (MUST); each says `private` or `no-store` (its SHOULD part, failing the run only with `--strict`)."},
 		{[]string{"P1.4"}, "every cookie of the session's set stays under 4096 bytes after 20 rotations as well as at login, and a session that grows with every rotation fails."},
-		{[]string{"P1.5"}, "new: a login starts a new session; the cookie the client held before it (the login page's, or an earlier login's, logged out) opens nothing of the new login."},
+		{[]string{"P1.5"}, "new: a login starts a new session; the cookie the client held before it (the login page's, or another client's session planted in it) opens nothing of the new login."},
 		{[]string{"P1.6"}, "new: the session cookie lives as long as the session can (a browser-session cookie, or one that lasts the refresh token's lifetime or the profile's `proxy.session_lifetime`), not as long as the access token."},
 		{[]string{"P4.3", "P7.3", "P7.4"}, "the measurement names the rotation the backend serves; under a provider's rotation (`--backend-rotation`) P7.3 and P7.4 run under its rules instead of setting the grace window themselves, and P7.3 also measures a straggler with the pre-rotation cookie."},
 	},

@@ -14,12 +14,12 @@ import (
 // before it, presented alone afterwards, opens nothing of the new login.
 // The cookie held before is the one the login page set (a server-side
 // session starts there, often for its CSRF token); a target that sets none
-// before login (a sealed cookie) is given the cookie of an earlier login of
-// the same client, logged out: a store that keeps the id the browser
-// arrives with keeps that one. Anonymous means: no backend call carries a
-// token of the new login, and, for a cookie no login made, the api route
-// answers 401 or redirects to the login page. A logged-out sealed cookie
-// that still opens its own old tokens is not this scenario's business
+// before login (a sealed cookie) is given the cookie of another client's
+// login, as an attacker plants their own session: a store that keeps the
+// id the browser arrives with keeps that one. Anonymous means: no backend
+// call carries a token of the new login, and, for a cookie no login made,
+// the api route answers 401 or redirects to the login page. The planted
+// session still opens its own tokens, which is not fixation
 // (docs/decisions.md).
 func (s *suite) loginStartsNewSession() {
 	s.sessionCookieNameAfterLogin()
@@ -27,12 +27,12 @@ func (s *suite) loginStartsNewSession() {
 	ss.loginPage()
 	before, from := ss.cookie(), "the session cookie the login page set"
 	if before == "" {
-		By("the login page set no session cookie: the client holds an earlier login's session, logged out")
-		ss.login()
-		before = ss.cookie()
-		ss.logout()
-		ss.setCookie(before) // the browser kept it: planted, or the logout's clearing never reached it
-		from = "the session cookie of an earlier login, logged out, that the client held"
+		By("the login page set no session cookie: the client holds the session of another client's login (an attacker's own, planted)")
+		planted := s.newSession()
+		planted.login()
+		before = planted.cookie()
+		ss.setCookie(before)
+		from = "the session cookie of an earlier login (another client's, planted in this one)"
 	}
 	login := ss.login()
 	after := ss.cookie()
