@@ -198,6 +198,12 @@ func TestWrittenZeroIsRefusedWhereItWouldBecomeTheDefault(t *testing.T) {
 	if _, err := Parse([]byte("backend:\n  short_access_ttl: -1s\n")); err == nil || !strings.Contains(err.Error(), "backend.short_access_ttl: -1s is negative") {
 		t.Errorf("a negative short_access_ttl: %v, want it refused by name", err)
 	}
+	if _, err := Parse([]byte("proxy:\n  session_lifetime: -1s\n")); err == nil || !strings.Contains(err.Error(), "proxy.session_lifetime: -1s is negative") {
+		t.Errorf("a negative session_lifetime: %v, want it refused by name", err)
+	}
+	if p, err := Parse([]byte("proxy:\n  session_lifetime: 24h\n")); err != nil || p.Proxy.SessionLifetime.Std() != 24*time.Hour {
+		t.Errorf("session_lifetime: 24h: %v, want it taken as written", err)
+	}
 }
 
 // numericKeys are the dotted keys of t's int and Duration fields.
