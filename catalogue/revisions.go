@@ -32,6 +32,9 @@ var revisions = []Revision{{
 		{[]string{"P8.7"}, "new: logout ends the session locally when the backend's logout fails (5xx, timeout, dropped connection)."},
 		{[]string{"P8.8"}, "new: a GET on the logout path (a cross-site `<img>`) does not end the session."},
 		{[]string{"P8.9"}, "new: no response that sets the session cookie or carries the user's data is storable by a shared cache (MUST); each says `private` or `no-store` (its SHOULD part, failing the run only with `--strict`)."},
+		{[]string{"P1.4"}, "every cookie of the session's set stays under 4096 bytes after 20 rotations as well as at login, and a session that grows with every rotation fails."},
+		{[]string{"P1.5"}, "new: a login starts a new session; the cookie the client held before it (the login page's, or another client's session planted in it) opens nothing of the new login."},
+		{[]string{"P1.6"}, "new: the session cookie lives as long as the session can (a browser-session cookie, or one that lasts the refresh token's lifetime or the profile's `proxy.session_lifetime`), not as long as the access token."},
 		{[]string{"P8.1"}, "one byte is flipped at the start, in the middle and at the end of the value; a well-formed but unsealed session (base64 or base64url JSON holding real tokens the backend issued to another session, in the shapes apps write) must be anonymous too."},
 		{[]string{"P8.4"}, "the leak scan also fetches, signed in, after login and after a refresh, the session endpoints a profile lists (`proxy.session_endpoints`; by default the common ones that exist: `/api/auth/session`, `/auth/session`), and scans every body and header."},
 		{[]string{"P8.10"}, "new: no issued token in the target's own output (stdout and stderr, when the suite starts the target); skipped with the reason for a target given by URL."},
@@ -40,7 +43,7 @@ var revisions = []Revision{{
 		{[]string{"P7.2"}, "one session's refresh hanging past `BACKEND_TIMEOUT` must not hold up another session's: a lock shared by every session fails."},
 		{[]string{"P7.5"}, "new: a client that hangs up while its request is refreshing fails neither the requests waiting on the same refresh nor the rotation."},
 	},
-	Added: []string{"P7.5", "P8.7", "P8.8", "P8.9", "P8.10", "B2.14"},
+	Added: []string{"P1.5", "P1.6", "P7.5", "P8.7", "P8.8", "P8.9", "P8.10", "B2.14"},
 }, {
 	Date: "2026-11-29",
 	Why: "Running the suite against stacks it was not written with (server-side session stores, " +

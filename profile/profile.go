@@ -136,6 +136,11 @@ type Proxy struct {
 	// NAME_0, ...) are part of the session by themselves. Empty means "the
 	// cookie the login response sets", with its companions.
 	CookieName string `json:"cookie_name,omitempty"`
+	// SessionLifetime declares how long the app keeps a session when that is
+	// shorter than the backend's refresh token lifetime (a session ended
+	// after a day by design): P1.6 then owes the cookie only this long. 0
+	// (the default) says the session lives as long as its refresh token.
+	SessionLifetime dialect.Duration `json:"session_lifetime,omitempty"`
 	// CSRF says where the login page carries a CSRF token and how the
 	// login, logout and update_profile requests send it back; empty for a
 	// target without CSRF protection.
@@ -292,6 +297,9 @@ func (p *Profile) Validate() error {
 	}
 	if p.Target.StartTimeout <= 0 {
 		return fmt.Errorf("target.start_timeout: %s is not positive", p.Target.StartTimeout.Std())
+	}
+	if p.Proxy.SessionLifetime < 0 {
+		return fmt.Errorf("proxy.session_lifetime: %s is negative (0s, or leaving it out, says a session lives as long as its refresh token)", p.Proxy.SessionLifetime.Std())
 	}
 	if p.Backend.ShortAccessTTL < 0 {
 		return fmt.Errorf("backend.short_access_ttl: %s is negative (0s, or leaving it out, says the access tokens do not expire soon)", p.Backend.ShortAccessTTL.Std())

@@ -165,7 +165,7 @@ func TestWrittenZeroIsRefusedWhereItWouldBecomeTheDefault(t *testing.T) {
 		"target.start_timeout":   "target.start_timeout: 0s is not positive",
 		"target.backend_timeout": "target.backend_timeout: 0s is not positive",
 	}
-	meaningful := []string{"backend.rate_limit_burst", "backend.short_access_ttl", "backend.reuse_leeway"}
+	meaningful := []string{"backend.rate_limit_burst", "backend.short_access_ttl", "backend.reuse_leeway", "proxy.session_lifetime"}
 
 	numeric := numericKeys(reflect.TypeFor[Profile](), "")
 	want := slices.Concat(slices.Collect(maps.Keys(refused)), meaningful)
@@ -177,7 +177,7 @@ func TestWrittenZeroIsRefusedWhereItWouldBecomeTheDefault(t *testing.T) {
 	zero := func(key string) []byte {
 		parent, leaf, nested := strings.Cut(key, ".")
 		value := "0"
-		if strings.Contains(key, "timeout") || strings.Contains(key, "ttl") || strings.Contains(key, "leeway") {
+		if strings.Contains(key, "timeout") || strings.Contains(key, "ttl") || strings.Contains(key, "leeway") || strings.Contains(key, "lifetime") {
 			value = "0s"
 		}
 		if !nested {
@@ -197,6 +197,12 @@ func TestWrittenZeroIsRefusedWhereItWouldBecomeTheDefault(t *testing.T) {
 	}
 	if _, err := Parse([]byte("backend:\n  short_access_ttl: -1s\n")); err == nil || !strings.Contains(err.Error(), "backend.short_access_ttl: -1s is negative") {
 		t.Errorf("a negative short_access_ttl: %v, want it refused by name", err)
+	}
+	if _, err := Parse([]byte("proxy:\n  session_lifetime: -1s\n")); err == nil || !strings.Contains(err.Error(), "proxy.session_lifetime: -1s is negative") {
+		t.Errorf("a negative session_lifetime: %v, want it refused by name", err)
+	}
+	if p, err := Parse([]byte("proxy:\n  session_lifetime: 24h\n")); err != nil || p.Proxy.SessionLifetime.Std() != 24*time.Hour {
+		t.Errorf("session_lifetime: 24h: %v, want it taken as written", err)
 	}
 }
 

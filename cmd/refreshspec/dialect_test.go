@@ -74,7 +74,7 @@ func TestProxyRunsTheFakeBackendInTheProfilesDialect(t *testing.T) {
 				fbcontainer.RequireDocker(t)
 			}
 			r := runCLI(t, nil, "proxy", "--backend", backend, "--profile", prof, "--focus", "P1")
-			if r.code != 0 || !strings.Contains(r.stdout, "4 passed, 0 failed, 0 skipped") {
+			if r.code != 0 || !strings.Contains(r.stdout, "6 passed, 0 failed, 0 skipped") {
 				t.Fatalf("exit %d, want 0 and P1 passed\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 			}
 		})

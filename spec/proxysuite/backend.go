@@ -56,3 +56,16 @@ func (s *suite) revoke(family string) {
 	_, err := s.backend().Revoke(s.ctx, family)
 	Expect(err).NotTo(HaveOccurred(), "revoking the family through the fake backend's control API")
 }
+
+// rateLimitOff turns the backend's refresh rate limit off for a spec that
+// refreshes one family more often than a user would (why says which); the
+// suite restores the backend's settings before the next spec.
+func (s *suite) rateLimitOff(why string) {
+	GinkgoHelper()
+	settings, err := s.backend().Settings(s.ctx)
+	Expect(err).NotTo(HaveOccurred(), "reading the backend's settings")
+	off := settings.RateLimit
+	off.Enabled = false
+	_, err = s.backend().UpdateSettings(s.ctx, control.SettingsPatch{RateLimit: &off})
+	Expect(err).NotTo(HaveOccurred(), "turning the backend's rate limit off for %s", why)
+}

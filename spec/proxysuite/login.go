@@ -21,6 +21,8 @@ func (s *suite) loginSpecs(strict func() bool) {
 	harness.It("P1.2", strict, s.cookieAttributes)
 	harness.It("P1.3", strict, s.badCredentials)
 	harness.It("P1.4", strict, s.cookieSize)
+	harness.It("P1.5", strict, s.loginStartsNewSession)
+	harness.It("P1.6", strict, s.cookieLifetime)
 }
 
 // P1.1
@@ -168,19 +170,52 @@ func (s *suite) expectOpensNothing(ss *session, what string) {
 	Expect(withToken(es)).To(BeEmpty(), "%s must open nothing, but a backend call carried a token; the backend saw:\n%s", what, s.journalText(es))
 }
 
-// P1.4
+// sizeRotations is how many rotations P1.4 makes: enough that a session
+// keeping a history of rotated tokens (some 80 bytes a rotation, sealed)
+// shows its growth well before a real session's life is over.
+const sizeRotations = 20
+
+// P1.4. Every cookie of the session's set stays under 4096 bytes (its whole
+// Set-Cookie line), at login and after each of sizeRotations rotations; a
+// session that grew at every one of them (an audit trail of the rotated
+// tokens, kept in the session) fails too, since the field's sessions
+// rotate until they pass 4096 bytes and the browser drops them.
 func (s *suite) cookieSize() {
+	s.rateLimitOff("P1.4's rotations")
 	ss := s.newSession()
 	login := ss.login()
-	for _, line := range login.Resp.Header.Values("Set-Cookie") {
-		if n, _, _ := strings.Cut(line, "="); s.isSessionCookie(strings.TrimSpace(n)) {
-			Expect(len(line)).To(BeNumerically("<", 4096),
-				"the session cookie's Set-Cookie should stay under 4096 bytes (browsers drop larger cookies); it is %d bytes", len(line))
+	s.expectSetCookiesUnder4096(login.Resp, "at login")
+	sizes := []int{setValueLen(ss.cookie())}
+	grew, changed := true, 0
+	for i := 1; i <= sizeRotations; i++ {
+		before := ss.cookie()
+		s.expire(login.Family)
+		resp := ss.api()
+		s.expectSetCookiesUnder4096(resp, fmt.Sprintf("after rotation %d", i))
+		sizes = append(sizes, setValueLen(ss.cookie()))
+		if ss.cookie() != before { // a server-side session's cookie stays
+			changed++
+			grew = grew && sizes[i] > sizes[i-1]
 		}
 	}
+	Expect(grew && changed > 1).To(BeFalse(),
+		"the session should not grow with every rotation (a long session passes 4096 bytes, and browsers drop it); its value took %d bytes at login and %d after %d rotations: %v",
+		sizes[0], sizes[len(sizes)-1], sizeRotations, sizes)
 	if set := ss.cookie(); len(decodeSet(set)) > 1 {
-		harness.Measured("session value is %d bytes, in %d cookies (%s)", setValueLen(set), len(decodeSet(set)), setNames(set))
+		harness.Measured("session value is %d bytes at login, %d after %d rotations, in %d cookies (%s)", sizes[0], setValueLen(set), sizeRotations, len(decodeSet(set)), setNames(set))
 	} else {
-		harness.Measured("session cookie value is %d bytes", setValueLen(set))
+		harness.Measured("session cookie value is %d bytes at login, %d after %d rotations", sizes[0], setValueLen(set), sizeRotations)
+	}
+}
+
+// expectSetCookiesUnder4096 checks every Set-Cookie line of the session's
+// set in a response: each under 4096 bytes, name, value and attributes.
+func (s *suite) expectSetCookiesUnder4096(r *response, when string) {
+	GinkgoHelper()
+	for _, line := range r.Header.Values("Set-Cookie") {
+		if n, _, _ := strings.Cut(line, "="); s.isSessionCookie(strings.TrimSpace(n)) {
+			Expect(len(line)).To(BeNumerically("<", 4096),
+				"each Set-Cookie of the session should stay under 4096 bytes (browsers drop larger cookies); %s, %s set %s in %d bytes", when, r.Request, strings.TrimSpace(n), len(line))
+		}
 	}
 }

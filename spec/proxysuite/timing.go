@@ -50,12 +50,7 @@ func (s *suite) proactiveRefresh() {
 
 // P9.2
 func (s *suite) addedLatency() {
-	settings, err := s.backend().Settings(s.ctx)
-	Expect(err).NotTo(HaveOccurred(), "reading the backend's settings")
-	off := settings.RateLimit
-	off.Enabled = false
-	_, err = s.backend().UpdateSettings(s.ctx, control.SettingsPatch{RateLimit: &off})
-	Expect(err).NotTo(HaveOccurred(), "turning the backend's rate limit off for the timing")
+	s.rateLimitOff("the timing")
 
 	ss := s.newSession()
 	login := ss.login()
