@@ -184,7 +184,12 @@ export function createApp(cfg, log = (entry) => console.log(JSON.stringify(entry
     // (koa-session reuses the external key): regenerate() destroys it and
     // stores the session under a new one, against session fixation.
     ctx.session.tokens = { accessToken, refreshToken };
-    await ctx.session.regenerate();
+    // PLANTED BUG keeps-session-id-at-login: the tokens are saved under the
+    // session id the browser arrived with, as `ctx.session = {...}` does:
+    // whoever planted that id holds the new session (P1.5).
+    if (cfg.plantedBug !== "keeps-session-id-at-login") {
+      await ctx.session.regenerate();
+    }
     if (form) {
       return redirect(ctx, "/profile");
     }

@@ -20,6 +20,7 @@ var koaApp = corpus.NodeApp{
 		{Name: "retry-drops-body", ID: "P2.3"},
 		{Name: "logout-only-on-200", ID: "P8.7"},
 		{Name: "default-resign", ID: "P8.3"},
+		{Name: "keeps-session-id-at-login", ID: "P1.5"},
 	},
 }
 
