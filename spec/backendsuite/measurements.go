@@ -3,6 +3,7 @@ package backendsuite
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -108,7 +109,11 @@ func (c *client) measureLifetimes() {
 			problems.add("the refresh token lives %s, outside 7 to 30 days", refreshLife)
 		}
 	}
-	problems.expectNone("token lifetimes differ from the seed's advice")
+	// A lifetime outside the advice is what B2.13 measures, not a failure:
+	// an INFO reports it.
+	if len(problems) > 0 {
+		harness.Measured("token lifetimes differ from the seed's advice: %s", strings.Join(problems, "; "))
+	}
 }
 
 // refreshLifetime finds the refresh token's lifetime where the backend
