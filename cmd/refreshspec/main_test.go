@@ -63,6 +63,9 @@ func TestMain(m *testing.M) {
 // the binary's path.
 func binary(t *testing.T, name, pkg string) string {
 	t.Helper()
+	if testing.Short() && name != "refreshspec" {
+		t.Skip("-short: runs the suite against a proxy it builds")
+	}
 	v, _ := builds.LoadOrStore(name, &build{})
 	b := v.(*build)
 	b.once.Do(func() {
@@ -308,6 +311,9 @@ func brokenProxy(t *testing.T) string {
 // internal/reference/mutants applied and returns the binary.
 func mutantProxy(t *testing.T, name string) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: runs the suite against a mutant it builds")
+	}
 	root, err := filepath.Abs(repoRoot)
 	if err != nil {
 		t.Fatal(err)
